@@ -1,0 +1,184 @@
+// kafkasim: the command line. Thin: it parses, calls sim/ and bench/, and prints.
+//
+// Exit codes (SCENARIO_FORMAT.md): 0 as expected, 1 the outcome did not match, 2 bad usage
+// or input, 70 an internal error of the simulator (always with the replay command).
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bench/sim_bench.h"
+#include "sim/demo/echo_demo.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 2;
+constexpr int kExitInternal = 70;
+
+// A user error: reported in one line, exit 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::unique_ptr<std::ofstream> open_output(const std::string& path, const char* what) {
+  if (path.empty()) return nullptr;
+  auto out = std::make_unique<std::ofstream>(path, std::ios::trunc);
+  if (!*out) throw UsageError(std::string("cannot write the ") + what + " to " + path);
+  return out;
+}
+
+std::string seconds(kafkasim::SimTime t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(t.as_micros()) / 1e6);
+  return buf;
+}
+
+struct DemoArgs {
+  std::uint64_t seed = 1;
+  int nodes = 3;
+  std::int64_t duration_ms = 10000;
+  bool random_faults = false;
+  bool json = false;
+  std::string trace_path;
+  std::string log_path;
+};
+
+std::string demo_replay(const DemoArgs& a) {
+  std::string cmd = "kafkasim demo --seed " + std::to_string(a.seed);
+  if (a.nodes != 3) cmd += " --nodes " + std::to_string(a.nodes);
+  if (a.duration_ms != 10000) cmd += " --duration-ms " + std::to_string(a.duration_ms);
+  if (a.random_faults) cmd += " --random-faults";
+  return cmd;
+}
+
+int run_demo(const DemoArgs& a) {
+  kafkasim::sim::EchoDemoOptions options;
+  options.seed = a.seed;
+  options.nodes = a.nodes;
+  options.duration = kafkasim::Duration::millis(a.duration_ms);
+  options.random_faults = a.random_faults;
+  auto trace_out = open_output(a.trace_path, "trace");
+  auto log_out = open_output(a.log_path, "log");
+  options.jsonl = trace_out.get();
+  options.text_log = log_out.get();
+
+  const kafkasim::sim::EchoDemoResult r = kafkasim::sim::run_echo_demo(options);
+  const auto& w = r.world;
+  const auto& e = r.echo;
+  if (a.json) {
+    nlohmann::ordered_json out;
+    out["demo"] = "echo";
+    out["seed"] = r.seed;
+    out["simTimeMs"] = r.end.as_millis();
+    out["events"] = r.scheduler_events;
+    out["traceEvents"] = r.trace_events;
+    out["traceHash"] = kafkasim::sim::format_hash(r.trace_hash);
+    out["faults"] = r.faults;
+    out["stats"] = {{"messagesSent", w.messages_sent},     {"messagesDelivered", w.messages_delivered},
+                    {"messagesDropped", w.messages_dropped}, {"restarts", w.restarts},
+                    {"pingsSent", e.pings_sent},           {"pongsReceived", e.pongs_received},
+                    {"outOfOrder", e.out_of_order},        {"journalEntriesRecovered", e.entries_recovered},
+                    {"tornBytesCut", e.torn_bytes_cut},    {"diskErrors", e.disk_errors}};
+    out["replay"] = demo_replay(a);
+    std::cout << out.dump() << '\n';
+    return kExitOk;
+  }
+  std::cout << "kafkasim demo: " << a.nodes << " echo nodes for " << seconds(kafkasim::SimTime::from_millis(a.duration_ms))
+            << " s of simulated time, then 1 s healed (seed " << r.seed << ")\n"
+            << "faults:\n";
+  for (const auto& f : r.faults) std::cout << "  " << f << '\n';
+  std::cout << "messages: " << w.messages_sent << " sent, " << w.messages_delivered << " delivered, "
+            << w.messages_dropped << " dropped\n"
+            << "echo:     " << e.pings_sent << " pings, " << e.pongs_received << " pongs, "
+            << e.out_of_order << " out of order\n"
+            << "journal:  " << e.entries_recovered << " entries recovered after restarts, "
+            << e.torn_bytes_cut << " torn bytes cut, " << e.disk_errors << " disk errors\n"
+            << "events:   " << r.scheduler_events << " run, " << r.trace_events << " traced, "
+            << "ended at " << seconds(r.end) << " s\n"
+            << "trace hash: " << kafkasim::sim::format_hash(r.trace_hash) << '\n'
+            << "replay: " << demo_replay(a) << '\n';
+  return kExitOk;
+}
+
+int run_bench_sim(const kafkasim::bench::SimBenchOptions& options, bool json) {
+  std::cerr << "bench sim: " << options.events << " events with " << options.pending
+            << " pending, three loops...\n";
+  const auto r = kafkasim::bench::run_sim_bench(options);
+  if (json) {
+    nlohmann::ordered_json out;
+    out["pending"] = options.pending;
+    out["events"] = options.events;
+    out["bareEventsPerSec"] = r.bare_events_per_sec;
+    out["envEventsPerSec"] = r.env_events_per_sec;
+    out["envRatioToBare"] = r.env_ratio();
+    out["echoEventsPerSec"] = r.echo_events_per_sec;
+    out["echoRatioToBare"] = r.echo_ratio();
+    std::cout << out.dump() << '\n';
+  } else {
+    std::printf("bare scheduler loop: %12.0f events/s  (1.00)\n", r.bare_events_per_sec);
+    std::printf("through Env::after : %12.0f events/s  (%.2f of bare)\n", r.env_events_per_sec, r.env_ratio());
+    std::printf("echo demo, faults  : %12.0f events/s  (%.2f of bare)\n", r.echo_events_per_sec, r.echo_ratio());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kafkasim: a deterministic simulator of an Apache Kafka cluster"};
+  app.set_version_flag("--version", std::string("kafkasim ") + KAFKASIM_VERSION);
+  app.require_subcommand(1);
+
+  DemoArgs demo;
+  auto* demo_cmd = app.add_subcommand(
+      "demo", "Run echo nodes under a partition, a crash and a power loss; print the trace hash");
+  demo_cmd->footer("Example: kafkasim demo --seed 7 --random-faults --log run.log");
+  demo_cmd->add_option("--seed", demo.seed, "Seed of the run");
+  demo_cmd->add_option("--nodes", demo.nodes, "Number of echo nodes")->check(CLI::Range(2, 64));
+  demo_cmd->add_option("--duration-ms", demo.duration_ms, "Simulated time before the final heal")
+      ->check(CLI::Range(std::int64_t{1000}, std::int64_t{86'400'000}));
+  demo_cmd->add_flag("--random-faults", demo.random_faults, "Draw the faults from the seed");
+  demo_cmd->add_flag("--json", demo.json, "Print the report as one JSON object");
+  demo_cmd->add_option("--trace", demo.trace_path, "Write every trace event as JSON lines");
+  demo_cmd->add_option("--log", demo.log_path, "Write every trace event as a readable line");
+
+  kafkasim::bench::SimBenchOptions bench_options;
+  bool bench_json = false;
+  auto* bench_cmd = app.add_subcommand("bench", "Benchmarks of this machine and this build");
+  bench_cmd->require_subcommand(1);
+  auto* bench_sim = bench_cmd->add_subcommand(
+      "sim", "Scheduler events per second: bare, through Env, and the echo demo");
+  bench_sim->footer("Example: kafkasim bench sim --json");
+  bench_sim->add_option("--pending", bench_options.pending, "Events kept pending")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
+  bench_sim->add_option("--events", bench_options.events, "Events timed")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+  bench_sim->add_flag("--json", bench_json, "Print the figures as one JSON object");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0 in CLI11; its other codes never leak.
+    const int printed = app.exit(e);
+    return printed == 0 ? kExitOk : kExitUsage;
+  }
+
+  try {
+    if (*demo_cmd) return run_demo(demo);
+    if (*bench_sim) return run_bench_sim(bench_options, bench_json);
+  } catch (const UsageError& e) {
+    std::cerr << "kafkasim: " << e.what() << '\n';
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "kafkasim: internal error: " << e.what() << '\n';
+    if (*demo_cmd) std::cerr << "replay: " << demo_replay(demo) << '\n';
+    return kExitInternal;
+  }
+  return kExitUsage;
+}

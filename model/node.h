@@ -1,0 +1,20 @@
+// A simulated process: broker, controller, coordination store, producer, consumer.
+#pragma once
+
+#include "model/message.h"
+#include "model/protocol/types.h"
+
+namespace kafkasim {
+
+// A node reacts to messages and to its own timers, and nothing else. Handlers are short and
+// never block. A crash destroys the object; a restart builds a new one on the same Env and
+// disk, which must recover from what the disk holds, as a real process does.
+class Node {
+ public:
+  virtual ~Node() = default;
+  // Called once after construction, on first boot and after every restart.
+  virtual void start() = 0;
+  virtual void on_message(NodeId from, const MessagePtr& message) = 0;
+};
+
+}  // namespace kafkasim

@@ -1,0 +1,156 @@
+#include "sim/scheduler.h"
+
+#include <cassert>
+#include <string>
+
+namespace kafkasim::sim {
+namespace {
+
+constexpr std::size_t kArity = 4;
+
+EventId make_id(std::uint32_t slot, std::uint32_t generation) {
+  return (static_cast<EventId>(generation) << 32) | slot;
+}
+
+}  // namespace
+
+EventId Scheduler::at(SimTime time, Callback fn, OwnerId owner) {
+  assert(time >= now_ && "an event cannot be scheduled in the past");
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[slot];
+  s.fn = std::move(fn);
+  s.owner = owner;
+  s.live = true;
+  ++live_slots_;
+  push(Entry{time, next_seq_++, slot, s.generation});
+  return make_id(slot, s.generation);
+}
+
+bool Scheduler::pending(EventId id) const {
+  const auto slot = static_cast<std::uint32_t>(id);
+  const auto generation = static_cast<std::uint32_t>(id >> 32);
+  return slot < slots_.size() && slots_[slot].live && slots_[slot].generation == generation;
+}
+
+bool Scheduler::cancel(EventId id) {
+  if (!pending(id)) return false;
+  // The heap entry stays behind and is skipped when it reaches the top.
+  free_slot(static_cast<std::uint32_t>(id));
+  return true;
+}
+
+void Scheduler::free_slot(std::uint32_t slot) {
+  Slot& s = slots_[slot];
+  s.fn = nullptr;
+  s.live = false;
+  ++s.generation;
+  if (s.generation == 0) s.generation = 1;  // 0 would make a valid id of 0
+  free_slots_.push_back(slot);
+  --live_slots_;
+}
+
+void Scheduler::push(Entry e) {
+  std::size_t i = heap_.size();
+  heap_.push_back(e);
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / kArity;
+    if (!earlier(e, heap_[parent])) break;
+    heap_[i] = heap_[parent];
+    i = parent;
+  }
+  heap_[i] = e;
+}
+
+Scheduler::Entry Scheduler::pop() {
+  const Entry top = heap_.front();
+  const Entry last = heap_.back();
+  heap_.pop_back();
+  const std::size_t n = heap_.size();
+  if (n == 0) return top;
+  std::size_t i = 0;
+  while (true) {
+    const std::size_t first = i * kArity + 1;
+    if (first >= n) break;
+    std::size_t best = first;
+    const std::size_t end = first + kArity < n ? first + kArity : n;
+    for (std::size_t c = first + 1; c < end; ++c) {
+      if (earlier(heap_[c], heap_[best])) best = c;
+    }
+    if (!earlier(heap_[best], last)) break;
+    heap_[i] = heap_[best];
+    i = best;
+  }
+  heap_[i] = last;
+  return top;
+}
+
+void Scheduler::skip_stale() {
+  while (!heap_.empty() && !is_current(heap_.front())) pop();
+}
+
+bool Scheduler::step() {
+  skip_stale();
+  if (heap_.empty()) return false;
+  const Entry e = pop();
+  now_ = e.time;
+  Slot& s = slots_[e.slot];
+  if (s.owner != kNoOwner && gate_ != nullptr) {
+    const EventGate::Decision d = gate_->admit(s.owner);
+    if (d.admit == EventGate::Admit::hold) {
+      if (held_.size() <= s.owner) held_.resize(s.owner + 1);
+      held_[s.owner].push_back(e);
+      return true;
+    }
+    if (d.admit == EventGate::Admit::defer && d.until > now_) {
+      push(Entry{d.until, next_seq_++, e.slot, e.generation});
+      return true;
+    }
+  }
+  if (events_run_ >= event_budget_) {
+    throw EventBudgetExceeded("event budget of " + std::to_string(event_budget_) +
+                              " events used up at " + std::to_string(now_.as_micros()) +
+                              " us: the run does not converge (a timer rescheduling itself "
+                              "without delay?)");
+  }
+  Callback fn = std::move(s.fn);
+  free_slot(e.slot);
+  ++events_run_;
+  fn();
+  return true;
+}
+
+void Scheduler::run_until(SimTime end) {
+  while (true) {
+    skip_stale();
+    if (heap_.empty() || heap_.front().time > end) break;
+    step();
+  }
+  if (end > now_) now_ = end;
+}
+
+bool Scheduler::run_until(const std::function<bool()>& done, SimTime limit) {
+  while (!done()) {
+    skip_stale();
+    if (heap_.empty() || heap_.front().time > limit) return false;
+    step();
+  }
+  return true;
+}
+
+void Scheduler::release(OwnerId owner) {
+  if (owner >= held_.size()) return;
+  std::vector<Entry> entries = std::move(held_[owner]);
+  held_[owner].clear();
+  for (const Entry& e : entries) {
+    if (is_current(e)) push(Entry{now_, next_seq_++, e.slot, e.generation});
+  }
+}
+
+}  // namespace kafkasim::sim

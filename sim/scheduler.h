@@ -1,0 +1,119 @@
+// The one clock of a run: events ordered by (time, sequence number).
+//
+// The sequence number is the order in which events were scheduled, so two events at the
+// same time run in the order they were made, never in heap or hash order. Events may belong
+// to an owner (a node); an EventGate then decides whether an owned event runs now, waits
+// until its owner is free (a node busy on its disk), or is held (a paused process) until
+// `release(owner)`. A held or deferred event keeps its EventId, so it can still be cancelled.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <vector>
+
+#include "model/protocol/types.h"
+
+namespace kafkasim::sim {
+
+using Callback = std::function<void()>;
+// 0 is never a valid id.
+using EventId = std::uint64_t;
+using OwnerId = std::uint32_t;
+inline constexpr OwnerId kNoOwner = UINT32_MAX;
+
+class EventGate {
+ public:
+  enum class Admit { run, defer, hold };
+  struct Decision {
+    Admit admit = Admit::run;
+    SimTime until;  // for defer
+  };
+  virtual Decision admit(OwnerId owner) = 0;
+
+ protected:
+  ~EventGate() = default;
+};
+
+// Thrown when a run executes more events than its budget: a runaway run, for example a
+// timer that keeps rescheduling itself with no delay.
+class EventBudgetExceeded : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Scheduler {
+ public:
+  Scheduler() = default;
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  SimTime now() const { return now_; }
+
+  // Schedules `fn` at `time`, which must not be in the past.
+  EventId at(SimTime time, Callback fn, OwnerId owner = kNoOwner);
+  EventId after(Duration delay, Callback fn, OwnerId owner = kNoOwner) {
+    return at(now_ + delay, std::move(fn), owner);
+  }
+  // True when the event was pending and now never runs.
+  bool cancel(EventId id);
+  bool pending(EventId id) const;
+
+  // Takes the next event, if any, and runs it, or defers or holds it as the gate decides.
+  // False when there is nothing left.
+  bool step();
+  // Runs every event at or before `end`, then sets the clock to `end`.
+  void run_until(SimTime end);
+  // Runs events until `done()` holds (checked before each event) or the next event lies
+  // after `limit`. Returns whether `done()` held.
+  bool run_until(const std::function<bool()>& done, SimTime limit);
+
+  void set_gate(EventGate* gate) { gate_ = gate; }
+  // Held events of `owner` run again from now, in the order they were first due.
+  void release(OwnerId owner);
+
+  // Stops a run after this many executed events (default: unlimited).
+  void set_event_budget(std::uint64_t max_events) { event_budget_ = max_events; }
+  std::uint64_t events_run() const { return events_run_; }
+  // Events scheduled and not yet run or cancelled (held ones included).
+  std::size_t pending_count() const { return live_slots_; }
+
+ private:
+  struct Entry {
+    SimTime time;
+    std::uint64_t seq;
+    std::uint32_t slot;
+    std::uint32_t generation;
+  };
+  struct Slot {
+    Callback fn;
+    std::uint32_t generation = 1;
+    OwnerId owner = kNoOwner;
+    bool live = false;
+  };
+
+  static bool earlier(const Entry& a, const Entry& b) {
+    return a.time < b.time || (a.time == b.time && a.seq < b.seq);
+  }
+  bool is_current(const Entry& e) const {
+    return slots_[e.slot].live && slots_[e.slot].generation == e.generation;
+  }
+  void push(Entry e);
+  Entry pop();
+  void free_slot(std::uint32_t slot);
+  // Drops cancelled entries from the top, so heap_.front() is a live event.
+  void skip_stale();
+
+  SimTime now_;
+  std::uint64_t next_seq_ = 0;
+  std::vector<Entry> heap_;  // 4-ary min-heap on (time, seq)
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<std::vector<Entry>> held_;  // by owner
+  std::size_t live_slots_ = 0;
+  EventGate* gate_ = nullptr;
+  std::uint64_t events_run_ = 0;
+  std::uint64_t event_budget_ = UINT64_MAX;
+};
+
+}  // namespace kafkasim::sim

@@ -1,0 +1,432 @@
+#include "sim/world.h"
+
+#include <cassert>
+#include <cstdio>
+#include <stdexcept>
+
+namespace kafkasim::sim {
+
+std::string_view to_string(NodeState state) {
+  switch (state) {
+    case NodeState::not_started: return "not_started";
+    case NodeState::running: return "running";
+    case NodeState::paused: return "paused";
+    case NodeState::down: return "down";
+  }
+  return "unknown";
+}
+
+// One node's Env. It outlives the node objects built on it: a restart builds a new node on
+// the same context, with the same disk and random stream.
+//
+// While one of the node's handlers runs, `clock_` is the node's own time: it starts at the
+// event's time and moves on by the cost of each disk operation, so a message sent after an
+// fsync leaves when the fsync is done. When the handler returns, the node is busy until then.
+class World::NodeContext final : public Env {
+ public:
+  NodeContext(World& world, NodeId id, std::string name, NodeFactory factory)
+      : world_(world),
+        id_(id),
+        name_(std::move(name)),
+        factory_(std::move(factory)),
+        rng_(world.rng_.child("node/" + name_)) {
+    SimDisk::Hooks hooks;
+    hooks.now = [this] { return current_time(); };
+    hooks.charge = [this](Duration d) { charge(d); };
+    hooks.trace = [this](DiskOp op) { world_.trace_.record(current_time(), id_, std::move(op)); };
+    disk_ = std::make_unique<SimDisk>(world.config_.disk, world.rng_.child("disk/" + name_),
+                                      std::move(hooks));
+  }
+
+  // Env
+  NodeId self() const override { return id_; }
+  SimTime now() const override { return current_time() + skew_; }
+  TimerHandle after(Duration delay, std::function<void()> fn) override {
+    const EventId event = world_.scheduler_.at(
+        current_time() + delay,
+        [this, inc = incarnation_, fn = std::move(fn)] {
+          if (inc == incarnation_ && node_) run_handler(fn);
+        },
+        id_.value());
+    return TimerHandle(this, event);
+  }
+  void send(NodeId to, MessagePtr message) override {
+    world_.send(id_, to, std::move(message), current_time());
+  }
+  storage::Disk& disk() override { return *disk_; }
+  Rng& rng() override { return rng_; }
+  void trace(ModelEvent event) override {
+    std::visit([this](auto&& e) { world_.trace_.record(current_time(), id_, std::move(e)); },
+               std::move(event));
+  }
+
+  template <class F>
+  void run_handler(F&& handler) {
+    in_handler_ = true;
+    clock_ = world_.now();
+    handler();
+    in_handler_ = false;
+    busy_until_ = clock_;
+  }
+
+  void build_node() {
+    run_handler([this] {
+      node_ = factory_(*this);
+      node_->start();
+    });
+  }
+  void destroy_node() {
+    node_.reset();
+    ++incarnation_;  // the old incarnation's timers now do nothing when they come due
+    busy_until_ = world_.now();
+  }
+
+  SimTime current_time() const { return in_handler_ ? clock_ : world_.now(); }
+  // Disk time outside a handler (the OS writing back) costs the node nothing.
+  void charge(Duration d) {
+    if (in_handler_) clock_ += d;
+  }
+
+  const std::string& name() const { return name_; }
+  SimDisk& sim_disk() { return *disk_; }
+  Node* node() { return node_.get(); }
+  NodeState state = NodeState::not_started;
+  std::uint32_t incarnation() const { return incarnation_; }
+  SimTime busy_until() const { return busy_until_; }
+  void set_skew(Duration skew) { skew_ = skew; }
+
+ private:
+  bool cancel_timer(std::uint64_t id) override { return world_.scheduler_.cancel(id); }
+  bool timer_pending(std::uint64_t id) const override { return world_.scheduler_.pending(id); }
+
+  World& world_;
+  NodeId id_;
+  std::string name_;
+  NodeFactory factory_;
+  Rng rng_;
+  std::unique_ptr<SimDisk> disk_;
+  std::unique_ptr<Node> node_;
+  std::uint32_t incarnation_ = 0;
+  Duration skew_;
+  bool in_handler_ = false;
+  SimTime clock_;
+  SimTime busy_until_;
+};
+
+World::World(WorldConfig config)
+    : config_(config), rng_(config.seed), network_(config.network, rng_.child("network")) {
+  scheduler_.set_gate(this);
+  scheduler_.set_event_budget(config.event_budget);
+}
+
+World::~World() {
+  // Node objects first: their destructors may still hold files of their disks.
+  for (auto& n : nodes_) n->destroy_node();
+}
+
+World::NodeContext& World::ctx(NodeId node) const {
+  if (node.value() >= nodes_.size()) {
+    throw std::out_of_range("no node with id " + std::to_string(node.value()));
+  }
+  return *nodes_[node.value()];
+}
+
+NodeId World::add_node(std::string name, NodeFactory factory) {
+  if (find(name)) throw std::invalid_argument("two nodes are named \"" + name + "\"");
+  const NodeId id{static_cast<std::uint32_t>(nodes_.size())};
+  nodes_.push_back(std::make_unique<NodeContext>(*this, id, std::move(name), std::move(factory)));
+  network_.add_node(id);
+  schedule_writeback(id);
+  return id;
+}
+
+void World::schedule_writeback(NodeId node) {
+  const Duration interval = config_.disk.writeback_interval;
+  if (interval <= Duration::zero()) return;
+  scheduler_.after(interval, [this, node] {
+    ctx(node).sim_disk().writeback();
+    schedule_writeback(node);
+  });
+}
+
+void World::start(NodeId node) {
+  NodeContext& c = ctx(node);
+  if (c.state != NodeState::not_started) return;
+  c.state = NodeState::running;
+  record(node, NodeLifecycle{"start", c.incarnation()});
+  c.build_node();
+}
+
+void World::start_all() {
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) start(NodeId{i});
+}
+
+void World::stop_process(NodeId node, std::string_view what) {
+  NodeContext& c = ctx(node);
+  record(node, NodeLifecycle{what, c.incarnation()});
+  c.state = NodeState::down;
+  c.destroy_node();
+  // Whatever waited for the paused process now finds it gone.
+  scheduler_.release(node.value());
+}
+
+void World::kill(NodeId node) {
+  const NodeState s = ctx(node).state;
+  if (s == NodeState::running || s == NodeState::paused) stop_process(node, "kill");
+}
+
+void World::power_loss(NodeId node) {
+  NodeContext& c = ctx(node);
+  if (c.state == NodeState::running || c.state == NodeState::paused) stop_process(node, "power_loss");
+  for (DiskLoss& loss : c.sim_disk().power_loss()) record(node, std::move(loss));
+}
+
+void World::restart(NodeId node) {
+  NodeContext& c = ctx(node);
+  if (c.state != NodeState::down) return;
+  c.state = NodeState::running;
+  ++stats_.restarts;
+  record(node, NodeLifecycle{"restart", c.incarnation()});
+  c.build_node();
+}
+
+void World::pause(NodeId node) {
+  NodeContext& c = ctx(node);
+  if (c.state != NodeState::running) return;
+  c.state = NodeState::paused;
+  record(node, NodeLifecycle{"pause", c.incarnation()});
+}
+
+void World::resume(NodeId node) {
+  NodeContext& c = ctx(node);
+  if (c.state != NodeState::paused) return;
+  c.state = NodeState::running;
+  record(node, NodeLifecycle{"resume", c.incarnation()});
+  scheduler_.release(node.value());
+}
+
+void World::set_clock_skew(NodeId node, Duration offset) { ctx(node).set_skew(offset); }
+
+EventGate::Decision World::admit(OwnerId owner) {
+  const NodeContext& c = *nodes_[owner];
+  if (c.state == NodeState::paused) return {Admit::hold, {}};
+  if (c.busy_until() > now()) return {Admit::defer, c.busy_until()};
+  return {Admit::run, {}};
+}
+
+void World::send(NodeId from, NodeId to, MessagePtr message, SimTime at) {
+  const std::uint64_t id = next_message_id_++;
+  ctx(to);  // a message to a node that does not exist is a bug in the model
+  ++stats_.messages_sent;
+  if (!network_.reachable(from, to)) {
+    ++stats_.messages_dropped;
+    trace_.record(at, from, MessageDropped{from, to, id, "partitioned"});
+    return;
+  }
+  const SimNetwork::Transmission t = network_.transmit(from, to, message->wire_bytes(), at);
+  if (t.lost) {
+    ++stats_.messages_dropped;
+    trace_.record(at, from, MessageDropped{from, to, id, "loss"});
+    return;
+  }
+  trace_.record(at, from, MessageSent{to, id, message, t.arrival});
+  // The connection belongs to the receiver's current process: a restart breaks it.
+  const std::uint32_t incarnation = ctx(to).incarnation();
+  if (t.duplicate_arrival) {
+    scheduler_.at(*t.duplicate_arrival,
+                  [this, from, to, id, incarnation, message] { deliver(from, to, id, incarnation, message); },
+                  to.value());
+  }
+  scheduler_.at(t.arrival, [this, from, to, id, incarnation, message = std::move(message)] {
+    deliver(from, to, id, incarnation, message);
+  }, to.value());
+}
+
+void World::deliver(NodeId from, NodeId to, std::uint64_t id, std::uint32_t incarnation,
+                    const MessagePtr& message) {
+  NodeContext& c = ctx(to);
+  if (c.state != NodeState::running) {  // a paused node never gets here: the gate holds its events
+    ++stats_.messages_dropped;
+    record(to, MessageDropped{from, to, id, "node_down"});
+    return;
+  }
+  if (c.incarnation() != incarnation) {
+    ++stats_.messages_dropped;
+    record(to, MessageDropped{from, to, id, "connection_reset"});
+    return;
+  }
+  // The link may have been cut while the message was on its way.
+  if (!network_.reachable(from, to)) {
+    ++stats_.messages_dropped;
+    record(to, MessageDropped{from, to, id, "partitioned"});
+    return;
+  }
+  ++stats_.messages_delivered;
+  record(to, MessageDelivered{from, id});
+  c.run_handler([&] { c.node()->on_message(from, message); });
+}
+
+FaultId World::start_fault(const FaultSpec& fault) {
+  const FaultId id = next_fault_++;
+  ++stats_.faults_started;
+  record(kWorldNode, FaultStarted{id, fault_type(fault), describe(fault)});
+  ActiveFault active{fault, 0};
+  std::visit(
+      [&](const auto& f) {
+        using F = std::decay_t<decltype(f)>;
+        if constexpr (std::is_same_v<F, ProcessKill>) {
+          for (NodeId n : f.nodes) kill(n);
+        } else if constexpr (std::is_same_v<F, PowerLoss>) {
+          for (NodeId n : f.nodes) power_loss(n);
+        } else if constexpr (std::is_same_v<F, Restart>) {
+          for (NodeId n : f.nodes) restart(n);
+        } else if constexpr (std::is_same_v<F, ProcessStop>) {
+          for (NodeId n : f.nodes) pause(n);
+        } else if constexpr (std::is_same_v<F, NetworkPartition>) {
+          active.rule = network_.partition(f.groups);
+        } else if constexpr (std::is_same_v<F, Isolate>) {
+          active.rule = network_.isolate(f.nodes);
+        } else if constexpr (std::is_same_v<F, DegradedNetwork>) {
+          active.rule = network_.degrade(f.nodes, f.peers, f.direction, f.degradation);
+        } else if constexpr (std::is_same_v<F, SlowDisk>) {
+          for (NodeId n : f.nodes) disk(n).set_slow_factor(f.factor);
+        } else if constexpr (std::is_same_v<F, DiskFault>) {
+          for (NodeId n : f.nodes) {
+            SimDisk& d = disk(n);
+            if (f.mode == DiskFaultMode::fsync_error) d.set_fsync_error(true);
+            if (f.mode == DiskFaultMode::full) d.set_full(true);
+            if (f.mode == DiskFaultMode::corrupt_tail) {
+              if (auto path = d.corrupt_tail()) record(n, DiskOp{"corrupt", *path, 0, 0, ""});
+            }
+          }
+        } else if constexpr (std::is_same_v<F, ClockSkew>) {
+          for (NodeId n : f.nodes) set_clock_skew(n, f.offset);
+        } else if constexpr (std::is_same_v<F, Heal>) {
+          std::vector<FaultId> network_faults;
+          for (const auto& [fid, a] : active_faults_) {
+            if (a.rule != 0) network_faults.push_back(fid);
+          }
+          for (FaultId fid : network_faults) end_fault(fid);
+        }
+      },
+      fault);
+  active_faults_.emplace(id, std::move(active));
+  return id;
+}
+
+void World::end_fault(FaultId fault) {
+  auto it = active_faults_.find(fault);
+  if (it == active_faults_.end()) return;
+  const ActiveFault active = std::move(it->second);
+  active_faults_.erase(it);
+  std::visit(
+      [&](const auto& f) {
+        using F = std::decay_t<decltype(f)>;
+        if constexpr (std::is_same_v<F, ProcessKill> || std::is_same_v<F, PowerLoss>) {
+          for (NodeId n : f.nodes) restart(n);
+        } else if constexpr (std::is_same_v<F, ProcessStop>) {
+          for (NodeId n : f.nodes) resume(n);
+        } else if constexpr (std::is_same_v<F, SlowDisk>) {
+          for (NodeId n : f.nodes) disk(n).set_slow_factor(1.0);
+        } else if constexpr (std::is_same_v<F, DiskFault>) {
+          for (NodeId n : f.nodes) {
+            disk(n).set_fsync_error(false);
+            disk(n).set_full(false);
+          }
+        } else if constexpr (std::is_same_v<F, ClockSkew>) {
+          for (NodeId n : f.nodes) set_clock_skew(n, Duration::zero());
+        }
+      },
+      active.spec);
+  if (active.rule != 0) network_.remove_rule(active.rule);
+  record(kWorldNode, FaultEnded{fault, fault_type(active.spec)});
+}
+
+void World::schedule_fault(SimTime at, FaultSpec fault, std::optional<Duration> duration) {
+  scheduler_.at(at, [this, fault = std::move(fault), duration] {
+    const FaultId id = start_fault(fault);
+    if (duration) scheduler_.after(*duration, [this, id] { end_fault(id); });
+  });
+}
+
+void World::heal_all() {
+  while (!active_faults_.empty()) end_fault(active_faults_.begin()->first);
+  network_.heal();
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    const NodeId n{i};
+    resume(n);
+    restart(n);
+    set_clock_skew(n, Duration::zero());
+    disk(n).set_slow_factor(1.0);
+    disk(n).set_fsync_error(false);
+    disk(n).set_full(false);
+  }
+}
+
+SimDisk& World::disk(NodeId node) { return ctx(node).sim_disk(); }
+const std::string& World::name(NodeId node) const { return ctx(node).name(); }
+NodeState World::state(NodeId node) const { return ctx(node).state; }
+std::uint32_t World::incarnation(NodeId node) const { return ctx(node).incarnation(); }
+Node* World::node(NodeId node) { return ctx(node).node(); }
+
+std::optional<NodeId> World::find(std::string_view name) const {
+  for (const auto& n : nodes_) {
+    if (n->name() == name) return n->self();
+  }
+  return std::nullopt;
+}
+
+NodeNamer World::namer() const {
+  return [this](NodeId id) {
+    return id == kWorldNode ? std::string("world") : name(id);
+  };
+}
+
+namespace {
+std::string format_number(double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", value);
+  return buf;
+}
+}  // namespace
+
+std::string World::names(const std::vector<NodeId>& nodes) const {
+  std::string out;
+  for (NodeId n : nodes) {
+    if (!out.empty()) out += ",";
+    out += name(n);
+  }
+  return out;
+}
+
+std::string World::describe(const FaultSpec& fault) const {
+  return std::visit(
+      [this](const auto& f) -> std::string {
+        using F = std::decay_t<decltype(f)>;
+        if constexpr (std::is_same_v<F, NetworkPartition>) {
+          std::string out;
+          for (const auto& group : f.groups) out += (out.empty() ? "[" : " | [") + names(group) + "]";
+          return out;
+        } else if constexpr (std::is_same_v<F, DegradedNetwork>) {
+          const LinkDegradation& d = f.degradation;
+          return names(f.nodes) + (f.peers.empty() ? "" : " peers=" + names(f.peers)) +
+                 " latency+=" + std::to_string(d.extra_latency.as_micros()) + "us jitter+=" +
+                 std::to_string(d.extra_jitter.as_micros()) + "us loss=" +
+                 format_number(d.loss_percent) + "% rate=" + std::to_string(d.rate_limit_kbit) +
+                 "kbit";
+        } else if constexpr (std::is_same_v<F, SlowDisk>) {
+          return names(f.nodes) + " factor=" + format_number(f.factor);
+        } else if constexpr (std::is_same_v<F, DiskFault>) {
+          return names(f.nodes) + " mode=" + std::string(disk_fault_mode_name(f.mode));
+        } else if constexpr (std::is_same_v<F, ClockSkew>) {
+          return names(f.nodes) + " offset=" + std::to_string(f.offset.as_micros()) + "us";
+        } else if constexpr (std::is_same_v<F, Heal>) {
+          return "";
+        } else {
+          return names(f.nodes);
+        }
+      },
+      fault);
+}
+
+}  // namespace kafkasim::sim

@@ -1,0 +1,124 @@
+// Events the world itself records: messages, disk operations, faults, node lifecycle.
+// Same shape as model/trace_events.h: a name and a `fields` visitor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "model/message.h"
+#include "model/protocol/types.h"
+
+namespace kafkasim::sim {
+
+struct MessageSent {
+  static constexpr std::string_view kName = "message_sent";
+  NodeId to;
+  std::uint64_t message_id;
+  MessagePtr message;
+  SimTime arrives;
+  template <class V>
+  void fields(V& v) const {
+    v("to", to);
+    v("id", message_id);
+    v("message", message);
+    v("arrives", arrives);
+  }
+};
+
+struct MessageDelivered {
+  static constexpr std::string_view kName = "message_delivered";
+  NodeId from;
+  std::uint64_t message_id;
+  template <class V>
+  void fields(V& v) const {
+    v("from", from);
+    v("id", message_id);
+  }
+};
+
+struct MessageDropped {
+  static constexpr std::string_view kName = "message_dropped";
+  NodeId from;
+  NodeId to;
+  std::uint64_t message_id;
+  std::string_view reason;  // "loss", "partitioned", "node_down", "connection_reset"
+  template <class V>
+  void fields(V& v) const {
+    v("from", from);
+    v("to", to);
+    v("id", message_id);
+    v("reason", reason);
+  }
+};
+
+struct DiskOp {
+  static constexpr std::string_view kName = "disk";
+  std::string_view op;  // "append", "write", "truncate", "sync", "rename", "remove", ...
+  std::string path;
+  std::uint64_t offset;
+  std::uint64_t bytes;
+  std::string_view error;  // empty when the operation succeeded
+  template <class V>
+  void fields(V& v) const {
+    v("op", op);
+    v("path", path);
+    v("offset", offset);
+    v("bytes", bytes);
+    v("error", error);
+  }
+};
+
+// What a power loss did to one file: bytes kept, bytes lost, and whether the last kept write
+// was torn.
+struct DiskLoss {
+  static constexpr std::string_view kName = "disk_loss";
+  std::string path;
+  std::uint64_t kept_bytes;
+  std::uint64_t lost_bytes;
+  bool torn;
+  template <class V>
+  void fields(V& v) const {
+    v("path", path);
+    v("kept", kept_bytes);
+    v("lost", lost_bytes);
+    v("torn", torn);
+  }
+};
+
+struct FaultStarted {
+  static constexpr std::string_view kName = "fault_start";
+  std::uint64_t fault_id;
+  std::string_view type;  // the fault type of SCENARIO_FORMAT.md
+  std::string detail;
+  template <class V>
+  void fields(V& v) const {
+    v("fault", fault_id);
+    v("type", type);
+    v("detail", detail);
+  }
+};
+
+struct FaultEnded {
+  static constexpr std::string_view kName = "fault_end";
+  std::uint64_t fault_id;
+  std::string_view type;
+  template <class V>
+  void fields(V& v) const {
+    v("fault", fault_id);
+    v("type", type);
+  }
+};
+
+struct NodeLifecycle {
+  static constexpr std::string_view kName = "node";
+  std::string_view what;  // "start", "kill", "power_loss", "restart", "pause", "resume", "clock_skew"
+  std::uint32_t incarnation;
+  template <class V>
+  void fields(V& v) const {
+    v("what", what);
+    v("incarnation", incarnation);
+  }
+};
+
+}  // namespace kafkasim::sim
