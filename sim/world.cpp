@@ -310,7 +310,11 @@ FaultId World::start_fault(const FaultSpec& fault) {
         }
       },
       fault);
-  active_faults_.emplace(id, std::move(active));
+  // A restart, a heal or a corruption happens at once: nothing stays to be undone.
+  const bool instant = std::holds_alternative<Restart>(fault) || std::holds_alternative<Heal>(fault) ||
+                       (std::holds_alternative<DiskFault>(fault) &&
+                        std::get<DiskFault>(fault).mode == DiskFaultMode::corrupt_tail);
+  if (!instant) active_faults_.emplace(id, std::move(active));
   return id;
 }
 

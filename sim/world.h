@@ -73,6 +73,8 @@ class World final : private EventGate {
   void resume(NodeId node);
   void set_clock_skew(NodeId node, Duration offset);
 
+  // Applies a fault now. Restart, heal and corrupt_tail act at once; the others stay active
+  // until end_fault or heal_all.
   FaultId start_fault(const FaultSpec& fault);
   // Undoes a fault: a killed node restarts, a paused one resumes, a network rule goes away,
   // a disk is healthy again, a clock is right again. Does nothing for an ended fault.

@@ -1,0 +1,52 @@
+// Small nodes and messages for tests of the world.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/env.h"
+#include "model/node.h"
+
+namespace kafkasim::testing {
+
+struct Numbered final : Message {
+  explicit Numbered(std::uint64_t n, std::size_t bytes = 32) : number(n), size(bytes) {}
+  std::uint64_t number;
+  std::size_t size;
+  std::string_view name() const override { return "Numbered"; }
+  std::size_t wire_bytes() const override { return size; }
+  std::string describe() const override { return "n=" + std::to_string(number); }
+};
+
+struct Delivery {
+  SimTime time;
+  NodeId from;
+  NodeId to;
+  std::uint64_t number;
+};
+
+// Records every message it receives; runs a hook on start (with its Env) if given.
+class Recorder final : public Node {
+ public:
+  Recorder(Env& env, std::vector<Delivery>& log, std::function<void(Env&)> on_start = {})
+      : env_(env), log_(log), on_start_(std::move(on_start)) {}
+  void start() override {
+    if (on_start_) on_start_(env_);
+  }
+  void on_message(NodeId from, const MessagePtr& message) override {
+    if (const auto* m = message_cast<Numbered>(*message)) {
+      log_.push_back({env_.now(), from, env_.self(), m->number});
+    }
+  }
+  Env& env() { return env_; }
+
+ private:
+  Env& env_;
+  std::vector<Delivery>& log_;
+  std::function<void(Env&)> on_start_;
+};
+
+}  // namespace kafkasim::testing

@@ -1,0 +1,364 @@
+// Tests of the world: node lifecycle, faults, busy nodes, clock skew and the trace.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "model/storage/disk.h"
+#include "sim/world.h"
+#include "test_support.h"
+
+using namespace kafkasim;
+using namespace kafkasim::sim;
+using kafkasim::testing::Delivery;
+using kafkasim::testing::Numbered;
+using kafkasim::testing::Recorder;
+
+namespace {
+
+WorldConfig quiet_config(std::uint64_t seed = 1) {
+  WorldConfig c;
+  c.seed = seed;
+  c.network.latency = Duration::millis(1);
+  c.network.jitter = Duration::zero();
+  return c;
+}
+
+// Collects the names of the trace events, with their node and a few fields.
+struct EventLog final : TraceSink {
+  std::vector<std::string> lines;
+  const World* world = nullptr;
+  void on_event(const TraceRecord& r) override {
+    std::string line(event_name(r.event));
+    if (const auto* d = std::get_if<MessageDropped>(&r.event)) line.append(":").append(d->reason);
+    if (const auto* n = std::get_if<NodeLifecycle>(&r.event)) line.append(":").append(n->what);
+    lines.push_back(line);
+  }
+  bool has(const std::string& s) const { return std::find(lines.begin(), lines.end(), s) != lines.end(); }
+};
+
+}  // namespace
+
+TEST_CASE("World: a killed node's timers die with it and a restart builds a new node", "[world]") {
+  World world(quiet_config());
+  std::vector<Delivery> log;
+  int fired = 0, starts = 0;
+  const NodeId a = world.add_node("a", [&](Env& env) {
+    return std::make_unique<Recorder>(env, log, [&](Env& e) {
+      ++starts;
+      e.after(Duration::millis(10), [&] { ++fired; });
+    });
+  });
+  world.start_all();
+  world.run_until(SimTime::from_millis(5));
+  world.kill(a);
+  CHECK(world.state(a) == NodeState::down);
+  CHECK(world.node(a) == nullptr);
+  world.run_until(SimTime::from_millis(20));
+  CHECK(fired == 0);
+  world.restart(a);
+  CHECK(starts == 2);
+  CHECK(world.incarnation(a) == 1);
+  world.run_until(SimTime::from_millis(40));
+  CHECK(fired == 1);
+}
+
+TEST_CASE("World: a timer handle cancels, even while its node is paused", "[world]") {
+  World world(quiet_config());
+  std::vector<Delivery> log;
+  int fired = 0;
+  TimerHandle handle;
+  const NodeId a = world.add_node("a", [&](Env& env) {
+    return std::make_unique<Recorder>(env, log, [&](Env& e) {
+      handle = e.after(Duration::millis(10), [&] { ++fired; });
+    });
+  });
+  world.start_all();
+  world.pause(a);
+  world.run_until(SimTime::from_millis(20));
+  CHECK(handle.pending());  // due, but held
+  handle.cancel();
+  CHECK_FALSE(handle.pending());
+  world.resume(a);
+  world.run_until(SimTime::from_millis(40));
+  CHECK(fired == 0);
+}
+
+TEST_CASE("World: a paused node gets its messages and timers on resume, in order", "[world]") {
+  World world(quiet_config());
+  std::vector<Delivery> log;
+  std::vector<std::uint64_t> timer_log;
+  const NodeId a = world.add_node("a", [&](Env& env) {
+    return std::make_unique<Recorder>(env, log, [&](Env& e) {
+      for (std::uint64_t i = 1; i <= 3; ++i) e.send(NodeId{1}, std::make_shared<Numbered>(i));
+    });
+  });
+  const NodeId b = world.add_node("b", [&](Env& env) {
+    return std::make_unique<Recorder>(env, log, [&](Env& e) {
+      e.after(Duration::millis(2), [&] { timer_log.push_back(e.now().as_millis()); });
+    });
+  });
+  world.start(b);
+  world.pause(b);
+  world.start(a);
+  world.run_until(SimTime::from_millis(50));
+  CHECK(log.empty());
+  CHECK(timer_log.empty());
+  world.resume(b);
+  world.run_until(SimTime::from_millis(60));
+  REQUIRE(log.size() == 3);
+  CHECK(log[0].number == 1);
+  CHECK(log[2].number == 3);
+  CHECK(log[0].time == SimTime::from_millis(50));
+  CHECK(timer_log == std::vector<std::uint64_t>{50});
+  (void)a;
+}
+
+TEST_CASE("World: messages to a down or restarted node are dropped, with the reason", "[world]") {
+  WorldConfig config = quiet_config();
+  config.network.latency = Duration::millis(10);
+  World world(config);
+  EventLog events;
+  world.trace().add_sink(&events);
+  std::vector<Delivery> log;
+  Env* a_env = nullptr;
+  const NodeId a = world.add_node("a", [&](Env& env) {
+    a_env = &env;
+    return std::make_unique<Recorder>(env, log);
+  });
+  const NodeId b = world.add_node("b", [&](Env& env) { return std::make_unique<Recorder>(env, log); });
+  world.start_all();
+  world.kill(b);
+  a_env->send(b, std::make_shared<Numbered>(1));
+  world.run_until(SimTime::from_millis(20));
+  CHECK(events.has("message_dropped:node_down"));
+  world.restart(b);
+  a_env->send(b, std::make_shared<Numbered>(2));  // in flight across b's next restart
+  world.kill(b);
+  world.restart(b);
+  world.run_until(SimTime::from_millis(40));
+  CHECK(events.has("message_dropped:connection_reset"));
+  a_env->send(b, std::make_shared<Numbered>(3));
+  world.run_until(SimTime::from_millis(60));
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].number == 3);
+  CHECK(log[0].from == a);
+}
+
+TEST_CASE("World: a partition that starts while a message is on its way drops it", "[world]") {
+  WorldConfig config = quiet_config();
+  config.network.latency = Duration::millis(10);
+  World world(config);
+  std::vector<Delivery> log;
+  Env* a_env = nullptr;
+  const NodeId a = world.add_node("a", [&](Env& env) {
+    a_env = &env;
+    return std::make_unique<Recorder>(env, log);
+  });
+  const NodeId b = world.add_node("b", [&](Env& env) { return std::make_unique<Recorder>(env, log); });
+  world.start_all();
+  a_env->send(b, std::make_shared<Numbered>(1));
+  world.schedule_fault(SimTime::from_millis(5), NetworkPartition{{{a}, {b}}}, Duration::millis(20));
+  world.run_until(SimTime::from_millis(20));
+  a_env->send(b, std::make_shared<Numbered>(2));  // during the partition
+  world.run_until(SimTime::from_millis(30));
+  a_env->send(b, std::make_shared<Numbered>(3));  // healed at 25 ms
+  world.run_until(SimTime::from_millis(50));
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].number == 3);
+  CHECK(world.stats().messages_dropped == 2);
+}
+
+TEST_CASE("World: a node is busy while its disk works, and its clock moves meanwhile", "[world]") {
+  WorldConfig config = quiet_config();
+  config.disk.fsync_latency = Duration::millis(30);
+  World world(config);
+  std::vector<Delivery> log;
+  SimTime after_sync;
+  const NodeId a = world.add_node("a", [&](Env& env) {
+    return std::make_unique<Recorder>(env, log, [&](Env& e) {
+      e.send(NodeId{1}, std::make_shared<Numbered>(1));
+    });
+  });
+  const NodeId b = world.add_node("b", [&](Env& env) {
+    return std::make_unique<Recorder>(env, log, [&](Env& e) {
+      auto file = e.disk().open("f", storage::OpenMode::create_if_missing);
+      REQUIRE(file.ok());
+      REQUIRE(file.value()->sync().ok());  // about 30 ms, during which b is busy
+      after_sync = e.now();
+    });
+  });
+  world.start(b);
+  world.start(a);  // its message reaches b at 1 ms, while b still syncs
+  world.run_until(SimTime::from_millis(100));
+  CHECK(after_sync >= SimTime::from_millis(30));
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].time >= after_sync);
+}
+
+TEST_CASE("World: clock skew shifts a node's clock and nothing else", "[world]") {
+  World world(quiet_config());
+  std::vector<Delivery> log;
+  std::vector<std::int64_t> seen;
+  const NodeId a = world.add_node("a", [&](Env& env) {
+    return std::make_unique<Recorder>(env, log, [&](Env& e) {
+      e.after(Duration::millis(10), [&] { seen.push_back(e.now().as_millis()); });
+    });
+  });
+  world.start_all();
+  const FaultId skew = world.start_fault(ClockSkew{{a}, Duration::millis(-5000)});
+  world.run_until(SimTime::from_millis(20));
+  CHECK(seen == std::vector<std::int64_t>{10 - 5000});  // fired on time, read a skewed clock
+  world.end_fault(skew);
+}
+
+TEST_CASE("World: kill and power loss differ in what the disk keeps", "[world]") {
+  WorldConfig config = quiet_config();
+  config.disk.writeback_interval = Duration::zero();
+  World world(config);
+  std::vector<Delivery> log;
+  std::uint64_t size_at_start = 0;
+  bool first = true;
+  const NodeId a = world.add_node("a", [&](Env& env) {
+    return std::make_unique<Recorder>(env, log, [&](Env& e) {
+      auto file = e.disk().open("journal", storage::OpenMode::create_if_missing);
+      REQUIRE(file.ok());
+      size_at_start = file.value()->size();
+      if (first) {
+        first = false;
+        REQUIRE(e.disk().sync_dir("").ok());
+        REQUIRE(file.value()->append(ByteView::copy_of(std::string_view("synced"))).ok());
+        REQUIRE(file.value()->sync().ok());
+        REQUIRE(file.value()->append(ByteView::copy_of(std::string_view("+cached"))).ok());
+      }
+    });
+  });
+  world.start_all();
+  world.kill(a);
+  world.restart(a);
+  CHECK(size_at_start == 13);  // the page cache survived the process
+  world.power_loss(a);
+  world.restart(a);
+  CHECK(size_at_start >= 6);   // what was synced survived the machine
+  CHECK(size_at_start <= 13);
+}
+
+TEST_CASE("World: every fault type starts and ends through one API", "[world][faults]") {
+  World world(quiet_config());
+  EventLog events;
+  world.trace().add_sink(&events);
+  std::vector<Delivery> log;
+  std::vector<NodeId> ids;
+  for (const char* name : {"broker-1", "broker-2", "broker-3"}) {
+    ids.push_back(world.add_node(name, [&](Env& env) { return std::make_unique<Recorder>(env, log); }));
+  }
+  world.start_all();
+  const NodeId b1 = ids[0], b2 = ids[1], b3 = ids[2];
+
+  const FaultId kill = world.start_fault(ProcessKill{{b1}});
+  CHECK(world.state(b1) == NodeState::down);
+  world.end_fault(kill);
+  CHECK(world.state(b1) == NodeState::running);
+
+  world.start_fault(PowerLoss{{b2}});
+  CHECK(world.state(b2) == NodeState::down);
+  world.start_fault(Restart{{b2}});
+  CHECK(world.state(b2) == NodeState::running);
+
+  const FaultId stop = world.start_fault(ProcessStop{{b3}});
+  CHECK(world.state(b3) == NodeState::paused);
+  world.end_fault(stop);
+  CHECK(world.state(b3) == NodeState::running);
+
+  world.start_fault(NetworkPartition{{{b1}, {b2, b3}}});
+  world.start_fault(Isolate{{b3}});
+  LinkDegradation d;
+  d.extra_latency = Duration::millis(100);
+  const FaultId slow_net = world.start_fault(DegradedNetwork{{b2}, {b1}, Direction::both, d});
+  CHECK_FALSE(world.network().reachable(b1, b2));
+  CHECK_FALSE(world.network().reachable(b2, b3));
+  CHECK(world.network().link(b2, b1).config.latency == Duration::millis(101));
+  world.end_fault(slow_net);
+  CHECK(world.network().link(b2, b1).config.latency == Duration::millis(1));
+  world.start_fault(Heal{});
+  CHECK(world.network().reachable(b1, b2));
+  CHECK(world.network().reachable(b2, b3));
+
+  world.start_fault(SlowDisk{{b1}, 5.0});
+  world.start_fault(DiskFault{{b2}, DiskFaultMode::fsync_error});
+  world.start_fault(DiskFault{{b3}, DiskFaultMode::full});
+  world.start_fault(ClockSkew{{b1}, Duration::seconds(3)});
+  world.start_fault(ProcessKill{{b3}});
+  world.start_fault(ProcessStop{{b2}});
+  CHECK(world.active_fault_count() == 7);  // these six and the power loss, never ended
+  world.heal_all();
+  CHECK(world.active_fault_count() == 0);
+  for (NodeId n : ids) CHECK(world.state(n) == NodeState::running);
+  CHECK(world.network().rule_count() == 0);
+
+  const auto starts = std::count(events.lines.begin(), events.lines.end(), "fault_start");
+  const auto ends = std::count(events.lines.begin(), events.lines.end(), "fault_end");
+  CHECK(starts == 14);
+  CHECK(ends == 12);  // restart and heal act at once and have no end
+}
+
+TEST_CASE("Trace: the text and JSONL writers print every event with its fields", "[trace]") {
+  World world(quiet_config());
+  std::ostringstream text, jsonl;
+  TextTraceWriter text_writer(text, world.namer());
+  JsonlTraceWriter json_writer(jsonl, world.namer());
+  world.trace().add_sink(&text_writer);
+  world.trace().add_sink(&json_writer);
+  std::vector<Delivery> log;
+  world.add_node("broker-1", [&](Env& env) {
+    return std::make_unique<Recorder>(env, log, [](Env& e) {
+      e.send(NodeId{1}, std::make_shared<Numbered>(7));
+      e.trace(Note{"hello"});
+    });
+  });
+  world.add_node("broker-2", [&](Env& env) { return std::make_unique<Recorder>(env, log); });
+  world.start_all();
+  world.run_until(SimTime::from_millis(10));
+  CHECK(text.str().find("broker-1     message_sent to=broker-2 id=1 message=Numbered(n=7)") != std::string::npos);
+  CHECK(text.str().find("note text=hello") != std::string::npos);
+  std::istringstream lines(jsonl.str());
+  std::string line;
+  std::uint64_t count = 0;
+  bool saw_delivery = false;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    CHECK(j["i"] == count++);
+    if (j["event"] == "message_delivered") {
+      saw_delivery = true;
+      CHECK(j["node"] == "broker-2");
+      CHECK(j["from"] == "broker-1");
+      CHECK(j["timeUs"] == 1000);
+    }
+  }
+  CHECK(count == world.trace().count());
+  CHECK(saw_delivery);
+}
+
+TEST_CASE("Trace: the hash covers every event, its time and its fields", "[trace]") {
+  auto hash_of = [](std::int64_t latency_us, std::uint64_t number) {
+    WorldConfig config = quiet_config();
+    config.network.latency = Duration::micros(latency_us);
+    World world(config);
+    std::vector<Delivery> log;
+    world.add_node("a", [&](Env& env) {
+      return std::make_unique<Recorder>(env, log, [number](Env& e) {
+        e.trace(Note{"n=" + std::to_string(number)});
+        e.send(NodeId{1}, std::make_shared<Numbered>(number));
+      });
+    });
+    world.add_node("b", [&](Env& env) { return std::make_unique<Recorder>(env, log); });
+    world.start_all();
+    world.run_until(SimTime::from_millis(10));
+    return world.trace().hash();
+  };
+  CHECK(hash_of(1000, 1) == hash_of(1000, 1));
+  CHECK(hash_of(1000, 1) != hash_of(1001, 1));  // a time differs
+  CHECK(hash_of(1000, 1) != hash_of(1000, 2));  // a field differs
+}
