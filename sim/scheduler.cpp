@@ -22,14 +22,15 @@ EventId Scheduler::at(SimTime time, Callback fn, OwnerId owner) {
     free_slots_.pop_back();
   } else {
     slot = static_cast<std::uint32_t>(slots_.size());
+    assert(slot <= kSlotMask && "more than 16M events pending at once");
     slots_.emplace_back();
   }
   Slot& s = slots_[slot];
   s.fn = std::move(fn);
   s.owner = owner;
   s.live = true;
-  ++live_slots_;
-  push(Entry{time, next_seq_++, slot, s.generation});
+  ++live_events_;
+  push(make_entry(time, slot));
   return make_id(slot, s.generation);
 }
 
@@ -41,19 +42,21 @@ bool Scheduler::pending(EventId id) const {
 
 bool Scheduler::cancel(EventId id) {
   if (!pending(id)) return false;
-  // The heap entry stays behind and is skipped when it reaches the top.
-  free_slot(static_cast<std::uint32_t>(id));
+  // The slot stays reserved: its heap entry is dropped when it reaches the top.
+  Slot& s = slots_[static_cast<std::uint32_t>(id)];
+  s.fn = nullptr;
+  s.live = false;
+  --live_events_;
   return true;
 }
 
-void Scheduler::free_slot(std::uint32_t slot) {
+void Scheduler::release_slot(std::uint32_t slot) {
   Slot& s = slots_[slot];
   s.fn = nullptr;
   s.live = false;
   ++s.generation;
   if (s.generation == 0) s.generation = 1;  // 0 would make a valid id of 0
   free_slots_.push_back(slot);
-  --live_slots_;
 }
 
 void Scheduler::push(Entry e) {
@@ -92,7 +95,7 @@ Scheduler::Entry Scheduler::pop() {
 }
 
 void Scheduler::skip_stale() {
-  while (!heap_.empty() && !is_current(heap_.front())) pop();
+  while (!heap_.empty() && !slots_[slot_of(heap_.front())].live) release_slot(slot_of(pop()));
 }
 
 bool Scheduler::step() {
@@ -100,7 +103,8 @@ bool Scheduler::step() {
   if (heap_.empty()) return false;
   const Entry e = pop();
   now_ = e.time;
-  Slot& s = slots_[e.slot];
+  const std::uint32_t slot = slot_of(e);
+  Slot& s = slots_[slot];
   if (s.owner != kNoOwner && gate_ != nullptr) {
     const EventGate::Decision d = gate_->admit(s.owner);
     if (d.admit == EventGate::Admit::hold) {
@@ -109,7 +113,7 @@ bool Scheduler::step() {
       return true;
     }
     if (d.admit == EventGate::Admit::defer && d.until > now_) {
-      push(Entry{d.until, next_seq_++, e.slot, e.generation});
+      push(make_entry(d.until, slot));
       return true;
     }
   }
@@ -120,7 +124,8 @@ bool Scheduler::step() {
                               "without delay?)");
   }
   Callback fn = std::move(s.fn);
-  free_slot(e.slot);
+  release_slot(slot);
+  --live_events_;
   ++events_run_;
   fn();
   return true;
@@ -149,7 +154,11 @@ void Scheduler::release(OwnerId owner) {
   std::vector<Entry> entries = std::move(held_[owner]);
   held_[owner].clear();
   for (const Entry& e : entries) {
-    if (is_current(e)) push(Entry{now_, next_seq_++, e.slot, e.generation});
+    if (slots_[slot_of(e)].live) {
+      push(make_entry(now_, slot_of(e)));
+    } else {
+      release_slot(slot_of(e));  // cancelled while held
+    }
   }
 }
 

@@ -1,0 +1,60 @@
+// The kafkasim Python module's native part: the same entry points as the CLI.
+#include <sstream>
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "sim/demo/echo_demo.h"
+
+namespace py = pybind11;
+using namespace kafkasim;
+
+namespace {
+
+py::dict echo_demo(std::uint64_t seed, int nodes, std::int64_t duration_ms, bool random_faults,
+                   bool with_trace) {
+  if (nodes < 2) throw py::value_error("nodes must be at least 2");
+  if (duration_ms < 1000) throw py::value_error("duration_ms must be at least 1000");
+  sim::EchoDemoOptions options;
+  options.seed = seed;
+  options.nodes = nodes;
+  options.duration = Duration::millis(duration_ms);
+  options.random_faults = random_faults;
+  std::ostringstream trace;
+  if (with_trace) options.jsonl = &trace;
+  sim::EchoDemoResult r;
+  {
+    py::gil_scoped_release release;  // runs are independent: other Python threads may go on
+    r = sim::run_echo_demo(options);
+  }
+  py::dict stats;
+  stats["messagesSent"] = r.world.messages_sent;
+  stats["messagesDelivered"] = r.world.messages_delivered;
+  stats["messagesDropped"] = r.world.messages_dropped;
+  stats["restarts"] = r.world.restarts;
+  stats["pingsSent"] = r.echo.pings_sent;
+  stats["pongsReceived"] = r.echo.pongs_received;
+  stats["outOfOrder"] = r.echo.out_of_order;
+  stats["journalEntriesRecovered"] = r.echo.entries_recovered;
+  stats["tornBytesCut"] = r.echo.torn_bytes_cut;
+  py::dict out;
+  out["seed"] = r.seed;
+  out["simTimeMs"] = r.end.as_millis();
+  out["events"] = r.scheduler_events;
+  out["traceEvents"] = r.trace_events;
+  out["traceHash"] = sim::format_hash(r.trace_hash);
+  out["faults"] = r.faults;
+  out["stats"] = stats;
+  if (with_trace) out["trace"] = trace.str();
+  return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_kafkasim, m) {
+  m.doc() = "kafkasim native module; use the kafkasim package";
+  m.def("echo_demo", &echo_demo, py::arg("seed") = 1, py::arg("nodes") = 3,
+        py::arg("duration_ms") = 10000, py::arg("random_faults") = false,
+        py::arg("with_trace") = false,
+        "Run the echo demo; returns the run report as a dict (with the JSONL trace if asked)");
+}
