@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds kafkasim and runs every test: unit tests, RapidCheck properties, determinism (in
+# Release and again in Debug, against the same pinned trace hashes), the Python module and the
+# notebooks. Installs the Debian packages it needs first. With CI=true warnings are errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+werror=OFF
+[ "${CI:-}" = "true" ] && werror=ON
+
+cmake --preset release -DKAFKASIM_WERROR=$werror
+cmake --build --preset release
+ctest --preset release
+
+# The same seeds must give the same hashes whatever the build type.
+cmake --preset debug -DKAFKASIM_WERROR=$werror -DKAFKASIM_BUILD_PYTHON=OFF
+cmake --build --preset debug --target kafkasim_tests
+ctest --preset debug -R "^Determinism"
