@@ -26,6 +26,10 @@ class ByteView {
     auto owner = std::make_shared<const Buffer>(std::move(bytes));
     return ByteView(owner, owner->data(), owner->size());
   }
+  // Bytes kept alive by any owner: a memory mapping, a buffer pool, ...
+  static ByteView wrap(std::shared_ptr<const void> owner, const std::uint8_t* data, std::size_t size) {
+    return ByteView(std::move(owner), data, size);
+  }
   static ByteView copy_of(std::span<const std::uint8_t> bytes) {
     return from(Buffer(bytes.begin(), bytes.end()));
   }
@@ -49,10 +53,10 @@ class ByteView {
   }
 
  private:
-  ByteView(std::shared_ptr<const Buffer> owner, const std::uint8_t* data, std::size_t size)
+  ByteView(std::shared_ptr<const void> owner, const std::uint8_t* data, std::size_t size)
       : owner_(std::move(owner)), data_(data), size_(size) {}
 
-  std::shared_ptr<const Buffer> owner_;
+  std::shared_ptr<const void> owner_;
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
 };

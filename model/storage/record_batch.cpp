@@ -1,0 +1,238 @@
+#include "model/storage/record_batch.h"
+
+#include <cassert>
+#include <cstring>
+
+#include "model/storage/byte_codec.h"
+#include "model/storage/crc32c.h"
+
+namespace kafkasim::storage {
+namespace {
+
+std::size_t nullable_size(const std::optional<ByteView>& v) {
+  return v ? varlong_size(static_cast<std::int64_t>(v->size())) + v->size() : varlong_size(-1);
+}
+
+void put_nullable(Buffer& out, const std::optional<ByteView>& v) {
+  if (!v) {
+    put_varint(out, -1);
+    return;
+  }
+  put_varint(out, static_cast<std::int32_t>(v->size()));
+  out.insert(out.end(), v->data(), v->data() + v->size());
+}
+
+// The size of a record's body: everything after its length field.
+std::size_t record_body_size(const Record& r, std::int64_t timestamp_delta, std::int32_t offset_delta) {
+  std::size_t n = 1 + varlong_size(timestamp_delta) + varlong_size(offset_delta) +
+                  nullable_size(r.key) + nullable_size(r.value) +
+                  varlong_size(static_cast<std::int64_t>(r.headers.size()));
+  for (const auto& h : r.headers) {
+    n += varlong_size(static_cast<std::int64_t>(h.key.size())) + h.key.size() + nullable_size(h.value);
+  }
+  return n;
+}
+
+std::optional<ByteView> read_nullable(ByteReader& in, const ByteView& batch) {
+  const std::int32_t length = in.varint();
+  if (length < 0) {
+    if (length != -1) in.bytes(SIZE_MAX);  // an impossible length: fail the reader
+    return std::nullopt;
+  }
+  const std::uint8_t* p = in.bytes(static_cast<std::size_t>(length));
+  if (p == nullptr) return std::nullopt;
+  return batch.slice(static_cast<std::size_t>(p - batch.data()), static_cast<std::size_t>(length));
+}
+
+}  // namespace
+
+RecordBatchBuilder::RecordBatchBuilder(Offset base_offset, std::int64_t base_timestamp_ms) {
+  header_.base_offset = base_offset;
+  header_.base_timestamp_ms = base_timestamp_ms;
+  header_.max_timestamp_ms = base_timestamp_ms;
+}
+
+RecordBatchBuilder& RecordBatchBuilder::producer(ProducerId id, std::int16_t epoch, std::int32_t base_sequence) {
+  header_.producer_id = id;
+  header_.producer_epoch = epoch;
+  header_.base_sequence = base_sequence;
+  return *this;
+}
+
+RecordBatchBuilder& RecordBatchBuilder::partition_leader_epoch(LeaderEpoch epoch) {
+  header_.partition_leader_epoch = epoch;
+  return *this;
+}
+
+RecordBatchBuilder& RecordBatchBuilder::transactional(bool on) {
+  header_.attributes = static_cast<std::int16_t>(on ? (header_.attributes | 0x10) : (header_.attributes & ~0x10));
+  return *this;
+}
+
+void RecordBatchBuilder::append(std::int64_t timestamp_ms, std::optional<ByteView> key,
+                                std::optional<ByteView> value, std::vector<RecordHeader> headers) {
+  const Offset next{records_.empty() ? header_.base_offset.value() : records_.back().offset.value() + 1};
+  append_with_offset(next, timestamp_ms, std::move(key), std::move(value), std::move(headers));
+}
+
+void RecordBatchBuilder::append_with_offset(Offset offset, std::int64_t timestamp_ms,
+                                            std::optional<ByteView> key, std::optional<ByteView> value,
+                                            std::vector<RecordHeader> headers) {
+  assert(offset >= header_.base_offset && (records_.empty() || offset > records_.back().offset));
+  records_.push_back(Record{offset, timestamp_ms, std::move(key), std::move(value), std::move(headers)});
+}
+
+void RecordBatchBuilder::set_last_offset(Offset last) {
+  last_offset_delta_ = static_cast<std::int32_t>(last.value() - header_.base_offset.value());
+}
+
+std::size_t RecordBatchBuilder::size_bytes() const {
+  std::size_t n = kBatchHeaderBytes;
+  for (const auto& r : records_) {
+    const std::size_t body = record_body_size(r, r.timestamp_ms - header_.base_timestamp_ms,
+                                              static_cast<std::int32_t>(r.offset.value() - header_.base_offset.value()));
+    n += varlong_size(static_cast<std::int64_t>(body)) + body;
+  }
+  return n;
+}
+
+ByteView RecordBatchBuilder::build() const {
+  Buffer out(kBatchHeaderBytes);
+  out.reserve(size_bytes());
+  std::int64_t max_timestamp = header_.base_timestamp_ms;
+  for (const auto& r : records_) {
+    const std::int64_t ts_delta = r.timestamp_ms - header_.base_timestamp_ms;
+    const auto off_delta = static_cast<std::int32_t>(r.offset.value() - header_.base_offset.value());
+    put_varint(out, static_cast<std::int32_t>(record_body_size(r, ts_delta, off_delta)));
+    out.push_back(0);  // record attributes: unused
+    put_varlong(out, ts_delta);
+    put_varint(out, off_delta);
+    put_nullable(out, r.key);
+    put_nullable(out, r.value);
+    put_varint(out, static_cast<std::int32_t>(r.headers.size()));
+    for (const auto& h : r.headers) {
+      put_varint(out, static_cast<std::int32_t>(h.key.size()));
+      out.insert(out.end(), h.key.begin(), h.key.end());
+      put_nullable(out, h.value);
+    }
+    if (r.timestamp_ms > max_timestamp) max_timestamp = r.timestamp_ms;
+  }
+  const std::int32_t last_delta = last_offset_delta_.value_or(
+      records_.empty() ? 0 : static_cast<std::int32_t>(records_.back().offset.value() - header_.base_offset.value()));
+  std::uint8_t* p = out.data();
+  namespace f = batch_field;
+  put_be<std::int64_t>(p + f::base_offset, header_.base_offset.value());
+  put_be<std::int32_t>(p + f::batch_length, static_cast<std::int32_t>(out.size() - kLogOverhead));
+  put_be<std::int32_t>(p + f::partition_leader_epoch, header_.partition_leader_epoch.value());
+  p[f::magic] = static_cast<std::uint8_t>(kMagicV2);
+  put_be<std::int16_t>(p + f::attributes, header_.attributes);
+  put_be<std::int32_t>(p + f::last_offset_delta, last_delta);
+  put_be<std::int64_t>(p + f::base_timestamp, header_.base_timestamp_ms);
+  put_be<std::int64_t>(p + f::max_timestamp, max_timestamp);
+  put_be<std::int64_t>(p + f::producer_id, header_.producer_id.value());
+  put_be<std::int16_t>(p + f::producer_epoch, header_.producer_epoch);
+  put_be<std::int32_t>(p + f::base_sequence, header_.base_sequence);
+  put_be<std::int32_t>(p + f::records_count, static_cast<std::int32_t>(records_.size()));
+  put_be<std::uint32_t>(p + f::crc, crc32c(p + f::attributes, out.size() - f::attributes));
+  return ByteView::from(std::move(out));
+}
+
+std::optional<std::size_t> batch_size_at(const std::uint8_t* p, std::size_t available) {
+  if (available < kLogOverhead) return std::nullopt;
+  const auto length = get_be<std::int32_t>(p + batch_field::batch_length);
+  if (length < static_cast<std::int32_t>(kBatchHeaderBytes - kLogOverhead)) return std::nullopt;
+  return kLogOverhead + static_cast<std::size_t>(length);
+}
+
+std::optional<RecordBatchView> RecordBatchView::parse(const ByteView& bytes, std::string* error) {
+  auto fail = [&](std::string why) -> std::optional<RecordBatchView> {
+    if (error) *error = std::move(why);
+    return std::nullopt;
+  };
+  if (bytes.size() < kBatchHeaderBytes) {
+    return fail("batch of " + std::to_string(bytes.size()) + " bytes is shorter than its 61-byte header");
+  }
+  const std::uint8_t* p = bytes.data();
+  namespace f = batch_field;
+  BatchHeader h;
+  h.base_offset = Offset{get_be<std::int64_t>(p + f::base_offset)};
+  h.batch_length = get_be<std::int32_t>(p + f::batch_length);
+  h.partition_leader_epoch = LeaderEpoch{get_be<std::int32_t>(p + f::partition_leader_epoch)};
+  h.magic = static_cast<std::int8_t>(p[f::magic]);
+  h.crc = get_be<std::uint32_t>(p + f::crc);
+  h.attributes = get_be<std::int16_t>(p + f::attributes);
+  h.last_offset_delta = get_be<std::int32_t>(p + f::last_offset_delta);
+  h.base_timestamp_ms = get_be<std::int64_t>(p + f::base_timestamp);
+  h.max_timestamp_ms = get_be<std::int64_t>(p + f::max_timestamp);
+  h.producer_id = ProducerId{get_be<std::int64_t>(p + f::producer_id)};
+  h.producer_epoch = get_be<std::int16_t>(p + f::producer_epoch);
+  h.base_sequence = get_be<std::int32_t>(p + f::base_sequence);
+  h.records_count = get_be<std::int32_t>(p + f::records_count);
+  if (h.batch_length < 0 || h.size_bytes() != bytes.size()) {
+    return fail("batchLength " + std::to_string(h.batch_length) + " does not match the " +
+                std::to_string(bytes.size()) + " bytes of the batch");
+  }
+  if (h.magic != kMagicV2) return fail("magic " + std::to_string(h.magic) + " is not 2");
+  if (h.last_offset_delta < 0 || h.records_count < 0 || h.records_count > h.last_offset_delta + 1) {
+    return fail("records count " + std::to_string(h.records_count) + " does not fit lastOffsetDelta " +
+                std::to_string(h.last_offset_delta));
+  }
+  return RecordBatchView(bytes, h);
+}
+
+std::uint32_t RecordBatchView::computed_crc() const {
+  return crc32c(bytes_.data() + batch_field::attributes, bytes_.size() - batch_field::attributes);
+}
+
+std::optional<std::vector<Record>> RecordBatchView::records() const {
+  ByteReader in(bytes_.data() + kBatchHeaderBytes, bytes_.size() - kBatchHeaderBytes);
+  std::vector<Record> out;
+  out.reserve(static_cast<std::size_t>(header_.records_count));
+  std::int32_t previous_delta = -1;
+  for (std::int32_t i = 0; i < header_.records_count; ++i) {
+    const std::int32_t length = in.varint();
+    if (!in.ok() || length < 0 || static_cast<std::size_t>(length) > in.remaining()) return std::nullopt;
+    const std::uint8_t* end = in.position() + length;
+    Record r;
+    in.fixed<std::int8_t>();  // attributes
+    r.timestamp_ms = header_.base_timestamp_ms + in.varlong();
+    const std::int32_t delta = in.varint();
+    if (delta <= previous_delta || delta > header_.last_offset_delta) return std::nullopt;
+    previous_delta = delta;
+    r.offset = Offset{header_.base_offset.value() + delta};
+    r.key = read_nullable(in, bytes_);
+    r.value = read_nullable(in, bytes_);
+    const std::int32_t header_count = in.varint();
+    if (header_count < 0) return std::nullopt;
+    for (std::int32_t k = 0; k < header_count && in.ok(); ++k) {
+      const std::int32_t key_length = in.varint();
+      const std::uint8_t* key = key_length >= 0 ? in.bytes(static_cast<std::size_t>(key_length)) : nullptr;
+      if (key == nullptr) return std::nullopt;
+      RecordHeader h{std::string(key, key + key_length), read_nullable(in, bytes_)};
+      r.headers.push_back(std::move(h));
+    }
+    if (!in.ok() || in.position() != end) return std::nullopt;
+    out.push_back(std::move(r));
+  }
+  if (in.remaining() != 0) return std::nullopt;
+  return out;
+}
+
+ByteView with_offset_and_epoch(const ByteView& batch, Offset base_offset, LeaderEpoch epoch) {
+  Buffer copy(batch.data(), batch.data() + batch.size());
+  put_be<std::int64_t>(copy.data() + batch_field::base_offset, base_offset.value());
+  put_be<std::int32_t>(copy.data() + batch_field::partition_leader_epoch, epoch.value());
+  return ByteView::from(std::move(copy));
+}
+
+std::string validate_batch(const ByteView& batch) {
+  std::string error;
+  const auto view = RecordBatchView::parse(batch, &error);
+  if (!view) return error;
+  if (!view->crc_ok()) return "CRC mismatch: stored " + std::to_string(view->header().crc) +
+                              ", computed " + std::to_string(view->computed_crc());
+  if (!view->records()) return "records do not decode as the header says";
+  return {};
+}
+
+}  // namespace kafkasim::storage
