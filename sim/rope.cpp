@@ -65,6 +65,20 @@ void Rope::truncate(std::uint64_t new_size) {
   size_ = new_size;
 }
 
+std::vector<ByteView> Rope::read_chunks(std::uint64_t offset, std::size_t length) const {
+  std::vector<ByteView> out;
+  if (offset >= size_ || length == 0) return out;
+  const std::uint64_t end = std::min<std::uint64_t>(size_, offset + length);
+  for (std::size_t i = find(offset); offset < end; ++i) {
+    const Piece& p = pieces_[i];
+    const auto from = static_cast<std::size_t>(offset - p.start);
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(p.bytes.size() - from, end - offset));
+    out.push_back(p.bytes.slice(from, n));
+    offset += n;
+  }
+  return out;
+}
+
 ByteView Rope::read(std::uint64_t offset, std::size_t length) const {
   if (offset >= size_ || length == 0) return {};
   const std::uint64_t end = std::min<std::uint64_t>(size_, offset + length);

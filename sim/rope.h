@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <vector>
+#include <vector>
 
 #include "model/protocol/bytes.h"
 
@@ -22,6 +23,8 @@ class Rope {
   void truncate(std::uint64_t new_size);
   // Up to `length` bytes from `offset`; shares the buffer when the range is inside one piece.
   ByteView read(std::uint64_t offset, std::size_t length) const;
+  // The same range as the pieces themselves, sharing every buffer.
+  std::vector<ByteView> read_chunks(std::uint64_t offset, std::size_t length) const;
 
  private:
   struct Piece {

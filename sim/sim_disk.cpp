@@ -72,6 +72,14 @@ class SimDisk::SimFile final : public storage::File {
     return bytes;
   }
 
+  IoResult<std::vector<ByteView>> read_chunks(std::uint64_t offset, std::size_t length) override {
+    std::vector<ByteView> chunks = inode_->live.read_chunks(offset, length);
+    std::uint64_t bytes = 0;
+    for (const auto& c : chunks) bytes += c.size();
+    disk_.charge(disk_.config_.read_latency, bytes);
+    return chunks;
+  }
+
   IoStatus truncate(std::uint64_t new_size) override {
     record({disk_.hooks_.now(), true, new_size, {}});
     disk_.charge(disk_.config_.write_latency, 0);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <string>
 
 namespace kafkasim {
 
@@ -84,6 +85,14 @@ using LeaderEpoch = StrongId<struct LeaderEpochTag, std::int32_t>;
 using ControllerEpoch = StrongId<struct ControllerEpochTag, std::int32_t>;
 using ProducerId = StrongId<struct ProducerIdTag, std::int64_t>;
 using Generation = StrongId<struct GenerationTag, std::int32_t>;
+
+// A partition of a topic, named as Kafka names it: "orders-0".
+struct TopicPartition {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::string str() const { return topic + "-" + std::to_string(partition); }
+  auto operator<=>(const TopicPartition&) const = default;
+};
 
 }  // namespace kafkasim
 

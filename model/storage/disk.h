@@ -61,6 +61,19 @@ class IoResult {
   T value_{};
 };
 
+inline const IoStatus& status_of(const IoStatus& s) { return s; }
+template <class T>
+const IoStatus& status_of(const IoResult<T>& r) { return r.status(); }
+
+// Returns the status of `expr` (an IoStatus or IoResult) from the calling function when it
+// is an error.
+#define KAFKASIM_RETURN_IF_ERROR(expr)                                                \
+  do {                                                                                \
+    auto&& kafkasim_result_ = (expr); /* binds and keeps a temporary alive */         \
+    if (!::kafkasim::storage::status_of(kafkasim_result_).ok())                       \
+      return ::kafkasim::storage::status_of(kafkasim_result_);                        \
+  } while (0)
+
 class File {
  public:
   virtual ~File() = default;
@@ -72,6 +85,9 @@ class File {
   // Up to `length` bytes from `offset`, fewer at the end of the file. Shares the written
   // buffers when the range lies within one write, and copies only when it spans several.
   virtual IoResult<ByteView> read(std::uint64_t offset, std::size_t length) = 0;
+  // The same bytes as read(), as pieces that share the written buffers: a fetch of many
+  // batches copies nothing. Their concatenation is what read() returns.
+  virtual IoResult<std::vector<ByteView>> read_chunks(std::uint64_t offset, std::size_t length) = 0;
   virtual IoStatus truncate(std::uint64_t size) = 0;
   // fsync: the file's bytes are durable when this returns ok.
   virtual IoStatus sync() = 0;

@@ -144,15 +144,7 @@ std::optional<std::size_t> batch_size_at(const std::uint8_t* p, std::size_t avai
   return kLogOverhead + static_cast<std::size_t>(length);
 }
 
-std::optional<RecordBatchView> RecordBatchView::parse(const ByteView& bytes, std::string* error) {
-  auto fail = [&](std::string why) -> std::optional<RecordBatchView> {
-    if (error) *error = std::move(why);
-    return std::nullopt;
-  };
-  if (bytes.size() < kBatchHeaderBytes) {
-    return fail("batch of " + std::to_string(bytes.size()) + " bytes is shorter than its 61-byte header");
-  }
-  const std::uint8_t* p = bytes.data();
+BatchHeader decode_batch_header(const std::uint8_t* p) {
   namespace f = batch_field;
   BatchHeader h;
   h.base_offset = Offset{get_be<std::int64_t>(p + f::base_offset)};
@@ -168,6 +160,18 @@ std::optional<RecordBatchView> RecordBatchView::parse(const ByteView& bytes, std
   h.producer_epoch = get_be<std::int16_t>(p + f::producer_epoch);
   h.base_sequence = get_be<std::int32_t>(p + f::base_sequence);
   h.records_count = get_be<std::int32_t>(p + f::records_count);
+  return h;
+}
+
+std::optional<RecordBatchView> RecordBatchView::parse(const ByteView& bytes, std::string* error) {
+  auto fail = [&](std::string why) -> std::optional<RecordBatchView> {
+    if (error) *error = std::move(why);
+    return std::nullopt;
+  };
+  if (bytes.size() < kBatchHeaderBytes) {
+    return fail("batch of " + std::to_string(bytes.size()) + " bytes is shorter than its 61-byte header");
+  }
+  const BatchHeader h = decode_batch_header(bytes.data());
   if (h.batch_length < 0 || h.size_bytes() != bytes.size()) {
     return fail("batchLength " + std::to_string(h.batch_length) + " does not match the " +
                 std::to_string(bytes.size()) + " bytes of the batch");

@@ -130,6 +130,9 @@ class RecordBatchView {
   BatchHeader header_;
 };
 
+// The fixed fields of the batch starting at `p`, which must hold kBatchHeaderBytes bytes.
+BatchHeader decode_batch_header(const std::uint8_t* p);
+
 // The total size of the batch starting at `p`, from its batchLength field, or nothing when
 // fewer than kLogOverhead bytes are available or the length is impossible.
 std::optional<std::size_t> batch_size_at(const std::uint8_t* p, std::size_t available);
