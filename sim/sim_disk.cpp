@@ -305,10 +305,11 @@ std::vector<DiskLoss> SimDisk::power_loss() {
 }
 
 std::optional<std::string> SimDisk::corrupt_tail() {
+  // The most recently written file that has bytes not yet synced.
   const std::string* victim = nullptr;
   std::uint64_t newest = 0;
   for (const auto& [path, inode] : names_) {
-    if (inode->live.size() > 0 && inode->last_write_seq >= newest) {
+    if (inode->live.size() > inode->durable.size() && inode->last_write_seq >= newest) {
       newest = inode->last_write_seq;
       victim = &path;
     }
@@ -316,13 +317,15 @@ std::optional<std::string> SimDisk::corrupt_tail() {
   if (victim == nullptr) return std::nullopt;
   Inode& f = *names_.at(*victim);
   const std::uint64_t size = f.live.size();
-  const auto n = static_cast<std::size_t>(rng_.uniform_int(1, static_cast<std::int64_t>(std::min<std::uint64_t>(size, 64))));
-  ByteView old = f.live.read(size - n, n);
+  const std::uint64_t unsynced = size - f.durable.size();
+  const auto n = static_cast<std::size_t>(rng_.uniform_int(1, static_cast<std::int64_t>(std::min<std::uint64_t>(unsynced, 64))));
+  const ByteView old = f.live.read(size - n, n);
   Buffer garbage(old.data(), old.data() + old.size());
   for (auto& b : garbage) b = static_cast<std::uint8_t>(b ^ (1u + rng_.below(255)));
-  const ByteView bad = ByteView::from(std::move(garbage));
-  f.live.write(size - n, bad);
-  if (f.durable.size() > size - n) f.durable.write(size - n, bad.slice(0, static_cast<std::size_t>(std::min<std::uint64_t>(n, f.durable.size() - (size - n)))));
+  // A write of the garbage over the tail: the page cache holds it, and a sync would persist it.
+  PendingWrite w{hooks_.now(), false, size - n, ByteView::from(std::move(garbage))};
+  w.apply(f.live);
+  f.pending.push_back(std::move(w));
   return *victim;
 }
 

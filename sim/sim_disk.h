@@ -10,6 +10,7 @@
 //   - process_kill keeps everything (the page cache belongs to the OS, not the process).
 //   - power_loss keeps the durable bytes and, drawn from the seed, a prefix of the later
 //     writes in the order they were made, the last of them possibly torn.
+//   - corrupt_tail garbles the unsynced tail of the file written last.
 // Every operation costs time (a fixed cost, plus bytes over bandwidth, plus jitter, times the
 // slow_disk factor), which the world charges to the node that made the call.
 #pragma once
@@ -69,8 +70,10 @@ class SimDisk final : public storage::Disk {
   void set_slow_factor(double factor) { slow_factor_ = factor; }
   void set_fsync_error(bool on) { fsync_error_ = on; }
   void set_full(bool on) { full_ = on; }
-  // Overwrites the last bytes of the most recently written file, on the platter and in the
-  // page cache. Returns the file's path, or nothing when no file has bytes.
+  // Garbles the last bytes of the most recently written file that has unsynced bytes, as a
+  // crash in the middle of a write leaves a file; synced bytes are never touched (media
+  // corruption is beyond what Kafka promises to survive). Returns the file's path, or nothing
+  // when no file has unsynced bytes.
   std::optional<std::string> corrupt_tail();
 
   const DiskConfig& config() const { return config_; }

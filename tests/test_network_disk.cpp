@@ -241,11 +241,16 @@ TEST_CASE("SimDisk: fsync errors, a full disk and a corrupt tail", "[disk]") {
   CHECK(text(fx.disk.contents("log")) == "Abcdef");
   fx.disk.set_full(false);
   REQUIRE(f->sync().ok());
+  CHECK_FALSE(fx.disk.corrupt_tail().has_value());  // everything is synced: nothing to garble
+  REQUIRE(f->append(ByteView::copy_of(std::string_view("ghij"))).ok());
   const auto victim = fx.disk.corrupt_tail();
   REQUIRE(victim == std::optional<std::string>("log"));
   const std::string after = text(fx.disk.contents("log"));
-  CHECK(after.size() == 6);
-  CHECK(after != "Abcdef");
+  CHECK(after.size() == 10);
+  CHECK(after.substr(0, 6) == "Abcdef");  // the synced bytes are intact
+  CHECK(after.substr(6) != "ghij");
+  REQUIRE(f->sync().ok());
+  CHECK(text(fx.disk.contents("log")) == after);  // what a sync persists is what reads saw
 }
 
 TEST_CASE("SimDisk: a slow disk charges more time", "[disk]") {

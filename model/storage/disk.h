@@ -53,8 +53,9 @@ class IoResult {
   IoResult(IoStatus error) : status_(std::move(error)) {}  // NOLINT
   bool ok() const { return status_.ok(); }
   const IoStatus& status() const { return status_; }
-  T& value() { return value_; }
-  const T& value() const { return value_; }
+  T& value() & { return value_; }
+  const T& value() const& { return value_; }
+  T&& value() && { return std::move(value_); }
 
  private:
   IoStatus status_;
