@@ -7,12 +7,14 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <map>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "bench/sim_bench.h"
+#include "bench/storage_bench.h"
 #include "sim/demo/echo_demo.h"
 
 namespace {
@@ -128,6 +130,33 @@ int run_bench_sim(const kafkasim::bench::SimBenchOptions& options, bool json) {
   return kExitOk;
 }
 
+int run_bench_storage(const kafkasim::bench::StorageBenchOptions& o, bool json) {
+  std::cerr << "bench storage: " << o.seconds << " s of Log appends in " << o.dir << ", then the same bytes raw...\n";
+  auto result = kafkasim::bench::run_storage_bench(o);
+  if (!result.ok()) throw UsageError("bench storage: " + result.status().detail());
+  const auto& r = result.value();
+  if (json) {
+    nlohmann::ordered_json out;
+    out["append"] = {{"recordsPerSec", r.append_records_per_sec()},
+                     {"mbPerSec", r.append_mb_per_sec()},
+                     {"rawMbPerSec", r.raw_write_mb_per_sec()},
+                     {"ratioToRaw", r.append_mb_per_sec() / r.raw_write_mb_per_sec()}};
+    out["read"] = {{"mbPerSec", r.read_mb_per_sec()},
+                   {"rawMbPerSec", r.raw_read_mb_per_sec()},
+                   {"ratioToRaw", r.read_mb_per_sec() / r.raw_read_mb_per_sec()}};
+    out["bytes"] = r.bytes;
+    out["records"] = r.records;
+    std::cout << out.dump() << '\n';
+    return kExitOk;
+  }
+  std::printf("append: %12.0f records/s  %8.1f MB/s  raw %8.1f MB/s  ratio %.2f\n", r.append_records_per_sec(),
+              r.append_mb_per_sec(), r.raw_write_mb_per_sec(), r.append_mb_per_sec() / r.raw_write_mb_per_sec());
+  std::printf("read:   %12s            %8.1f MB/s  raw %8.1f MB/s  ratio %.2f\n", "", r.read_mb_per_sec(),
+              r.raw_read_mb_per_sec(), r.read_mb_per_sec() / r.raw_read_mb_per_sec());
+  std::printf("(%.1f MB in %llu records)\n", static_cast<double>(r.bytes) / 1e6, static_cast<unsigned long long>(r.records));
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -161,6 +190,27 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
   bench_sim->add_flag("--json", bench_json, "Print the figures as one JSON object");
 
+  kafkasim::bench::StorageBenchOptions storage_options;
+  bool storage_json = false;
+  auto* bench_storage = bench_cmd->add_subcommand(
+      "storage", "Kafka's Log on real files against raw sequential I/O of the same bytes, in one run");
+  bench_storage->footer("Example: kafkasim bench storage --dir /tmp --seconds 5 --fsync never --json");
+  bench_storage->add_option("--dir", storage_options.dir, "Existing folder to write in (a subfolder is made and removed)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  bench_storage->add_option("--seconds", storage_options.seconds, "How long the Log appends")
+      ->check(CLI::Range(0.1, 3600.0));
+  bench_storage->add_option("--record-bytes", storage_options.record_bytes, "Value size of each record")
+      ->check(CLI::Range(1, 1 << 20));
+  bench_storage->add_option("--batch-records", storage_options.batch_records, "Records per batch")
+      ->check(CLI::Range(1, 100000));
+  bench_storage->add_option("--fsync", storage_options.fsync, "never | interval (every second) | every (each batch)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, kafkasim::bench::FsyncPolicy>{
+          {"never", kafkasim::bench::FsyncPolicy::never},
+          {"interval", kafkasim::bench::FsyncPolicy::interval},
+          {"every", kafkasim::bench::FsyncPolicy::every}}));
+  bench_storage->add_flag("--json", storage_json, "Print the figures as one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -172,6 +222,7 @@ int main(int argc, char** argv) {
   try {
     if (*demo_cmd) return run_demo(demo);
     if (*bench_sim) return run_bench_sim(bench_options, bench_json);
+    if (*bench_storage) return run_bench_storage(storage_options, storage_json);
   } catch (const UsageError& e) {
     std::cerr << "kafkasim: " << e.what() << '\n';
     return kExitUsage;

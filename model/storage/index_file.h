@@ -46,6 +46,7 @@ class IndexFile {
     Codec::encode(e, bytes.data());
     if (auto s = file_->append(ByteView::from(std::move(bytes))); !s.ok()) return s;
     entries_.push_back(e);
+    dirty_ = true;
     return {};
   }
 
@@ -55,10 +56,18 @@ class IndexFile {
     if (auto s = open(); !s.ok()) return s;
     if (auto s = file_->truncate(count * Codec::kBytes); !s.ok()) return s;
     entries_.resize(count);
+    dirty_ = true;
     return {};
   }
 
-  IoStatus flush() { return file_ ? file_->sync() : IoStatus{}; }
+  // Syncs only when something changed since the last flush: an index gains an entry only
+  // every log.index.interval.bytes, and fsync is the costliest call there is.
+  IoStatus flush() {
+    if (!file_ || !dirty_) return {};
+    if (auto s = file_->sync(); !s.ok()) return s;
+    dirty_ = false;
+    return {};
+  }
 
   IoStatus remove() {
     file_.reset();
@@ -79,6 +88,7 @@ class IndexFile {
   std::string path_;
   std::unique_ptr<File> file_;
   std::vector<Entry> entries_;
+  bool dirty_ = false;
 };
 
 }  // namespace kafkasim::storage

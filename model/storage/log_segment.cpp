@@ -131,9 +131,9 @@ IoResult<std::vector<ByteView>> LogSegment::batches() {
 
 IoResult<SegmentRecovery> LogSegment::recover() {
   const std::uint64_t file_size = size();
-  auto read = log_->read(0, static_cast<std::size_t>(file_size));
+  auto read = log_->read_chunks(0, static_cast<std::size_t>(file_size));  // a mapping on a real disk
   if (!read.ok()) return read.status();
-  const ByteView all = read.value();
+  const ByteView all = Records(std::move(read.value())).contiguous();
   KAFKASIM_RETURN_IF_ERROR(offset_index_.reset());
   KAFKASIM_RETURN_IF_ERROR(time_index_.reset());
   reset_counters();

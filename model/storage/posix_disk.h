@@ -2,8 +2,10 @@
 // the very same Log code that runs on SimDisk in the simulation.
 //
 // Writes are pwrite(2), File::sync is fdatasync(2), Disk::sync_dir is fsync(2) of the folder.
-// Large reads (read_chunks of at least kMapThresholdBytes) map the file instead of copying
-// it, the in-process counterpart of Kafka's sendfile.
+// Bulk reads (read_chunks of at least kMapThresholdBytes, such as recovery scanning a whole
+// segment) map the file instead of copying it. Fetch-sized reads (1 MiB) use pread: measured
+// on this project's machines, mapping and unmapping a megabyte per fetch cost more than
+// copying it from the page cache (0.57-0.65 of raw read speed against 0.67-0.92).
 #pragma once
 
 #include <memory>
@@ -15,7 +17,7 @@ namespace kafkasim::storage {
 
 class PosixDisk final : public Disk {
  public:
-  static constexpr std::size_t kMapThresholdBytes = 64 * 1024;
+  static constexpr std::size_t kMapThresholdBytes = 8 * 1024 * 1024;
 
   // Uses `root` (created if missing) as the disk's root folder.
   static IoResult<std::unique_ptr<PosixDisk>> open(const std::string& root);

@@ -222,6 +222,35 @@ std::optional<std::vector<Record>> RecordBatchView::records() const {
   return out;
 }
 
+bool RecordBatchView::records_valid() const {
+  ByteReader in(bytes_.data() + kBatchHeaderBytes, bytes_.size() - kBatchHeaderBytes);
+  auto skip_nullable = [&in] {
+    const std::int32_t length = in.varint();
+    if (length >= 0) return in.bytes(static_cast<std::size_t>(length)) != nullptr;
+    return length == -1;
+  };
+  std::int32_t previous_delta = -1;
+  for (std::int32_t i = 0; i < header_.records_count; ++i) {
+    const std::int32_t length = in.varint();
+    if (!in.ok() || length < 0 || static_cast<std::size_t>(length) > in.remaining()) return false;
+    const std::uint8_t* end = in.position() + length;
+    in.fixed<std::int8_t>();
+    in.varlong();
+    const std::int32_t delta = in.varint();
+    if (delta <= previous_delta || delta > header_.last_offset_delta) return false;
+    previous_delta = delta;
+    if (!skip_nullable() || !skip_nullable()) return false;
+    const std::int32_t header_count = in.varint();
+    if (header_count < 0) return false;
+    for (std::int32_t k = 0; k < header_count; ++k) {
+      const std::int32_t key_length = in.varint();
+      if (key_length < 0 || in.bytes(static_cast<std::size_t>(key_length)) == nullptr || !skip_nullable()) return false;
+    }
+    if (!in.ok() || in.position() != end) return false;
+  }
+  return in.ok() && in.remaining() == 0;
+}
+
 ByteView with_offset_and_epoch(const ByteView& batch, Offset base_offset, LeaderEpoch epoch) {
   Buffer copy(batch.data(), batch.data() + batch.size());
   put_be<std::int64_t>(copy.data() + batch_field::base_offset, base_offset.value());
@@ -235,7 +264,7 @@ std::string validate_batch(const ByteView& batch) {
   if (!view) return error;
   if (!view->crc_ok()) return "CRC mismatch: stored " + std::to_string(view->header().crc) +
                               ", computed " + std::to_string(view->computed_crc());
-  if (!view->records()) return "records do not decode as the header says";
+  if (!view->records_valid()) return "records do not decode as the header says";
   return {};
 }
 

@@ -123,6 +123,8 @@ class RecordBatchView {
   bool crc_ok() const { return computed_crc() == header_.crc; }
   // Every record; nullopt when the records do not decode as the header says.
   std::optional<std::vector<Record>> records() const;
+  // Whether records() would succeed, without building them: what a leader checks on append.
+  bool records_valid() const;
 
  private:
   RecordBatchView(ByteView bytes, BatchHeader header) : bytes_(std::move(bytes)), header_(header) {}
