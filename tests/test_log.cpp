@@ -5,6 +5,7 @@
 #include <map>
 
 #include "model/storage/log.h"
+#include "model/storage/log_manager.h"
 #include "storage_support.h"
 
 using namespace kafkasim;
@@ -442,4 +443,42 @@ TEST_CASE("Property: after kills, power losses and recovery the log holds what w
       since_durable.push_back(current);
     }
   });
+}
+
+TEMPLATE_TEST_CASE("LogManager: logs and checkpoints survive a restart; bad checkpoints are reported",
+                   "[storage][log_manager]", SimDiskUnderTest, PosixDiskUnderTest) {
+  TestType d;
+  const TopicPartition orders0{"orders", 0}, orders1{"orders", 1}, dashed{"my-topic", 12};
+  {
+    auto m = LogManager::open(d.get(), "data", small_segments(), 0).value();
+    for (const auto& tp : {orders0, orders1, dashed}) {
+      auto log = m->get_or_create(tp, small_segments(), 0);
+      REQUIRE(log.ok());
+      append_batches(*log.value(), 20, 4);
+    }
+    REQUIRE(m->get(orders1)->increment_log_start_offset(Offset{30}).ok());
+    REQUIRE(m->checkpoint_recovery_points().ok());
+    REQUIRE(m->checkpoint_log_start_offsets().ok());
+    REQUIRE(m->write_high_watermarks({{orders0, Offset{77}}}).ok());
+  }
+  auto m = LogManager::open(d.get(), "data", small_segments(), 0).value();
+  REQUIRE(m->logs().size() == 3);
+  CHECK(m->get(dashed) != nullptr);
+  CHECK(m->get(orders0)->log_end_offset() == Offset{80});
+  CHECK(m->get(orders1)->log_start_offset() == Offset{30});
+  CHECK(m->read_high_watermarks().value() == OffsetMap{{orders0, Offset{77}}});
+  CHECK(m->notes().empty());
+  REQUIRE(m->remove(orders1).ok());
+  CHECK_FALSE(d.get().exists("data/orders-1"));
+
+  {
+    auto f = d.get().open("data/recovery-point-offset-checkpoint", OpenMode::open_existing).value();
+    REQUIRE(f->truncate(3).ok());  // torn: a version line and half a count
+  }
+  auto again = LogManager::open(d.get(), "data", small_segments(), 0).value();
+  REQUIRE_FALSE(again->notes().empty());
+  CHECK(again->notes()[0].find("recovery-point-offset-checkpoint") != std::string::npos);
+  CHECK(again->get(orders0)->log_end_offset() == Offset{80});  // recovered from the start instead
+  CHECK(parse_log_dir_name("orders-x") == std::nullopt);
+  CHECK(parse_log_dir_name("replication-offset-checkpoint") == std::nullopt);
 }
