@@ -52,29 +52,13 @@ struct PartitionOracle final : TraceSink {
   }
 };
 
-struct Cluster {
-  World world;
-  std::vector<Delivery> log;
-  std::vector<NodeId> ids;
-  Cluster(WorldConfig config, std::uint32_t nodes) : world(config) {
-    for (std::uint32_t i = 0; i < nodes; ++i) {
-      ids.push_back(world.add_node(std::string("n").append(std::to_string(i)), [this](Env& env) {
-        return std::make_unique<Recorder>(env, log);
-      }));
-    }
-    world.start_all();
+void schedule(kafkasim::testing::RecorderCluster& cluster, const std::vector<Send>& sends) {
+  for (std::size_t i = 0; i < sends.size(); ++i) {
+    const Send s = sends[i];
+    cluster.world.scheduler().at(SimTime::from_micros(s.at_us),
+                                 [&cluster, s, i] { cluster.send(NodeId{s.from}, NodeId{s.to}, i); });
   }
-  void schedule(const std::vector<Send>& sends) {
-    for (std::size_t i = 0; i < sends.size(); ++i) {
-      const Send s = sends[i];
-      world.scheduler().at(SimTime::from_micros(s.at_us), [this, s, i] {
-        if (auto* node = world.node_as<Recorder>(NodeId{s.from})) {
-          node->env().send(NodeId{s.to}, std::make_shared<Numbered>(i));
-        }
-      });
-    }
-  }
-};
+}
 
 rc::Gen<std::vector<Send>> gen_sends(std::uint32_t nodes, std::int64_t horizon_us) {
   return rc::gen::container<std::vector<Send>>(rc::gen::apply(
@@ -110,7 +94,7 @@ TEST_CASE("Property: nothing is delivered between partitioned nodes", "[property
     config.seed = *rc::gen::arbitrary<std::uint64_t>();
     config.network.latency = Duration::millis(*rc::gen::inRange<std::int64_t>(0, 20));
     config.network.jitter = Duration::millis(*rc::gen::inRange<std::int64_t>(0, 20));
-    Cluster cluster(config, nodes);
+    kafkasim::testing::RecorderCluster cluster(config, nodes);
     PartitionOracle oracle(windows, nodes);
     cluster.world.trace().add_sink(&oracle);
     for (const auto& w : windows) {
@@ -121,7 +105,7 @@ TEST_CASE("Property: nothing is delivered between partitioned nodes", "[property
       cluster.world.schedule_fault(SimTime::from_millis(w.start_ms), NetworkPartition{{side, other}},
                                    Duration::millis(w.length_ms));
     }
-    cluster.schedule(sends);
+    schedule(cluster, sends);
     cluster.world.run_until(SimTime::from_millis(3100));
     RC_ASSERT(oracle.violations == std::vector<std::string>{});
   });
@@ -136,8 +120,8 @@ TEST_CASE("Property: a connection delivers everything, in order, without loss", 
     config.network.latency = Duration::micros(*rc::gen::inRange<std::int64_t>(0, 5000));
     config.network.jitter = Duration::micros(*rc::gen::inRange<std::int64_t>(0, 50000));
     config.network.rate_limit_kbit = *rc::gen::element<std::int64_t>(0, 100, 10000);
-    Cluster cluster(config, nodes);
-    cluster.schedule(sends);
+    kafkasim::testing::RecorderCluster cluster(config, nodes);
+    schedule(cluster, sends);
     cluster.world.run_until(SimTime::from_millis(60'000));
     RC_ASSERT(cluster.log.size() == sends.size());
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> last;

@@ -9,6 +9,7 @@
 
 #include "model/env.h"
 #include "model/node.h"
+#include "sim/world.h"
 
 namespace kafkasim::testing {
 
@@ -47,6 +48,25 @@ class Recorder final : public Node {
   Env& env_;
   std::vector<Delivery>& log_;
   std::function<void(Env&)> on_start_;
+};
+
+// A world of Recorder nodes named n0, n1, ...; tests send from any of them.
+struct RecorderCluster {
+  sim::World world;
+  std::vector<Delivery> log;
+  std::vector<NodeId> ids;
+
+  RecorderCluster(sim::WorldConfig config, std::uint32_t nodes) : world(config) {
+    for (std::uint32_t i = 0; i < nodes; ++i) {
+      ids.push_back(world.add_node(std::string("n").append(std::to_string(i)),
+                                   [this](Env& env) { return std::make_unique<Recorder>(env, log); }));
+    }
+    world.start_all();
+  }
+  // Sends message `number` from one node to another now, if the sender is up.
+  void send(NodeId from, NodeId to, std::uint64_t number) {
+    if (auto* node = world.node_as<Recorder>(from)) node->env().send(to, std::make_shared<Numbered>(number));
+  }
 };
 
 }  // namespace kafkasim::testing

@@ -119,55 +119,43 @@ TEST_CASE("World: a paused node gets its messages and timers on resume, in order
 TEST_CASE("World: messages to a down or restarted node are dropped, with the reason", "[world]") {
   WorldConfig config = quiet_config();
   config.network.latency = Duration::millis(10);
-  World world(config);
+  kafkasim::testing::RecorderCluster c(config, 2);
+  World& world = c.world;
   EventLog events;
   world.trace().add_sink(&events);
-  std::vector<Delivery> log;
-  Env* a_env = nullptr;
-  const NodeId a = world.add_node("a", [&](Env& env) {
-    a_env = &env;
-    return std::make_unique<Recorder>(env, log);
-  });
-  const NodeId b = world.add_node("b", [&](Env& env) { return std::make_unique<Recorder>(env, log); });
-  world.start_all();
+  const NodeId a = c.ids[0], b = c.ids[1];
   world.kill(b);
-  a_env->send(b, std::make_shared<Numbered>(1));
+  c.send(a, b, 1);
   world.run_until(SimTime::from_millis(20));
   CHECK(events.has("message_dropped:node_down"));
   world.restart(b);
-  a_env->send(b, std::make_shared<Numbered>(2));  // in flight across b's next restart
+  c.send(a, b, 2);  // in flight across b's next restart
   world.kill(b);
   world.restart(b);
   world.run_until(SimTime::from_millis(40));
   CHECK(events.has("message_dropped:connection_reset"));
-  a_env->send(b, std::make_shared<Numbered>(3));
+  c.send(a, b, 3);
   world.run_until(SimTime::from_millis(60));
-  REQUIRE(log.size() == 1);
-  CHECK(log[0].number == 3);
-  CHECK(log[0].from == a);
+  REQUIRE(c.log.size() == 1);
+  CHECK(c.log[0].number == 3);
+  CHECK(c.log[0].from == a);
 }
 
 TEST_CASE("World: a partition that starts while a message is on its way drops it", "[world]") {
   WorldConfig config = quiet_config();
   config.network.latency = Duration::millis(10);
-  World world(config);
-  std::vector<Delivery> log;
-  Env* a_env = nullptr;
-  const NodeId a = world.add_node("a", [&](Env& env) {
-    a_env = &env;
-    return std::make_unique<Recorder>(env, log);
-  });
-  const NodeId b = world.add_node("b", [&](Env& env) { return std::make_unique<Recorder>(env, log); });
-  world.start_all();
-  a_env->send(b, std::make_shared<Numbered>(1));
+  kafkasim::testing::RecorderCluster c(config, 2);
+  World& world = c.world;
+  const NodeId a = c.ids[0], b = c.ids[1];
+  c.send(a, b, 1);
   world.schedule_fault(SimTime::from_millis(5), NetworkPartition{{{a}, {b}}}, Duration::millis(20));
   world.run_until(SimTime::from_millis(20));
-  a_env->send(b, std::make_shared<Numbered>(2));  // during the partition
+  c.send(a, b, 2);  // during the partition
   world.run_until(SimTime::from_millis(30));
-  a_env->send(b, std::make_shared<Numbered>(3));  // healed at 25 ms
+  c.send(a, b, 3);  // healed at 25 ms
   world.run_until(SimTime::from_millis(50));
-  REQUIRE(log.size() == 1);
-  CHECK(log[0].number == 3);
+  REQUIRE(c.log.size() == 1);
+  CHECK(c.log[0].number == 3);
   CHECK(world.stats().messages_dropped == 2);
 }
 
