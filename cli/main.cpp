@@ -15,6 +15,7 @@
 
 #include "bench/sim_bench.h"
 #include "bench/storage_bench.h"
+#include "bench/timer_bench.h"
 #include "sim/demo/echo_demo.h"
 
 namespace {
@@ -130,6 +131,25 @@ int run_bench_sim(const kafkasim::bench::SimBenchOptions& options, bool json) {
   return kExitOk;
 }
 
+int run_bench_timer(const kafkasim::bench::TimerBenchOptions& o, bool json) {
+  std::cerr << "bench timer: " << o.pending << " timers pending, " << o.fires << " fired and set again...\n";
+  const auto r = kafkasim::bench::run_timer_bench(o);
+  if (json) {
+    nlohmann::ordered_json out;
+    out["pending"] = o.pending;
+    out["fires"] = o.fires;
+    out["wheelOpsPerSec"] = r.wheel_ops_per_sec;
+    out["heapOpsPerSec"] = r.heap_ops_per_sec;
+    out["ratioToHeap"] = r.ratio();
+    std::cout << out.dump() << '\n';
+  } else {
+    std::printf("timing wheel : %12.0f timers fired and set again per second (%.2f of the heap's)\n",
+                r.wheel_ops_per_sec, r.ratio());
+    std::printf("binary heap  : %12.0f                                      (1.00)\n", r.heap_ops_per_sec);
+  }
+  return kExitOk;
+}
+
 int run_bench_storage(const kafkasim::bench::StorageBenchOptions& o, bool json) {
   std::cerr << "bench storage: " << o.seconds << " s of Log appends in " << o.dir << ", then the same bytes raw...\n";
   auto result = kafkasim::bench::run_storage_bench(o);
@@ -190,6 +210,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
   bench_sim->add_flag("--json", bench_json, "Print the figures as one JSON object");
 
+  kafkasim::bench::TimerBenchOptions timer_options;
+  bool timer_json = false;
+  auto* bench_timer = bench_cmd->add_subcommand(
+      "timer", "Kafka's timing wheel against a binary heap, with a million timers pending");
+  bench_timer->footer("Example: kafkasim bench timer --json");
+  bench_timer->add_option("--pending", timer_options.pending, "Timers kept pending")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{50'000'000}));
+  bench_timer->add_option("--fires", timer_options.fires, "Timers fired in the timed part")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+  bench_timer->add_flag("--json", timer_json, "Print the figures as one JSON object");
+
   kafkasim::bench::StorageBenchOptions storage_options;
   bool storage_json = false;
   auto* bench_storage = bench_cmd->add_subcommand(
@@ -223,6 +254,7 @@ int main(int argc, char** argv) {
     if (*demo_cmd) return run_demo(demo);
     if (*bench_sim) return run_bench_sim(bench_options, bench_json);
     if (*bench_storage) return run_bench_storage(storage_options, storage_json);
+    if (*bench_timer) return run_bench_timer(timer_options, timer_json);
   } catch (const UsageError& e) {
     std::cerr << "kafkasim: " << e.what() << '\n';
     return kExitUsage;

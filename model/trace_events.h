@@ -6,6 +6,7 @@
 // Field values are integers, bools, strings, SimTime, Duration or strong ids.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -20,6 +21,47 @@ struct Note {
   void fields(V& v) const { v("text", text); }
 };
 
-using ModelEvent = std::variant<Note>;
+// Kafka's timer (model/timer): a task scheduled, run, or cancelled before it ran. `timer` names
+// the timer ("Produce", "Fetch", ...); `task` is unique within it.
+struct TimerScheduled {
+  static constexpr std::string_view kName = "timer_scheduled";
+  std::string_view timer;
+  std::uint64_t task;
+  std::int64_t deadline_ms;
+  template <class V>
+  void fields(V& v) const {
+    v("timer", timer);
+    v("task", task);
+    v("deadlineMs", deadline_ms);
+  }
+};
+
+struct TimerFired {
+  static constexpr std::string_view kName = "timer_fired";
+  std::string_view timer;
+  std::uint64_t task;
+  std::int64_t deadline_ms;
+  std::int64_t now_ms;  // the timer's clock when it ran
+  template <class V>
+  void fields(V& v) const {
+    v("timer", timer);
+    v("task", task);
+    v("deadlineMs", deadline_ms);
+    v("nowMs", now_ms);
+  }
+};
+
+struct TimerCancelled {
+  static constexpr std::string_view kName = "timer_cancelled";
+  std::string_view timer;
+  std::uint64_t task;
+  template <class V>
+  void fields(V& v) const {
+    v("timer", timer);
+    v("task", task);
+  }
+};
+
+using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled>;
 
 }  // namespace kafkasim

@@ -1,0 +1,53 @@
+#include "model/timer/timing_wheel.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace kafkasim::timer {
+
+TimingWheel::TimingWheel(std::int64_t tick_ms, int wheel_size, std::int64_t start_ms, BucketQueue& queue,
+                         TimerContext& context)
+    : tick_ms_(tick_ms),
+      wheel_size_(wheel_size),
+      interval_ms_(tick_ms * wheel_size),
+      current_time_ms_(start_ms - start_ms % tick_ms),
+      queue_(queue),
+      context_(context) {
+  buckets_.reserve(static_cast<std::size_t>(wheel_size));
+  for (int i = 0; i < wheel_size; ++i) buckets_.push_back(std::make_unique<TimerTaskList>(context_));
+}
+
+std::shared_ptr<TimerTask> TimingWheel::add(std::shared_ptr<TimerTask> task) {
+  const std::int64_t expiration = task->expiration_ms();
+  if (expiration < current_time_ms_ + tick_ms_) return task;  // due now
+  if (expiration < current_time_ms_ + interval_ms_) {
+    const std::int64_t virtual_id = expiration / tick_ms_;
+    TimerTaskList& bucket = *buckets_[static_cast<std::size_t>(virtual_id % wheel_size_)];
+    bucket.add(std::move(task));
+    // Queued only when the bucket's expiration changed: a bucket is in the queue at most once.
+    if (bucket.set_expiration(virtual_id * tick_ms_)) queue_.offer(&bucket);
+    return nullptr;
+  }
+  if (!overflow_) overflow_ = std::make_unique<TimingWheel>(interval_ms_, wheel_size_, current_time_ms_, queue_, context_);
+  return overflow_->add(std::move(task));
+}
+
+void TimingWheel::advance_clock(std::int64_t time_ms) {
+  if (time_ms < current_time_ms_ + tick_ms_) return;
+  current_time_ms_ = time_ms - time_ms % tick_ms_;
+  if (overflow_) overflow_->advance_clock(current_time_ms_);
+}
+
+void BucketQueue::offer(TimerTaskList* bucket) {
+  heap_.push_back(Entry{bucket->expiration_ms(), next_seq_++, bucket});
+  std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+}
+
+TimerTaskList* BucketQueue::poll() {
+  std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+  TimerTaskList* bucket = heap_.back().bucket;
+  heap_.pop_back();
+  return bucket;
+}
+
+}  // namespace kafkasim::timer

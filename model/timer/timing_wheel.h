@@ -1,0 +1,90 @@
+// Kafka's hierarchical timing wheel (TimingWheel.scala / TimingWheel.java).
+//
+// A wheel is a ring of `wheel_size` buckets, each covering one tick of `tick_ms`. A task due
+// at time T goes in bucket (T / tick_ms) % wheel_size if T falls within the wheel's span,
+// [current_time, current_time + tick_ms * wheel_size). A task due later goes to an overflow
+// wheel whose tick is this wheel's whole span, created the first time it is needed, and so on
+// up. Adding is O(number of wheels), cancelling is O(1) (unlink from the bucket), against
+// O(log n) for both with a priority queue.
+//
+// Buckets, not tasks, are kept in a priority queue by their expiration (the start of their
+// span). When the clock reaches a bucket, every wheel's current time moves to it and each task
+// in the bucket is added again: it falls into a finer wheel, or, being due within this tick,
+// runs. A task therefore never runs before its expiration, since with tick_ms = 1 a task runs
+// only from the bucket whose expiration is its own.
+//
+// Worked example, with Kafka's purgatory settings tick_ms = 1 and wheel_size = 20:
+//
+//   level  tick_ms  span      a task due at 1234 ms, added at time 0
+//   1      1        20 ms     1234 >= 0 + 20: overflow
+//   2      20       400 ms    1234 >= 0 + 400: overflow
+//   3      400      8 s       1234 < 8000: bucket 1234/400 = 3, expires at 1200
+//
+//   at 1200: bucket [1200, 1600) of level 3 expires; the clocks move to 1200; the task is
+//            added again: level 1 span ends at 1220, so level 2: bucket 1234/20 = 61
+//            (slot 61 % 20 = 1), expires at 1220
+//   at 1220: added again: level 1 now spans [1220, 1240): bucket 1234 (slot 14), expires at 1234
+//   at 1234: added again: due before 1234 + 1, so it runs, at 1234.
+//
+// Unlike Kafka, no thread drives the clock: the owner calls SystemTimer::advance_clock with
+// its node's time, and an ExpirationReaper on Env wakes it when the next bucket is due.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "model/timer/timer_task_list.h"
+
+namespace kafkasim::timer {
+
+class BucketQueue;
+
+class TimingWheel {
+ public:
+  TimingWheel(std::int64_t tick_ms, int wheel_size, std::int64_t start_ms, BucketQueue& queue,
+              TimerContext& context);
+
+  // Puts the task in its bucket and returns nothing, or, when it is due within the current
+  // tick, hands it back for the caller to run.
+  std::shared_ptr<TimerTask> add(std::shared_ptr<TimerTask> task);
+  void advance_clock(std::int64_t time_ms);
+
+  std::int64_t current_time_ms() const { return current_time_ms_; }
+  std::int64_t tick_ms() const { return tick_ms_; }
+  const TimingWheel* overflow() const { return overflow_.get(); }
+
+ private:
+  std::int64_t tick_ms_;
+  int wheel_size_;
+  std::int64_t interval_ms_;
+  std::int64_t current_time_ms_;
+  BucketQueue& queue_;
+  TimerContext& context_;
+  std::vector<std::unique_ptr<TimerTaskList>> buckets_;
+  std::unique_ptr<TimingWheel> overflow_;
+};
+
+// Buckets by expiration: Kafka's DelayQueue. Ties go to the bucket queued first, so the order
+// never depends on addresses.
+class BucketQueue {
+ public:
+  void offer(TimerTaskList* bucket);
+  bool empty() const { return heap_.empty(); }
+  std::int64_t next_expiration_ms() const { return heap_.front().expiration_ms; }
+  TimerTaskList* poll();
+
+ private:
+  struct Entry {
+    std::int64_t expiration_ms;
+    std::uint64_t seq;
+    TimerTaskList* bucket;
+    bool operator>(const Entry& o) const {
+      return expiration_ms > o.expiration_ms || (expiration_ms == o.expiration_ms && seq > o.seq);
+    }
+  };
+  std::vector<Entry> heap_;
+  std::uint64_t next_seq_ = 0;
+};
+
+}  // namespace kafkasim::timer
