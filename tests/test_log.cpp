@@ -482,3 +482,25 @@ TEMPLATE_TEST_CASE("LogManager: logs and checkpoints survive a restart; bad chec
   CHECK(parse_log_dir_name("orders-x") == std::nullopt);
   CHECK(parse_log_dir_name("replication-offset-checkpoint") == std::nullopt);
 }
+
+TEST_CASE("Log: a full disk fails the append with no_space and leaves the log as it was", "[storage][log]") {
+  SimDiskUnderTest d;
+  auto log = open_log(d.get(), small_segments());
+  append_batches(*log, 5, 4);
+  const auto before = read_all(*log);
+  const Offset leo = log->log_end_offset();
+  d.disk.set_full(true);
+  auto failed = log->append_as_leader(Records::of(make_batch(0, 4, 2000)), LeaderEpoch{1}, 2000);
+  CHECK(failed.status().code() == IoErrc::no_space);
+  CHECK(failed.status().detail().find(".log: no space left on device") != std::string::npos);
+  CHECK(log->log_end_offset() == leo);
+  d.disk.set_full(false);
+  CHECK(read_all(*log) == before);
+  append_batches(*log, 1, 4);  // and it goes on once there is room
+  CHECK(log->log_end_offset() == Offset{leo.value() + 4});
+  // Reopened, it holds exactly what was appended successfully.
+  const Offset rp = log->recovery_point();
+  log.reset();
+  auto reopened = open_log(d.get(), small_segments(), rp);
+  CHECK(reopened->log_end_offset() == Offset{leo.value() + 4});
+}
