@@ -504,3 +504,93 @@ TEST_CASE("Log: a full disk fails the append with no_space and leaves the log as
   auto reopened = open_log(d.get(), small_segments(), rp);
   CHECK(reopened->log_end_offset() == Offset{leo.value() + 4});
 }
+
+namespace {
+
+// A batch of `count` records from an idempotent producer.
+ByteView idempotent_batch(std::int64_t pid, std::int16_t epoch, std::int32_t first_seq, int count) {
+  RecordBatchBuilder b(Offset{0}, 1000);
+  b.producer(ProducerId{pid}, epoch, first_seq);
+  for (int i = 0; i < count; ++i) {
+    b.append(1000, std::nullopt, ByteView::copy_of(std::string_view(std::string("seq").append(std::to_string(first_seq + i)))));
+  }
+  return b.build();
+}
+
+BatchHeader header_of(const ByteView& batch, Offset base) {
+  BatchHeader h = decode_batch_header(batch.data());
+  h.base_offset = base;
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("ProducerStateManager: Kafka's sequence and epoch rules", "[storage][idempotence]") {
+  using Check = ProducerStateManager::Check;
+  ProducerStateManager state;
+  const auto b0 = header_of(idempotent_batch(7, 0, 0, 5), Offset{0});  // seqs 0..4
+  CHECK(state.check(b0).check == Check::append);  // unknown producer
+  state.update(b0);
+  CHECK(state.check(b0).check == Check::duplicate);
+  CHECK(state.check(b0).original == ProducerBatchMetadata{0, 4, Offset{0}, Offset{4}});
+  CHECK(state.check(header_of(idempotent_batch(7, 0, 6, 1), Offset{5})).check == Check::out_of_order_sequence);
+  std::int32_t seq = 5;
+  for (int i = 0; i < 5; ++i) {  // five more batches push b0 out of the cache
+    const auto b = header_of(idempotent_batch(7, 0, seq, 2), Offset{seq});
+    REQUIRE(state.check(b).check == Check::append);
+    state.update(b);
+    seq += 2;
+  }
+  CHECK(state.entry(ProducerId{7})->batches.size() == ProducerStateManager::kBatchesToRetain);
+  CHECK(state.check(b0).check == Check::out_of_order_sequence);  // too old to recognise
+  CHECK(state.check(header_of(idempotent_batch(7, 1, 3, 1), Offset{20})).check == Check::out_of_order_sequence);
+  const auto new_epoch = header_of(idempotent_batch(7, 1, 0, 1), Offset{20});
+  CHECK(state.check(new_epoch).check == Check::append);
+  state.update(new_epoch);
+  const auto zombie = state.check(header_of(idempotent_batch(7, 0, seq, 1), Offset{21}));
+  CHECK(zombie.check == Check::invalid_producer_epoch);
+  CHECK(zombie.detail == "producer 7 epoch 0 is older than 1");
+  // Sequences wrap at INT32_MAX.
+  const auto near_max = header_of(idempotent_batch(9, 0, INT32_MAX - 1, 3), Offset{30});
+  CHECK(last_sequence(near_max) == 0);
+  state.update(near_max);
+  CHECK(state.check(header_of(idempotent_batch(9, 0, 1, 1), Offset{33})).check == Check::append);
+}
+
+TEMPLATE_TEST_CASE("Log: an idempotent retry is not written twice, also after a restart", "[storage][idempotence]",
+                   SimDiskUnderTest, PosixDiskUnderTest) {
+  TestType d;
+  auto log = open_log(d.get());
+  const ByteView first = idempotent_batch(7, 0, 0, 3);
+  auto written = log->append_as_leader(Records::of(first), LeaderEpoch{0}, 0);
+  REQUIRE(written.ok());
+  CHECK_FALSE(written.value().duplicate);
+  append_batches(*log, 2, 2);  // others write in between
+  auto retry = log->append_as_leader(Records::of(first), LeaderEpoch{0}, 0);  // the response was lost
+  REQUIRE(retry.ok());
+  CHECK(retry.value().duplicate);
+  CHECK(retry.value().first_offset == Offset{0});
+  CHECK(retry.value().last_offset == Offset{2});
+  CHECK(log->log_end_offset() == Offset{7});
+  CHECK(log->append_as_leader(Records::of(idempotent_batch(7, 0, 5, 1)), LeaderEpoch{0}, 0).status().code() ==
+        IoErrc::out_of_order_sequence);
+  // Two batches of one producer in one append are checked in order, and nothing is written
+  // when one of them is refused.
+  Records two;
+  two.append(idempotent_batch(7, 0, 3, 2));
+  two.append(idempotent_batch(7, 0, 9, 1));
+  CHECK(log->append_as_leader(two, LeaderEpoch{0}, 0).status().code() == IoErrc::out_of_order_sequence);
+  CHECK(log->log_end_offset() == Offset{7});
+
+  const Offset rp = log->recovery_point();
+  log.reset();
+  auto reopened = open_log(d.get(), {}, rp);  // the state is rebuilt from the batches
+  CHECK(reopened->append_as_leader(Records::of(first), LeaderEpoch{0}, 0).value().duplicate);
+  REQUIRE(reopened->append_as_leader(Records::of(idempotent_batch(7, 0, 3, 2)), LeaderEpoch{0}, 0).ok());
+  // A truncation that removes the producer's batches forgets them, so the retry is written.
+  REQUIRE(reopened->truncate_to(Offset{0}).ok());
+  auto after = reopened->append_as_leader(Records::of(first), LeaderEpoch{1}, 0);
+  REQUIRE(after.ok());
+  CHECK_FALSE(after.value().duplicate);
+  CHECK(after.value().first_offset == Offset{0});
+}

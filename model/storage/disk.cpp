@@ -10,6 +10,8 @@ const char* to_string(IoErrc code) {
     case IoErrc::no_space: return "no space left on device";
     case IoErrc::io_error: return "input/output error";
     case IoErrc::invalid_argument: return "invalid argument";
+    case IoErrc::out_of_order_sequence: return "out of order sequence number";
+    case IoErrc::invalid_producer_epoch: return "invalid producer epoch";
   }
   return "unknown error";
 }

@@ -26,6 +26,9 @@ enum class IoErrc {
   no_space,       // ENOSPC: the disk is full
   io_error,       // EIO: a failed fsync or a broken device
   invalid_argument,
+  // Refusals of the idempotent producer's checks (Kafka's error names).
+  out_of_order_sequence,
+  invalid_producer_epoch,
 };
 
 const char* to_string(IoErrc code);

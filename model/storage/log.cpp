@@ -136,7 +136,18 @@ IoResult<std::unique_ptr<Log>> Log::open(Disk& disk, std::string dir, LogConfig 
   }
   KAFKASIM_RETURN_IF_ERROR(log->epoch_cache_.truncate_from_end(log->log_end_offset()));
   KAFKASIM_RETURN_IF_ERROR(log->epoch_cache_.truncate_from_start(log->log_start_offset_));
+  KAFKASIM_RETURN_IF_ERROR(log->rebuild_producer_state());
   return log;
+}
+
+IoStatus Log::rebuild_producer_state() {
+  producer_state_.clear();
+  for (auto& [base, segment] : segments_) {
+    auto batches = segment->batches();
+    if (!batches.ok()) return batches.status();
+    for (const ByteView& b : batches.value()) producer_state_.update(decode_batch_header(b.data()));
+  }
+  return {};
 }
 
 IoStatus Log::rebuild_epoch_cache() {
@@ -224,12 +235,40 @@ IoResult<LogAppendInfo> Log::append_as_leader(const Records& records, LeaderEpoc
   auto batches = whole_batches(records);
   if (!batches.ok()) return batches.status();
   LogAppendInfo info;
+  // The idempotence checks, for every batch before any is written. Several batches of one
+  // producer in one append are checked against each other on a scratch copy of the state.
+  std::optional<ProducerStateManager> scratch;
+  if (batches.value().size() > 1) scratch = producer_state_;
+  const ProducerStateManager& state = scratch ? *scratch : producer_state_;
+  Offset next = log_end_offset();
+  for (const ByteView& original : batches.value()) {
+    BatchHeader h = decode_batch_header(original.data());
+    if (h.producer_id.value() >= 0) {
+      const auto verdict = state.check(h);
+      if (verdict.check == ProducerStateManager::Check::duplicate) {
+        info.duplicate = true;
+        info.first_offset = verdict.original.first_offset;
+        info.last_offset = verdict.original.last_offset;
+        return info;
+      }
+      if (verdict.check == ProducerStateManager::Check::out_of_order_sequence) {
+        return IoStatus(IoErrc::out_of_order_sequence, verdict.detail);
+      }
+      if (verdict.check == ProducerStateManager::Check::invalid_producer_epoch) {
+        return IoStatus(IoErrc::invalid_producer_epoch, verdict.detail);
+      }
+    }
+    h.base_offset = next;
+    if (scratch) scratch->update(h);
+    next = h.next_offset();
+  }
   for (const ByteView& original : batches.value()) {
     const Offset base = log_end_offset();
     // The leader's copy: the producer's buffer stays untouched for its retries.
     const ByteView stamped = with_offset_and_epoch(original, base, epoch);
     BatchHeader header = decode_batch_header(stamped.data());
     KAFKASIM_RETURN_IF_ERROR(append_batch(stamped, header, now_ms, info));
+    producer_state_.update(header);
   }
   if (!info.batches.empty()) KAFKASIM_RETURN_IF_ERROR(epoch_cache_.assign(epoch, info.first_offset));
   KAFKASIM_RETURN_IF_ERROR(after_append(info));
@@ -250,6 +289,7 @@ IoResult<LogAppendInfo> Log::append_as_follower(const Records& records, std::int
       KAFKASIM_RETURN_IF_ERROR(epoch_cache_.assign(header.partition_leader_epoch, header.base_offset));
     }
     KAFKASIM_RETURN_IF_ERROR(append_batch(batch, header, now_ms, info));
+    producer_state_.update(header);
   }
   KAFKASIM_RETURN_IF_ERROR(after_append(info));
   return info;
@@ -330,6 +370,7 @@ IoResult<std::uint64_t> Log::truncate_to(Offset target) {
   removed += cut.value();
   if (recovery_point_ > log_end_offset()) recovery_point_ = log_end_offset();
   KAFKASIM_RETURN_IF_ERROR(epoch_cache_.truncate_from_end(log_end_offset()));
+  KAFKASIM_RETURN_IF_ERROR(rebuild_producer_state());
   return removed;
 }
 
@@ -338,6 +379,7 @@ IoStatus Log::truncate_fully_and_start_at(Offset new_offset) {
   KAFKASIM_RETURN_IF_ERROR(new_segment(new_offset, last_flush_ms_));
   log_start_offset_ = new_offset;
   recovery_point_ = new_offset;
+  producer_state_.clear();
   KAFKASIM_RETURN_IF_ERROR(epoch_cache_.clear());
   return flush(new_offset);
 }

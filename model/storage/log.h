@@ -17,6 +17,7 @@
 #include "model/storage/disk.h"
 #include "model/storage/leader_epoch_cache.h"
 #include "model/storage/log_segment.h"
+#include "model/storage/producer_state.h"
 #include "model/storage/records.h"
 
 namespace kafkasim::storage {
@@ -46,6 +47,9 @@ struct LogAppendInfo {
   std::size_t bytes = 0;
   // The batches as written, offsets and epoch assigned, for the trace.
   std::vector<BatchHeader> batches;
+  // A retry of an idempotent batch already in the log: nothing was written, and the offsets
+  // are those of the original.
+  bool duplicate = false;
 };
 
 struct FetchDataInfo {
@@ -89,9 +93,12 @@ class Log {
   std::vector<Offset> segment_base_offsets() const;
   std::uint64_t size_bytes() const;
   LeaderEpochFileCache& epoch_cache() { return epoch_cache_; }
+  const ProducerStateManager& producer_state() const { return producer_state_; }
 
   // Appends whole batches as the leader: offsets from the log end, stamped with `epoch`.
-  // Rejects (invalid_argument) a batch that fails its CRC, does not decode, or is too large.
+  // Rejects (invalid_argument) a batch that fails its CRC, does not decode, or is too large,
+  // and (out_of_order_sequence, invalid_producer_epoch) one the idempotence checks refuse.
+  // All batches are checked before any is written.
   IoResult<LogAppendInfo> append_as_leader(const Records& records, LeaderEpoch epoch, std::int64_t now_ms);
   // Appends whole batches as a follower: they keep their offsets and epochs, which must
   // continue the log.
@@ -132,6 +139,7 @@ class Log {
   IoStatus new_segment(Offset base_offset, std::int64_t now_ms);
   IoStatus delete_segment(Offset base_offset);
   IoStatus rebuild_epoch_cache();
+  IoStatus rebuild_producer_state();
   IoResult<std::vector<ByteView>> whole_batches(const Records& records) const;
 
   Disk& disk_;
@@ -140,6 +148,7 @@ class Log {
   SegmentConfig segment_config_;
   std::map<Offset, std::unique_ptr<LogSegment>> segments_;  // by base offset
   LeaderEpochFileCache epoch_cache_;
+  ProducerStateManager producer_state_;
   Offset log_start_offset_;
   Offset recovery_point_;
   std::int64_t unflushed_messages_ = 0;
