@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds kafkasim and runs every test: unit tests, RapidCheck properties, determinism (in
 # Release and again in Debug, against the same pinned trace hashes), the Python module and the
-# notebooks. Installs the Debian packages it needs first. With CI=true warnings are errors.
+# notebooks, then the C++ tests again under AddressSanitizer and UBSan. Installs the Debian
+# packages it needs first. With CI=true warnings are errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,9 @@ ctest --preset release
 cmake --preset debug -DKAFKASIM_WERROR=$werror -DKAFKASIM_BUILD_PYTHON=OFF
 cmake --build --preset debug --target kafkasim_tests
 ctest --preset debug -R "^Determinism"
+
+# Memory and undefined-behaviour errors: the C++ suite under ASan and UBSan, with fewer
+# property cases (the sanitizers slow everything down).
+cmake --preset asan -DKAFKASIM_WERROR=$werror
+cmake --build --preset asan
+RC_PARAMS="seed=20261123 max_success=30" ctest --preset asan

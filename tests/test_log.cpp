@@ -295,7 +295,7 @@ TEMPLATE_TEST_CASE("Log: retention by time, size and log start offset, never abo
 
   auto moved = Log::open(d.get(), "moved-0", small_segments(), Offset{0}, Offset{0}, 0).value();
   append_batches(*moved, 40, 4);
-  REQUIRE(moved->increment_log_start_offset(Offset{70}).ok());
+  REQUIRE(moved->increment_log_start_offset(Offset{70}, 0).ok());
   CHECK(moved->log_start_offset() == Offset{70});
   CHECK(moved->segment_base_offsets().front() <= Offset{70});
   CHECK(moved->read(Offset{10}, 100, moved->log_end_offset(), true).value().out_of_range);
@@ -456,7 +456,7 @@ TEMPLATE_TEST_CASE("LogManager: logs and checkpoints survive a restart; bad chec
       REQUIRE(log.ok());
       append_batches(*log.value(), 20, 4);
     }
-    REQUIRE(m->get(orders1)->increment_log_start_offset(Offset{30}).ok());
+    REQUIRE(m->get(orders1)->increment_log_start_offset(Offset{30}, 0).ok());
     REQUIRE(m->checkpoint_recovery_points().ok());
     REQUIRE(m->checkpoint_log_start_offsets().ok());
     REQUIRE(m->write_high_watermarks({{orders0, Offset{77}}}).ok());
@@ -512,7 +512,8 @@ ByteView idempotent_batch(std::int64_t pid, std::int16_t epoch, std::int32_t fir
   RecordBatchBuilder b(Offset{0}, 1000);
   b.producer(ProducerId{pid}, epoch, first_seq);
   for (int i = 0; i < count; ++i) {
-    b.append(1000, std::nullopt, ByteView::copy_of(std::string_view(std::string("seq").append(std::to_string(first_seq + i)))));
+    const std::int64_t seq = static_cast<std::int64_t>(first_seq) + i;  // a label only: may pass INT32_MAX
+    b.append(1000, std::nullopt, ByteView::copy_of(std::string_view(std::string("seq").append(std::to_string(seq)))));
   }
   return b.build();
 }

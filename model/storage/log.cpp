@@ -385,6 +385,10 @@ IoStatus Log::truncate_fully_and_start_at(Offset new_offset) {
 }
 
 IoResult<int> Log::delete_old_segments(std::int64_t now_ms, Offset deletable_below) {
+  return delete_oldest_segments(now_ms, deletable_below, /*apply_retention=*/!config_.compact);
+}
+
+IoResult<int> Log::delete_oldest_segments(std::int64_t now_ms, Offset deletable_below, bool apply_retention) {
   std::int64_t excess_bytes = config_.retention_bytes < 0
                                   ? -1
                                   : static_cast<std::int64_t>(size_bytes()) - config_.retention_bytes;
@@ -392,9 +396,9 @@ IoResult<int> Log::delete_old_segments(std::int64_t now_ms, Offset deletable_bel
   while (!segments_.empty()) {
     LogSegment& oldest = *segments_.begin()->second;
     if (oldest.empty() || oldest.next_offset() > deletable_below) break;
-    const bool expired = !config_.compact && config_.retention_ms >= 0 &&
+    const bool expired = apply_retention && config_.retention_ms >= 0 &&
                          now_ms - oldest.max_timestamp_ms() > config_.retention_ms;
-    const bool too_big = !config_.compact && excess_bytes >= static_cast<std::int64_t>(oldest.size());
+    const bool too_big = apply_retention && excess_bytes >= static_cast<std::int64_t>(oldest.size());
     const bool below_start = oldest.next_offset() <= log_start_offset_;
     if (!expired && !too_big && !below_start) break;
     if (segments_.size() == 1) KAFKASIM_RETURN_IF_ERROR(roll(now_ms));  // never leave the log without a segment
@@ -410,7 +414,7 @@ IoResult<int> Log::delete_old_segments(std::int64_t now_ms, Offset deletable_bel
   return deleted;
 }
 
-IoStatus Log::increment_log_start_offset(Offset new_start) {
+IoStatus Log::increment_log_start_offset(Offset new_start, std::int64_t now_ms) {
   if (new_start <= log_start_offset_) return {};
   if (new_start > log_end_offset()) {
     return invalid("log start offset " + std::to_string(new_start.value()) + " is past the log end offset " +
@@ -418,8 +422,7 @@ IoStatus Log::increment_log_start_offset(Offset new_start) {
   }
   log_start_offset_ = new_start;
   KAFKASIM_RETURN_IF_ERROR(epoch_cache_.truncate_from_start(new_start));
-  auto deleted = delete_old_segments(INT64_MIN, new_start);
-  return deleted.status();
+  return delete_oldest_segments(now_ms, new_start, /*apply_retention=*/false).status();
 }
 
 IoResult<CompactionResult> Log::compact(std::int64_t now_ms) {

@@ -125,7 +125,7 @@ class Log {
   // deletable_below (the high watermark). Returns the number deleted.
   IoResult<int> delete_old_segments(std::int64_t now_ms, Offset deletable_below);
   // Moves the log start offset forward (DeleteRecords) and drops the segments below it.
-  IoStatus increment_log_start_offset(Offset new_start);
+  IoStatus increment_log_start_offset(Offset new_start, std::int64_t now_ms);
   // cleanup.policy=compact: in every segment but the active one, keeps only the latest record
   // of each key, and tombstones younger than delete.retention.ms. Offsets do not change.
   IoResult<CompactionResult> compact(std::int64_t now_ms);
@@ -138,6 +138,9 @@ class Log {
   IoStatus after_append(const LogAppendInfo& info);
   IoStatus new_segment(Offset base_offset, std::int64_t now_ms);
   IoStatus delete_segment(Offset base_offset);
+  // Deletes segments from the oldest while they are wholly below the log start offset or, with
+  // retention applied, past retention.ms or beyond retention.bytes.
+  IoResult<int> delete_oldest_segments(std::int64_t now_ms, Offset deletable_below, bool apply_retention);
   IoStatus rebuild_epoch_cache();
   IoStatus rebuild_producer_state();
   IoResult<std::vector<ByteView>> whole_batches(const Records& records) const;
