@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <typeinfo>
+#include <utility>
 
 namespace kafkasim {
 
@@ -29,6 +30,30 @@ using MessagePtr = std::shared_ptr<const Message>;
 template <class T>
 const T* message_cast(const Message& message) {
   return typeid(message) == typeid(T) ? static_cast<const T*>(&message) : nullptr;
+}
+
+// A plain request or response struct of model/protocol carried as a Message. Body gives
+// kName, wire_bytes() and describe().
+template <class Body>
+class Envelope final : public Message {
+ public:
+  explicit Envelope(Body b) : body(std::move(b)) {}
+  std::string_view name() const override { return Body::kName; }
+  std::size_t wire_bytes() const override { return body.wire_bytes(); }
+  std::string describe() const override { return body.describe(); }
+  const Body body;
+};
+
+template <class Body>
+MessagePtr make_message(Body body) {
+  return std::make_shared<const Envelope<Body>>(std::move(body));
+}
+
+// The body of a message carrying a Body, or nullptr.
+template <class Body>
+const Body* body_cast(const Message& message) {
+  const auto* envelope = message_cast<Envelope<Body>>(message);
+  return envelope ? &envelope->body : nullptr;
 }
 
 }  // namespace kafkasim

@@ -62,6 +62,76 @@ struct TimerCancelled {
   }
 };
 
-using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled>;
+// A partition's replica takes a role from LeaderAndIsr.
+struct BecameLeaderOrFollower {
+  static constexpr std::string_view kName = "partition_role";
+  std::string tp;
+  bool leader;
+  std::int32_t leader_broker;
+  std::int32_t leader_epoch;
+  std::string isr;  // "1,2,3"
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("leader", leader);
+    v("leaderBroker", leader_broker);
+    v("leaderEpoch", leader_epoch);
+    v("isr", isr);
+  }
+};
+
+// Batches written to a replica's log, as leader (offsets assigned) or follower (as fetched).
+struct RecordsAppended {
+  static constexpr std::string_view kName = "append";
+  std::string tp;
+  bool as_leader;
+  std::int64_t first_offset;
+  std::int64_t last_offset;
+  std::int32_t leader_epoch;  // of the last batch
+  std::uint32_t crc;          // of the last batch
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("asLeader", as_leader);
+    v("firstOffset", first_offset);
+    v("lastOffset", last_offset);
+    v("leaderEpoch", leader_epoch);
+    v("crc", crc);
+  }
+};
+
+struct HighWatermarkUpdated {
+  static constexpr std::string_view kName = "high_watermark";
+  std::string tp;
+  std::int64_t high_watermark;
+  std::int64_t log_end_offset;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("hw", high_watermark);
+    v("leo", log_end_offset);
+  }
+};
+
+// A produce request answered by the leader.
+struct ProduceAnswered {
+  static constexpr std::string_view kName = "produce_answered";
+  std::string tp;
+  std::int32_t correlation_id;
+  std::int16_t acks;
+  std::string_view error;
+  std::int64_t base_offset;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("corr", correlation_id);
+    v("acks", acks);
+    v("error", error);
+    v("baseOffset", base_offset);
+  }
+};
+
+using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled, BecameLeaderOrFollower,
+                                RecordsAppended, HighWatermarkUpdated, ProduceAnswered>;
 
 }  // namespace kafkasim

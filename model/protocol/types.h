@@ -90,7 +90,7 @@ using Generation = StrongId<struct GenerationTag, std::int32_t>;
 struct TopicPartition {
   std::string topic;
   std::int32_t partition = 0;
-  std::string str() const { return topic + "-" + std::to_string(partition); }
+  std::string str() const { return std::string(topic).append("-").append(std::to_string(partition)); }
   auto operator<=>(const TopicPartition&) const = default;
 };
 

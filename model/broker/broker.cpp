@@ -1,0 +1,30 @@
+#include "model/broker/broker.h"
+
+namespace kafkasim::broker {
+
+void Broker::start() {
+  auto logs = storage::LogManager::open(env_.disk(), config_.data_dir, config_.log, env_.now().as_micros() / 1000);
+  if (!logs.ok()) {
+    // Kafka takes a failed log directory offline; with one directory the broker serves nothing.
+    env_.trace(Note{"log directory offline: " + logs.status().detail()});
+    return;
+  }
+  logs_ = std::move(logs.value());
+  for (const std::string& note : logs_->notes()) env_.trace(Note{"recovery: " + note});
+  replicas_ = std::make_unique<ReplicaManager>(env_, config_, *logs_);
+}
+
+void Broker::on_message(NodeId from, const MessagePtr& message) {
+  if (!replicas_) return;
+  if (const auto* leader_and_isr = body_cast<LeaderAndIsrRequest>(*message)) {
+    env_.send(from, make_message(replicas_->become_leader_or_follower(*leader_and_isr)));
+  } else if (const auto* produce = body_cast<ProduceRequest>(*message)) {
+    replicas_->handle_produce(from, *produce);
+  } else if (const auto* fetch = body_cast<FetchRequest>(*message)) {
+    replicas_->handle_fetch(from, *fetch);
+  } else if (const auto* fetched = body_cast<FetchResponse>(*message)) {
+    replicas_->handle_fetch_response(from, *fetched);
+  }
+}
+
+}  // namespace kafkasim::broker

@@ -1,0 +1,237 @@
+#include "model/broker/replica_manager.h"
+
+#include <string>
+
+namespace kafkasim::broker {
+namespace {
+
+std::string key_of(const TopicPartition& tp) { return tp.str(); }
+
+std::string isr_text(const std::vector<BrokerId>& isr) {
+  std::string out;
+  for (BrokerId b : isr) out.append(out.empty() ? "" : ",").append(std::to_string(b.value()));
+  return out;
+}
+
+std::int64_t now_ms(const Env& env) { return env.now().as_micros() / 1000; }
+
+// acks=-1: waits until the high watermark passes the appended batches.
+class DelayedProduce final : public timer::DelayedOperation {
+ public:
+  DelayedProduce(ReplicaManager& replicas, Env& env, std::int32_t min_isr, NodeId client, ProduceRequest request,
+                 Offset base_offset, Offset required_offset)
+      : DelayedOperation(request.timeout_ms),
+        replicas_(replicas),
+        env_(env),
+        min_isr_(min_isr),
+        client_(client),
+        tp_(request.tp),
+        correlation_id_(request.correlation_id),
+        base_offset_(base_offset),
+        required_offset_(required_offset) {}
+
+  bool try_complete() override {
+    Partition* p = replicas_.partition(tp_);
+    const auto outcome = p ? p->check_enough_replicas_reach(required_offset_, min_isr_)
+                           : std::optional<Errors>(Errors::NOT_LEADER_OR_FOLLOWER);
+    if (!outcome) return false;
+    error_ = *outcome;
+    return force_complete();
+  }
+  void on_complete() override {
+    const Offset base = error_ == Errors::NONE ? base_offset_ : Offset{-1};
+    env_.trace(ProduceAnswered{tp_.str(), correlation_id_, -1, error_name(error_), base.value()});
+    env_.send(client_, make_message(ProduceResponse{correlation_id_, tp_, error_, base}));
+  }
+  void on_expiration() override {}
+
+ private:
+  ReplicaManager& replicas_;
+  Env& env_;
+  std::int32_t min_isr_;
+  NodeId client_;
+  TopicPartition tp_;
+  std::int32_t correlation_id_;
+  Offset base_offset_;
+  Offset required_offset_;
+  Errors error_ = Errors::REQUEST_TIMED_OUT;  // what an expiry answers
+};
+
+}  // namespace
+
+// Waits until a fetch can return data (or an error), or max_wait_ms passes.
+class DelayedFetch final : public timer::DelayedOperation {
+ public:
+  DelayedFetch(ReplicaManager& replicas, NodeId fetcher, FetchRequest request)
+      : DelayedOperation(request.max_wait_ms), replicas_(replicas), fetcher_(fetcher), request_(std::move(request)) {}
+  bool try_complete() override { return replicas_.fetch_ready(request_) && force_complete(); }
+  void on_complete() override { replicas_.answer_fetch(fetcher_, request_); }
+  void on_expiration() override {}
+
+ private:
+  ReplicaManager& replicas_;
+  NodeId fetcher_;
+  FetchRequest request_;
+};
+
+ReplicaManager::ReplicaManager(Env& env, const BrokerConfig& config, storage::LogManager& logs)
+    : env_(env),
+      config_(config),
+      logs_(logs),
+      produce_purgatory_(env, "Produce"),
+      fetch_purgatory_(env, "Fetch"),
+      fetcher_(env, config, *this) {}
+
+Partition* ReplicaManager::partition(const TopicPartition& tp) {
+  auto it = partitions_.find(tp);
+  return it == partitions_.end() ? nullptr : it->second.get();
+}
+
+void ReplicaManager::trace_role(const Partition& p) {
+  env_.trace(BecameLeaderOrFollower{p.tp().str(), p.is_leader(), p.leader().value(), p.leader_epoch().value(),
+                                    isr_text(p.isr())});
+}
+
+LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(const LeaderAndIsrRequest& request) {
+  LeaderAndIsrResponse response;
+  if (request.controller_epoch < controller_epoch_) {
+    for (const auto& s : request.partitions) response.partitions.emplace_back(s.tp, Errors::STALE_CONTROLLER_EPOCH);
+    return response;
+  }
+  controller_epoch_ = request.controller_epoch;
+  std::map<BrokerId, NodeId> nodes(request.brokers.begin(), request.brokers.end());
+  for (const PartitionState& state : request.partitions) {
+    auto log = logs_.get_or_create(state.tp, config_.log, now_ms(env_));
+    if (!log.ok()) {
+      response.partitions.emplace_back(state.tp, Errors::KAFKA_STORAGE_ERROR);
+      continue;
+    }
+    auto& slot = partitions_[state.tp];
+    if (!slot) slot = std::make_unique<Partition>(state.tp, config_.broker_id, *log.value());
+    Partition& p = *slot;
+    // As Kafka: only a newer leader epoch changes anything.
+    if (state.leader_epoch <= p.leader_epoch()) {
+      response.partitions.emplace_back(state.tp, Errors::STALE_CONTROLLER_EPOCH);
+      continue;
+    }
+    if (state.leader == config_.broker_id) {
+      p.make_leader(state);
+      fetcher_.remove(state.tp);
+    } else {
+      p.make_follower(state);
+      auto node = nodes.find(state.leader);
+      if (node != nodes.end()) fetcher_.set_leader(state.tp, state.leader, node->second);
+    }
+    trace_role(p);
+    response.partitions.emplace_back(state.tp, Errors::NONE);
+    // Waiting requests learn of the new role: a deposed leader's produces fail now.
+    produce_purgatory_.check_and_complete(key_of(state.tp));
+    fetch_purgatory_.check_and_complete(key_of(state.tp));
+  }
+  return response;
+}
+
+void ReplicaManager::on_high_watermark_moved(Partition& p) {
+  env_.trace(HighWatermarkUpdated{p.tp().str(), p.high_watermark().value(), p.log_end_offset().value()});
+  produce_purgatory_.check_and_complete(key_of(p.tp()));
+  fetch_purgatory_.check_and_complete(key_of(p.tp()));
+}
+
+void ReplicaManager::record_follower_append(Partition& p, const storage::LogAppendInfo& info) {
+  const storage::BatchHeader& last = info.batches.back();
+  env_.trace(RecordsAppended{p.tp().str(), false, info.first_offset.value(), info.last_offset.value(),
+                             last.partition_leader_epoch.value(), last.crc});
+}
+
+void ReplicaManager::handle_produce(NodeId from, const ProduceRequest& request) {
+  auto answer = [&](Errors error, Offset base) {
+    env_.trace(ProduceAnswered{request.tp.str(), request.correlation_id, request.acks, error_name(error), base.value()});
+    if (request.acks != 0) env_.send(from, make_message(ProduceResponse{request.correlation_id, request.tp, error, base}));
+  };
+  Partition* p = partition(request.tp);
+  if (p == nullptr) return answer(Errors::UNKNOWN_TOPIC_OR_PARTITION, Offset{-1});
+  const Offset hw_before = p->high_watermark();
+  const LeaderAppendResult result =
+      p->append_records_to_leader(request.records, request.acks, config_.min_insync_replicas, now_ms(env_));
+  if (result.error != Errors::NONE) return answer(result.error, Offset{-1});
+  const storage::LogAppendInfo& info = result.info;
+  if (!info.duplicate) {
+    const storage::BatchHeader& last = info.batches.back();
+    env_.trace(RecordsAppended{p->tp().str(), true, info.first_offset.value(), info.last_offset.value(),
+                               last.partition_leader_epoch.value(), last.crc});
+    fetch_purgatory_.check_and_complete(key_of(p->tp()));  // followers waiting for data
+  }
+  if (p->high_watermark() > hw_before) on_high_watermark_moved(*p);
+  if (request.acks != -1) return answer(Errors::NONE, info.first_offset);
+  auto delayed = std::make_shared<DelayedProduce>(*this, env_, config_.min_insync_replicas, from, request,
+                                                  info.first_offset, Offset{info.last_offset.value() + 1});
+  produce_purgatory_.try_complete_else_watch(delayed, {key_of(p->tp())});
+}
+
+FetchedPartition ReplicaManager::read_partition(BrokerId replica, const FetchPartition& request) {
+  FetchedPartition out;
+  out.tp = request.tp;
+  Partition* p = partition(request.tp);
+  if (p == nullptr) {
+    out.error = Errors::UNKNOWN_TOPIC_OR_PARTITION;
+    return out;
+  }
+  if (!p->is_leader()) {
+    out.error = Errors::NOT_LEADER_OR_FOLLOWER;
+    return out;
+  }
+  if (request.current_leader_epoch.value() >= 0 && request.current_leader_epoch != p->leader_epoch()) {
+    out.error = request.current_leader_epoch < p->leader_epoch() ? Errors::FENCED_LEADER_EPOCH : Errors::UNKNOWN_LEADER_EPOCH;
+    return out;
+  }
+  // A follower may read to the log end; a consumer only what is committed.
+  const Offset max_offset = replica.value() >= 0 ? p->log_end_offset() : p->high_watermark();
+  auto read = p->log().read(request.fetch_offset, static_cast<std::size_t>(request.max_bytes), max_offset, true);
+  if (!read.ok()) {
+    out.error = Errors::KAFKA_STORAGE_ERROR;
+    return out;
+  }
+  if (read.value().out_of_range) {
+    out.error = Errors::OFFSET_OUT_OF_RANGE;
+    return out;
+  }
+  out.high_watermark = p->high_watermark();
+  out.log_start_offset = p->log().log_start_offset();
+  out.records = read.value().records.chunks();
+  return out;
+}
+
+bool ReplicaManager::fetch_ready(const FetchRequest& request) {
+  for (const FetchPartition& fp : request.partitions) {
+    Partition* p = partition(fp.tp);
+    if (p == nullptr || !p->is_leader()) return true;
+    if (fp.current_leader_epoch.value() >= 0 && fp.current_leader_epoch != p->leader_epoch()) return true;
+    const Offset end = request.replica_id.value() >= 0 ? p->log_end_offset() : p->high_watermark();
+    if (fp.fetch_offset != end) return true;  // data to send, or an offset out of range
+  }
+  return false;
+}
+
+void ReplicaManager::answer_fetch(NodeId to, const FetchRequest& request) {
+  FetchResponse response;
+  response.correlation_id = request.correlation_id;
+  for (const FetchPartition& fp : request.partitions) response.partitions.push_back(read_partition(request.replica_id, fp));
+  env_.send(to, make_message(std::move(response)));
+}
+
+void ReplicaManager::handle_fetch(NodeId from, const FetchRequest& request) {
+  if (request.replica_id.value() >= 0) {
+    // The fetch offset of a follower is its log end offset, which may commit records.
+    for (const FetchPartition& fp : request.partitions) {
+      Partition* p = partition(fp.tp);
+      if (p == nullptr || !p->is_leader() || fp.current_leader_epoch != p->leader_epoch()) continue;
+      if (p->update_follower_fetch_state(request.replica_id, fp.fetch_offset)) on_high_watermark_moved(*p);
+    }
+  }
+  if (fetch_ready(request) || request.max_wait_ms <= 0) return answer_fetch(from, request);
+  std::vector<std::string> keys;
+  for (const FetchPartition& fp : request.partitions) keys.push_back(key_of(fp.tp));
+  fetch_purgatory_.try_complete_else_watch(std::make_shared<DelayedFetch>(*this, from, request), keys);
+}
+
+}  // namespace kafkasim::broker

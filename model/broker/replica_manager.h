@@ -1,0 +1,58 @@
+// ReplicaManager: the partitions of one broker and the requests that touch them.
+//
+// Produce: the leader appends; acks=0 and acks=1 are answered at once, acks=-1 waits in the
+// produce purgatory (DelayedProduce) until the high watermark passes the batch, or times out.
+// Fetch: a follower's fetch offset is its log end offset, which may move the high watermark
+// and complete waiting produces; a consumer reads only below the high watermark. A fetch with
+// nothing to return waits in the fetch purgatory (DelayedFetch) for data or for max_wait_ms.
+// Fetches carry the fetcher's leader epoch (KIP-320): an older one is FENCED_LEADER_EPOCH, a
+// newer one UNKNOWN_LEADER_EPOCH.
+#pragma once
+
+#include <map>
+#include <memory>
+
+#include "model/broker/broker_config.h"
+#include "model/broker/partition.h"
+#include "model/broker/replica_fetcher.h"
+#include "model/env.h"
+#include "model/storage/log_manager.h"
+#include "model/timer/delayed_operation.h"
+
+namespace kafkasim::broker {
+
+class ReplicaManager {
+ public:
+  ReplicaManager(Env& env, const BrokerConfig& config, storage::LogManager& logs);
+
+  LeaderAndIsrResponse become_leader_or_follower(const LeaderAndIsrRequest& request);
+  void handle_produce(NodeId from, const ProduceRequest& request);
+  void handle_fetch(NodeId from, const FetchRequest& request);
+  void handle_fetch_response(NodeId from, const FetchResponse& response) { fetcher_.handle_response(from, response); }
+
+  Partition* partition(const TopicPartition& tp);
+
+ private:
+  friend class ReplicaFetcher;
+  friend class DelayedFetch;
+  // Reads what a fetch asks for, or tells why it cannot. Follower fetches update the leader.
+  FetchedPartition read_partition(BrokerId replica, const FetchPartition& p);
+  // True when a fetch could return something now (or an error).
+  bool fetch_ready(const FetchRequest& request);
+  void answer_fetch(NodeId to, const FetchRequest& request);
+  void on_high_watermark_moved(Partition& p);
+  // A follower appended fetched batches.
+  void record_follower_append(Partition& p, const storage::LogAppendInfo& info);
+  void trace_role(const Partition& p);
+
+  Env& env_;
+  const BrokerConfig& config_;
+  storage::LogManager& logs_;
+  std::map<TopicPartition, std::unique_ptr<Partition>> partitions_;
+  ControllerEpoch controller_epoch_{-1};
+  timer::DelayedOperationPurgatory produce_purgatory_;
+  timer::DelayedOperationPurgatory fetch_purgatory_;
+  ReplicaFetcher fetcher_;
+};
+
+}  // namespace kafkasim::broker

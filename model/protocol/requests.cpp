@@ -1,0 +1,67 @@
+#include "model/protocol/requests.h"
+
+#include <string_view>
+
+namespace kafkasim {
+namespace {
+
+// Concatenates by appending only (GCC 12 warns falsely on "literal" + std::string).
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+  std::string out;
+  (out.append(std::string_view(parts)), ...);
+  return out;
+}
+
+std::string num(std::int64_t v) { return std::to_string(v); }
+
+std::string ids(const std::vector<BrokerId>& brokers) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < brokers.size(); ++i) out.append(i ? "," : "").append(num(brokers[i].value()));
+  return out.append("]");
+}
+
+}  // namespace
+
+std::string LeaderAndIsrRequest::describe() const {
+  std::string out = cat("controllerEpoch=", num(controller_epoch.value()));
+  for (const auto& p : partitions) {
+    out.append(cat(" ", p.tp.str(), ":leader=", num(p.leader.value()), ",epoch=", num(p.leader_epoch.value()),
+                   ",isr=", ids(p.isr)));
+  }
+  return out;
+}
+
+std::string LeaderAndIsrResponse::describe() const {
+  std::string out;
+  for (const auto& [tp, error] : partitions) out.append(cat(out.empty() ? "" : " ", tp.str(), ":", error_name(error)));
+  return out;
+}
+
+std::string ProduceRequest::describe() const {
+  return cat("corr=", num(correlation_id), " ", tp.str(), " acks=", num(acks), " bytes=",
+             num(static_cast<std::int64_t>(chunks_bytes(records))));
+}
+
+std::string ProduceResponse::describe() const {
+  return cat("corr=", num(correlation_id), " ", tp.str(), " ", error_name(error), " baseOffset=", num(base_offset.value()));
+}
+
+std::string FetchRequest::describe() const {
+  std::string out = cat("corr=", num(correlation_id), " replica=", num(replica_id.value()));
+  for (const auto& p : partitions) {
+    out.append(cat(" ", p.tp.str(), "@", num(p.fetch_offset.value()), ",epoch=", num(p.current_leader_epoch.value())));
+  }
+  return out;
+}
+
+std::string FetchResponse::describe() const {
+  std::string out = cat("corr=", num(correlation_id));
+  for (const auto& p : partitions) {
+    out.append(cat(" ", p.tp.str(), ":", error_name(p.error), ",hw=", num(p.high_watermark.value()), ",bytes=",
+                   num(static_cast<std::int64_t>(chunks_bytes(p.records)))));
+  }
+  return out;
+}
+
+}  // namespace kafkasim

@@ -1,0 +1,109 @@
+// Kafka's requests and responses between simulated nodes, as plain structs (one partition
+// per produce request, as a producer with one batch per partition sends). Record data is a
+// list of shared chunks of whole batches: nothing is copied between a segment and a fetcher.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/protocol/bytes.h"
+#include "model/protocol/errors.h"
+#include "model/protocol/types.h"
+
+namespace kafkasim {
+
+inline std::size_t chunks_bytes(const std::vector<ByteView>& chunks) {
+  std::size_t n = 0;
+  for (const auto& c : chunks) n += c.size();
+  return n;
+}
+
+// LeaderAndIsr: the controller tells a broker who leads a partition, in which epoch.
+struct PartitionState {
+  TopicPartition tp;
+  ControllerEpoch controller_epoch;
+  BrokerId leader;
+  LeaderEpoch leader_epoch;
+  std::vector<BrokerId> isr;
+  std::vector<BrokerId> replicas;
+};
+
+struct LeaderAndIsrRequest {
+  static constexpr const char* kName = "LeaderAndIsr";
+  BrokerId controller_id;
+  ControllerEpoch controller_epoch;
+  std::vector<PartitionState> partitions;
+  std::vector<std::pair<BrokerId, NodeId>> brokers;  // where each broker can be reached
+  std::size_t wire_bytes() const { return 64 + partitions.size() * 48; }
+  std::string describe() const;
+};
+
+struct LeaderAndIsrResponse {
+  static constexpr const char* kName = "LeaderAndIsrResponse";
+  std::vector<std::pair<TopicPartition, Errors>> partitions;
+  std::size_t wire_bytes() const { return 16 + partitions.size() * 24; }
+  std::string describe() const;
+};
+
+struct ProduceRequest {
+  static constexpr const char* kName = "Produce";
+  std::int32_t correlation_id = 0;
+  std::int16_t acks = -1;  // 0, 1, or -1 (all)
+  std::int32_t timeout_ms = 30000;
+  TopicPartition tp;
+  std::vector<ByteView> records;
+  std::size_t wire_bytes() const { return 48 + chunks_bytes(records); }
+  std::string describe() const;
+};
+
+struct ProduceResponse {
+  static constexpr const char* kName = "ProduceResponse";
+  std::int32_t correlation_id = 0;
+  TopicPartition tp;
+  Errors error = Errors::NONE;
+  Offset base_offset{-1};
+  std::size_t wire_bytes() const { return 48; }
+  std::string describe() const;
+};
+
+struct FetchPartition {
+  TopicPartition tp;
+  Offset fetch_offset;
+  LeaderEpoch current_leader_epoch{-1};  // KIP-320; -1: not checked
+  std::int32_t max_bytes = 1048576;
+};
+
+struct FetchRequest {
+  static constexpr const char* kName = "Fetch";
+  std::int32_t correlation_id = 0;
+  BrokerId replica_id{-1};  // a follower's broker id; -1 for a consumer
+  std::int32_t max_wait_ms = 500;
+  std::int32_t min_bytes = 1;
+  std::vector<FetchPartition> partitions;
+  std::size_t wire_bytes() const { return 48 + partitions.size() * 32; }
+  std::string describe() const;
+};
+
+struct FetchedPartition {
+  TopicPartition tp;
+  Errors error = Errors::NONE;
+  Offset high_watermark{-1};
+  Offset log_start_offset{-1};
+  std::vector<ByteView> records;
+};
+
+struct FetchResponse {
+  static constexpr const char* kName = "FetchResponse";
+  std::int32_t correlation_id = 0;
+  std::vector<FetchedPartition> partitions;
+  std::size_t wire_bytes() const {
+    std::size_t n = 16;
+    for (const auto& p : partitions) n += 32 + chunks_bytes(p.records);
+    return n;
+  }
+  std::string describe() const;
+};
+
+}  // namespace kafkasim

@@ -1,0 +1,230 @@
+// The broker data path on three simulated brokers, with leadership set by a harness sending
+// LeaderAndIsr (the controller comes later) and requests sent by a harness client.
+#include <catch2/catch.hpp>
+
+#include "model/broker/broker.h"
+#include "sim/world.h"
+#include "storage_support.h"
+
+using namespace kafkasim;
+using namespace kafkasim::broker;
+
+namespace {
+
+// Collects every message it receives, with its arrival time.
+struct Harness final : Node {
+  explicit Harness(Env& e) : env(e) {}
+  void start() override {}
+  void on_message(NodeId, const MessagePtr& m) override { inbox.emplace_back(env.now(), m); }
+  template <class Body>
+  std::vector<std::pair<SimTime, Body>> received() const {
+    std::vector<std::pair<SimTime, Body>> out;
+    for (const auto& [t, m] : inbox) {
+      if (const auto* b = body_cast<Body>(*m)) out.emplace_back(t, *b);
+    }
+    return out;
+  }
+  Env& env;
+  std::vector<std::pair<SimTime, MessagePtr>> inbox;
+};
+
+const TopicPartition kOrders{"orders", 0};
+
+struct BrokerCluster {
+  sim::World world;
+  std::vector<NodeId> brokers;  // broker-1.. has BrokerId 1..
+  NodeId harness;
+  ControllerEpoch controller_epoch{1};
+
+  explicit BrokerCluster(int n, BrokerConfig base = {}, sim::WorldConfig wc = quiet()) : world(wc) {
+    for (int i = 1; i <= n; ++i) {
+      BrokerConfig c = base;
+      c.broker_id = BrokerId{i};
+      brokers.push_back(world.add_node("broker-" + std::to_string(i),
+                                       [c](Env& env) { return std::make_unique<Broker>(env, c); }));
+    }
+    harness = world.add_node("harness", [](Env& env) { return std::make_unique<Harness>(env); });
+    world.start_all();
+  }
+  static sim::WorldConfig quiet() {
+    sim::WorldConfig c;
+    c.network.latency = Duration::millis(1);
+    c.network.jitter = Duration::zero();
+    return c;
+  }
+  Harness& h() { return *world.node_as<Harness>(harness); }
+  NodeId node(BrokerId b) const { return brokers.at(static_cast<std::size_t>(b.value() - 1)); }
+  Broker& broker(BrokerId b) { return *world.node_as<Broker>(node(b)); }
+  storage::Log& log(BrokerId b) { return *broker(b).log_manager()->get(kOrders); }
+  Partition& partition(BrokerId b) { return *broker(b).replica_manager()->partition(kOrders); }
+
+  void lead(BrokerId leader, LeaderEpoch epoch, std::vector<BrokerId> isr, std::vector<BrokerId> replicas) {
+    LeaderAndIsrRequest r;
+    r.controller_id = BrokerId{0};
+    r.controller_epoch = controller_epoch;
+    r.partitions.push_back(PartitionState{kOrders, controller_epoch, leader, epoch, isr, replicas});
+    for (std::size_t i = 0; i < brokers.size(); ++i) r.brokers.emplace_back(BrokerId{static_cast<std::int32_t>(i + 1)}, brokers[i]);
+    for (BrokerId b : replicas) h().env.send(node(b), make_message(r));
+  }
+  void produce(BrokerId to, std::int32_t corr, std::int16_t acks, ByteView batch, std::int32_t timeout_ms = 30000) {
+    h().env.send(node(to), make_message(ProduceRequest{corr, acks, timeout_ms, kOrders, {std::move(batch)}}));
+  }
+  void consumer_fetch(BrokerId to, std::int32_t corr, Offset offset, LeaderEpoch epoch, std::int32_t max_wait_ms = 100) {
+    FetchRequest f;
+    f.correlation_id = corr;
+    f.max_wait_ms = max_wait_ms;
+    f.partitions.push_back(FetchPartition{kOrders, offset, epoch, 1 << 20});
+    h().env.send(node(to), make_message(std::move(f)));
+  }
+  ProduceResponse produce_response(std::int32_t corr) {
+    for (const auto& [t, r] : h().received<ProduceResponse>()) {
+      if (r.correlation_id == corr) return r;
+    }
+    FAIL("no ProduceResponse with correlation id " << corr);
+    return {};
+  }
+  SimTime produce_answered_at(std::int32_t corr) {
+    for (const auto& [t, r] : h().received<ProduceResponse>()) {
+      if (r.correlation_id == corr) return t;
+    }
+    return SimTime::max();
+  }
+  void run_for(Duration d) { world.run_until(world.now() + d); }
+};
+
+std::vector<std::pair<std::int64_t, std::string>> contents(storage::Log& log) {
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  auto read = log.read(log.log_start_offset(), 1 << 24, log.log_end_offset(), true);
+  for (const ByteView& b : read.value().records.batches()) {
+    for (const auto& r : kafkasim::testing::records_of(b)) out.emplace_back(r.offset.value(), kafkasim::testing::text(*r.value));
+  }
+  return out;
+}
+
+const std::vector<BrokerId> kAll{BrokerId{1}, BrokerId{2}, BrokerId{3}};
+
+}  // namespace
+
+TEST_CASE("Broker: acks=all is answered once every ISR replica has the batch", "[broker]") {
+  BrokerCluster c(3);
+  c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
+  c.run_for(Duration::millis(10));
+  const SimTime sent = c.world.now();
+  c.produce(BrokerId{1}, 1, -1, kafkasim::testing::make_batch(0, 3, 1000));
+  c.run_for(Duration::seconds(1));
+  const ProduceResponse r = c.produce_response(1);
+  CHECK(r.error == Errors::NONE);
+  CHECK(r.base_offset == Offset{0});
+  // Produce, a follower's fetch returning the batch, its next fetch reporting its new end:
+  // at least three one-way hops of 1 ms after the produce arrived.
+  CHECK(c.produce_answered_at(1) >= sent + Duration::millis(4));
+  for (int i = 2; i <= 20; ++i) {
+    c.produce(BrokerId{1}, i, -1, kafkasim::testing::make_batch(i * 10, 2, 1000 + i));
+    c.run_for(Duration::millis(200));
+    CHECK(c.produce_response(i).error == Errors::NONE);
+  }
+  CHECK(c.produce_response(20).base_offset == Offset{3 + 18 * 2});
+  const auto leader_log = contents(c.log(BrokerId{1}));
+  CHECK(leader_log.size() == 41);
+  CHECK(contents(c.log(BrokerId{2})) == leader_log);
+  CHECK(contents(c.log(BrokerId{3})) == leader_log);
+  CHECK(c.partition(BrokerId{1}).high_watermark() == Offset{41});
+  c.run_for(Duration::seconds(1));
+  CHECK(c.partition(BrokerId{2}).high_watermark() == Offset{41});  // learnt from the leader's fetch responses
+}
+
+TEST_CASE("Broker: acks=1 does not wait for followers; acks=all times out without them", "[broker]") {
+  BrokerCluster c(3);
+  c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
+  c.run_for(Duration::millis(10));
+  c.world.start_fault(sim::NetworkPartition{{{c.node(BrokerId{1}), c.harness}, {c.node(BrokerId{2}), c.node(BrokerId{3})}}});
+  c.produce(BrokerId{1}, 1, 1, kafkasim::testing::make_batch(0, 2, 1000));
+  c.produce(BrokerId{1}, 2, -1, kafkasim::testing::make_batch(2, 2, 1000), 500);
+  c.produce(BrokerId{1}, 3, 0, kafkasim::testing::make_batch(4, 2, 1000));
+  c.run_for(Duration::millis(300));
+  CHECK(c.produce_response(1).error == Errors::NONE);
+  CHECK(c.h().received<ProduceResponse>().size() == 1);  // acks=0 is never answered; acks=all still waits
+  c.run_for(Duration::millis(400));
+  CHECK(c.produce_response(2).error == Errors::REQUEST_TIMED_OUT);
+  CHECK(c.log(BrokerId{1}).log_end_offset() == Offset{6});  // all three were written...
+  CHECK(c.partition(BrokerId{1}).high_watermark() == Offset{0});  // ...none is committed
+  // A consumer sees nothing above the high watermark.
+  c.consumer_fetch(BrokerId{1}, 9, Offset{0}, LeaderEpoch{1});
+  c.run_for(Duration::millis(300));
+  const auto fetched = c.h().received<FetchResponse>();
+  REQUIRE(fetched.size() == 1);
+  CHECK(fetched[0].second.partitions[0].error == Errors::NONE);
+  CHECK(fetched[0].second.partitions[0].records.empty());
+}
+
+TEST_CASE("Broker: min.insync.replicas refuses acks=all when the ISR is too small", "[broker]") {
+  BrokerConfig config;
+  config.min_insync_replicas = 3;
+  BrokerCluster c(3, config);
+  c.lead(BrokerId{1}, LeaderEpoch{1}, {BrokerId{1}, BrokerId{2}}, kAll);
+  c.run_for(Duration::millis(10));
+  c.produce(BrokerId{1}, 1, -1, kafkasim::testing::make_batch(0, 1, 1000));
+  c.produce(BrokerId{1}, 2, 1, kafkasim::testing::make_batch(1, 1, 1000));
+  c.run_for(Duration::millis(100));
+  CHECK(c.produce_response(1).error == Errors::NOT_ENOUGH_REPLICAS);
+  CHECK(c.produce_response(2).error == Errors::NONE);
+  CHECK(c.log(BrokerId{1}).log_end_offset() == Offset{1});  // the refused batch was not written
+}
+
+TEST_CASE("Broker: followers refuse produces, and stale or future epochs are fenced", "[broker]") {
+  BrokerCluster c(3);
+  c.lead(BrokerId{1}, LeaderEpoch{5}, kAll, kAll);
+  c.run_for(Duration::millis(10));
+  c.produce(BrokerId{2}, 1, 1, kafkasim::testing::make_batch(0, 1, 1000));
+  c.consumer_fetch(BrokerId{1}, 2, Offset{0}, LeaderEpoch{4});
+  c.consumer_fetch(BrokerId{1}, 3, Offset{0}, LeaderEpoch{6});
+  c.lead(BrokerId{2}, LeaderEpoch{3}, kAll, kAll);  // an older epoch: ignored
+  c.run_for(Duration::millis(100));
+  CHECK(c.produce_response(1).error == Errors::NOT_LEADER_OR_FOLLOWER);
+  std::map<std::int32_t, Errors> fetch_errors;
+  for (const auto& [t, r] : c.h().received<FetchResponse>()) fetch_errors[r.correlation_id] = r.partitions[0].error;
+  CHECK(fetch_errors[2] == Errors::FENCED_LEADER_EPOCH);
+  CHECK(fetch_errors[3] == Errors::UNKNOWN_LEADER_EPOCH);
+  CHECK(c.partition(BrokerId{1}).is_leader());
+  bool stale = false;
+  for (const auto& [t, r] : c.h().received<LeaderAndIsrResponse>()) {
+    stale = stale || r.partitions[0].second == Errors::STALE_CONTROLLER_EPOCH;
+  }
+  CHECK(stale);
+}
+
+TEST_CASE("Broker: a deposed leader fails its waiting produces; the new leader takes writes", "[broker]") {
+  BrokerCluster c(3);
+  c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
+  c.run_for(Duration::millis(10));
+  c.world.start_fault(sim::Isolate{{c.node(BrokerId{3})}});  // broker-3 never catches up
+  c.produce(BrokerId{1}, 1, -1, kafkasim::testing::make_batch(0, 2, 1000));
+  c.run_for(Duration::millis(100));
+  CHECK(c.h().received<ProduceResponse>().empty());  // waiting for broker-3
+  c.lead(BrokerId{2}, LeaderEpoch{2}, {BrokerId{1}, BrokerId{2}}, kAll);
+  c.run_for(Duration::millis(100));
+  CHECK(c.produce_response(1).error == Errors::NOT_LEADER_OR_FOLLOWER);
+  c.produce(BrokerId{2}, 2, -1, kafkasim::testing::make_batch(2, 2, 1000));
+  c.run_for(Duration::millis(200));
+  CHECK(c.produce_response(2).error == Errors::NONE);
+  CHECK(c.partition(BrokerId{2}).leader_epoch() == LeaderEpoch{2});
+  CHECK(contents(c.log(BrokerId{1})) == contents(c.log(BrokerId{2})));  // broker-1 now follows broker-2
+}
+
+TEST_CASE("Broker: an idempotent retry is answered with the original offset, written once", "[broker]") {
+  BrokerCluster c(1);
+  c.lead(BrokerId{1}, LeaderEpoch{1}, {BrokerId{1}}, {BrokerId{1}});
+  c.run_for(Duration::millis(10));
+  storage::RecordBatchBuilder b(Offset{0}, 1000);
+  b.producer(ProducerId{42}, 0, 0);
+  b.append(1000, std::nullopt, ByteView::copy_of(std::string_view("once")));
+  const ByteView batch = b.build();
+  c.produce(BrokerId{1}, 1, -1, batch);
+  c.produce(BrokerId{1}, 2, -1, kafkasim::testing::make_batch(0, 3, 1000));
+  c.produce(BrokerId{1}, 3, -1, batch);  // the retry of a produce whose response was lost
+  c.run_for(Duration::millis(100));
+  CHECK(c.produce_response(1).base_offset == Offset{0});
+  CHECK(c.produce_response(3).error == Errors::NONE);
+  CHECK(c.produce_response(3).base_offset == Offset{0});
+  CHECK(c.log(BrokerId{1}).log_end_offset() == Offset{4});
+}
