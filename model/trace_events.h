@@ -131,7 +131,24 @@ struct ProduceAnswered {
   }
 };
 
+// A follower cut its log: from its old end to a new one, and why ("high_watermark",
+// "leader_epoch").
+struct LogTruncated {
+  static constexpr std::string_view kName = "truncate";
+  std::string tp;
+  std::int64_t from_offset;
+  std::int64_t to_offset;
+  std::string_view reason;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("from", from_offset);
+    v("to", to_offset);
+    v("reason", reason);
+  }
+};
+
 using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled, BecameLeaderOrFollower,
-                                RecordsAppended, HighWatermarkUpdated, ProduceAnswered>;
+                                RecordsAppended, HighWatermarkUpdated, ProduceAnswered, LogTruncated>;
 
 }  // namespace kafkasim

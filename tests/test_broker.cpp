@@ -58,13 +58,15 @@ struct BrokerCluster {
   storage::Log& log(BrokerId b) { return *broker(b).log_manager()->get(kOrders); }
   Partition& partition(BrokerId b) { return *broker(b).replica_manager()->partition(kOrders); }
 
-  void lead(BrokerId leader, LeaderEpoch epoch, std::vector<BrokerId> isr, std::vector<BrokerId> replicas) {
+  // Sends LeaderAndIsr to `send_to` (default: every replica).
+  void lead(BrokerId leader, LeaderEpoch epoch, std::vector<BrokerId> isr, std::vector<BrokerId> replicas,
+            std::vector<BrokerId> send_to = {}) {
     LeaderAndIsrRequest r;
     r.controller_id = BrokerId{0};
     r.controller_epoch = controller_epoch;
     r.partitions.push_back(PartitionState{kOrders, controller_epoch, leader, epoch, isr, replicas});
     for (std::size_t i = 0; i < brokers.size(); ++i) r.brokers.emplace_back(BrokerId{static_cast<std::int32_t>(i + 1)}, brokers[i]);
-    for (BrokerId b : replicas) h().env.send(node(b), make_message(r));
+    for (BrokerId b : send_to.empty() ? replicas : send_to) h().env.send(node(b), make_message(r));
   }
   void produce(BrokerId to, std::int32_t corr, std::int16_t acks, ByteView batch, std::int32_t timeout_ms = 30000) {
     h().env.send(node(to), make_message(ProduceRequest{corr, acks, timeout_ms, kOrders, {std::move(batch)}}));
@@ -227,4 +229,97 @@ TEST_CASE("Broker: an idempotent retry is answered with the original offset, wri
   CHECK(c.produce_response(3).error == Errors::NONE);
   CHECK(c.produce_response(3).base_offset == Offset{0});
   CHECK(c.log(BrokerId{1}).log_end_offset() == Offset{4});
+}
+
+namespace {
+
+// Runs until the harness has the produce response, or fails.
+void await_produce(BrokerCluster& c, std::int32_t corr) {
+  REQUIRE(c.world.run_until([&] { return c.produce_answered_at(corr) != SimTime::max(); },
+                            c.world.now() + Duration::seconds(5)));
+}
+
+struct TruncationLog final : sim::TraceSink {
+  std::vector<std::string> lines;
+  void on_event(const sim::TraceRecord& r) override {
+    if (const auto* t = std::get_if<LogTruncated>(&r.event)) {
+      lines.push_back(std::string(t->reason).append(" ").append(std::to_string(t->from_offset)).append("->").append(std::to_string(t->to_offset)));
+    }
+  }
+};
+
+// KIP-101's first example. A follower has a committed record but not yet the high watermark
+// that covers it; it restarts, the leader dies, and it becomes leader.
+std::vector<std::pair<std::int64_t, std::string>> kip101(ReplicaTruncation mode, TruncationLog& truncations) {
+  BrokerConfig config;
+  config.replica_truncation = mode;
+  config.replica_high_watermark_checkpoint_interval_ms = 1;
+  sim::WorldConfig wc = BrokerCluster::quiet();
+  wc.disk.fsync_latency = Duration::micros(20);
+  BrokerCluster c(2, config, wc);
+  c.world.trace().add_sink(&truncations);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.run_for(Duration::millis(10));
+  c.produce(a, 1, -1, kafkasim::testing::make_batch(0, 1, 1000));  // m1: "v0"
+  await_produce(c, 1);
+  c.run_for(Duration::millis(600));  // the follower learns the high watermark 1 and checkpoints it
+  c.produce(a, 2, -1, kafkasim::testing::make_batch(1, 1, 1000));  // m2: "v1"
+  await_produce(c, 2);
+  REQUIRE(c.produce_response(2).error == Errors::NONE);  // committed and acknowledged
+  REQUIRE(c.partition(b).log_end_offset() == Offset{2});
+  REQUIRE(c.partition(b).high_watermark() == Offset{1});  // it learns of 2 only on its next fetch
+  // The follower restarts, and cannot reach the leader before the leader dies.
+  c.world.kill(c.node(b));
+  c.world.restart(c.node(b));
+  c.world.start_fault(sim::NetworkPartition{{{c.node(a)}, {c.node(b), c.harness}}});
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b}, {b});  // b follows a again
+  c.run_for(Duration::millis(50));
+  c.world.kill(c.node(a));
+  c.lead(b, LeaderEpoch{2}, {b}, {a, b}, {b});  // a clean election: b was in the ISR
+  c.run_for(Duration::millis(10));
+  c.produce(b, 3, 1, kafkasim::testing::make_batch(100, 1, 2000));  // a new write: "v100"
+  await_produce(c, 3);
+  return contents(c.log(b));
+}
+
+}  // namespace
+
+TEST_CASE("Broker: KIP-101: high-watermark truncation loses a committed record, leader epochs keep it",
+          "[broker][truncation]") {
+  TruncationLog hw_truncations, epoch_truncations;
+  const auto old_protocol = kip101(ReplicaTruncation::high_watermark, hw_truncations);
+  const auto modern = kip101(ReplicaTruncation::leader_epoch, epoch_truncations);
+  using Log = std::vector<std::pair<std::int64_t, std::string>>;
+  // Before 0.11: the follower cut its log to its checkpointed high watermark (1), losing m2,
+  // and as leader wrote a different record at offset 1.
+  CHECK(old_protocol == Log{{0, "v0"}, {1, "v100"}});
+  CHECK(hw_truncations.lines == std::vector<std::string>{"high_watermark 2->1"});
+  // With leader epochs it could not ask the leader, so it cut nothing; m2 survives.
+  CHECK(modern == Log{{0, "v0"}, {1, "v1"}, {2, "v100"}});
+  CHECK(epoch_truncations.lines.empty());
+}
+
+TEST_CASE("Broker: a deposed leader cuts the suffix the new leader never had", "[broker][truncation]") {
+  BrokerCluster c(2);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.run_for(Duration::millis(10));
+  c.produce(a, 1, -1, kafkasim::testing::make_batch(0, 1, 1000));
+  await_produce(c, 1);
+  // Cut off from its follower, the old leader still takes acks=1 writes no one else has.
+  c.world.start_fault(sim::NetworkPartition{{{c.node(a)}, {c.node(b)}}});
+  c.produce(a, 2, 1, kafkasim::testing::make_batch(1, 2, 1000));
+  c.run_for(Duration::millis(20));
+  CHECK(c.log(a).log_end_offset() == Offset{3});
+  c.lead(b, LeaderEpoch{2}, {b}, {a, b});
+  c.run_for(Duration::millis(10));
+  c.produce(b, 3, 1, kafkasim::testing::make_batch(50, 1, 2000));
+  await_produce(c, 3);
+  c.world.heal_all();
+  c.lead(b, LeaderEpoch{3}, {b}, {a, b});  // a learns it follows b
+  c.run_for(Duration::millis(200));
+  // a asked b where epoch 1 ends (offset 1), cut its two extra records, and fetched b's.
+  CHECK(contents(c.log(a)) == contents(c.log(b)));
+  CHECK(contents(c.log(a)) == std::vector<std::pair<std::int64_t, std::string>>{{0, "v0"}, {1, "v50"}});
 }

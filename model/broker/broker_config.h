@@ -9,6 +9,13 @@
 
 namespace kafkasim::broker {
 
+// How a replica that becomes a follower finds where its log parts from the leader's
+// (replica.truncation, this simulator's own key: see SCENARIO_FORMAT.md).
+enum class ReplicaTruncation {
+  leader_epoch,    // Kafka since 0.11: OffsetsForLeaderEpoch (KIP-101, KIP-279)
+  high_watermark,  // before 0.11: truncate to the (checkpointed) high watermark
+};
+
 struct BrokerConfig {
   BrokerId broker_id{1};
   std::string data_dir = "data";             // log.dirs
@@ -19,6 +26,8 @@ struct BrokerConfig {
   std::int32_t replica_fetch_max_bytes = 1048576;
   std::int64_t replica_fetch_backoff_ms = 1000;
   std::int32_t request_timeout_ms = 30000;   // for the follower's fetches
+  std::int64_t replica_high_watermark_checkpoint_interval_ms = 5000;
+  ReplicaTruncation replica_truncation = ReplicaTruncation::leader_epoch;
 };
 
 }  // namespace kafkasim::broker

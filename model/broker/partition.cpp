@@ -93,3 +93,13 @@ bool Partition::update_follower_high_watermark(Offset leader_high_watermark) {
 }
 
 }  // namespace kafkasim::broker
+
+namespace kafkasim::broker {
+
+storage::IoStatus Partition::truncate_to(Offset offset) {
+  auto removed = log_.truncate_to(offset);
+  high_watermark_ = std::min(high_watermark_, log_end_offset());
+  return removed.status();
+}
+
+}  // namespace kafkasim::broker

@@ -8,6 +8,7 @@
 // log end offset.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <vector>
@@ -25,7 +26,10 @@ struct LeaderAppendResult {
 
 class Partition {
  public:
-  Partition(TopicPartition tp, BrokerId local, storage::Log& log) : tp_(std::move(tp)), local_(local), log_(log) {}
+  // `checkpointed_high_watermark`: from replication-offset-checkpoint, when the broker restarts.
+  Partition(TopicPartition tp, BrokerId local, storage::Log& log, Offset checkpointed_high_watermark = Offset{0})
+      : tp_(std::move(tp)), local_(local), log_(log),
+        high_watermark_(std::min(checkpointed_high_watermark, log.log_end_offset())) {}
 
   const TopicPartition& tp() const { return tp_; }
   storage::Log& log() { return log_; }
@@ -53,6 +57,8 @@ class Partition {
 
   // Follower: takes the leader's high watermark, bounded by the local log end. True when moved.
   bool update_follower_high_watermark(Offset leader_high_watermark);
+  // Follower: cuts the log at `offset` (whole batches go); the high watermark follows.
+  storage::IoStatus truncate_to(Offset offset);
 
  private:
   bool maybe_increment_high_watermark();
@@ -65,7 +71,7 @@ class Partition {
   std::vector<BrokerId> isr_;
   std::vector<BrokerId> replicas_;
   std::map<BrokerId, Offset> follower_log_end_;  // leader only
-  Offset high_watermark_{0};
+  Offset high_watermark_;
 };
 
 }  // namespace kafkasim::broker

@@ -3,14 +3,17 @@
 #include "model/broker/replica_manager.h"
 
 namespace kafkasim::broker {
+namespace {
+std::int64_t now_ms(const Env& env) { return env.now().as_micros() / 1000; }
+}  // namespace
 
-void ReplicaFetcher::set_leader(const TopicPartition& tp, BrokerId leader, NodeId leader_node) {
+void ReplicaFetcher::set_leader(const TopicPartition& tp, BrokerId leader, NodeId leader_node, bool truncate_first) {
   remove(tp);
   Leader& l = leaders_[leader];
   l.node = leader_node;
-  l.partitions.insert(tp);
+  l.partitions[tp] = truncate_first;
   leader_of_[tp] = leader;
-  if (l.in_flight < 0 && !l.backoff.pending()) send_fetch(leader);
+  if (l.in_flight < 0 && !l.backoff.pending()) send_next(leader);
 }
 
 void ReplicaFetcher::remove(const TopicPartition& tp) {
@@ -26,72 +29,127 @@ void ReplicaFetcher::remove(const TopicPartition& tp) {
   leader_of_.erase(it);
 }
 
-void ReplicaFetcher::send_fetch(BrokerId leader) {
+void ReplicaFetcher::send_next(BrokerId leader) {
   auto it = leaders_.find(leader);
   if (it == leaders_.end() || it->second.partitions.empty()) return;
-  Leader& l = it->second;
+  for (const auto& [tp, truncating] : it->second.partitions) {
+    if (truncating) return send_epoch_query(leader, it->second);
+  }
+  send_fetch(leader, it->second);
+}
+
+void ReplicaFetcher::await(BrokerId leader, Leader& l, std::int32_t correlation_id) {
+  l.in_flight = correlation_id;
+  l.timeout = env_.after(Duration::millis(config_.request_timeout_ms + config_.replica_fetch_wait_max_ms),
+                         [this, leader, correlation_id] {
+                           auto found = leaders_.find(leader);
+                           if (found == leaders_.end() || found->second.in_flight != correlation_id) return;
+                           found->second.in_flight = -1;
+                           send_next(leader);  // the request or its answer was lost
+                         });
+}
+
+void ReplicaFetcher::send_epoch_query(BrokerId leader, Leader& l) {
+  OffsetsForLeaderEpochRequest request;
+  request.correlation_id = next_correlation_id_++;
+  request.replica_id = config_.broker_id;
+  for (auto& [tp, truncating] : l.partitions) {
+    Partition* p = replicas_.partition(tp);
+    if (!truncating || p == nullptr) continue;
+    const auto latest = p->log().epoch_cache().latest_epoch();
+    if (!latest) {
+      // No epoch in the log (empty, or written before epochs): nothing to compare; as Kafka,
+      // fall back to the high watermark.
+      replicas_.truncate(*p, p->high_watermark(), "high_watermark");
+      truncating = false;
+      continue;
+    }
+    request.partitions.push_back(EpochQuery{tp, p->leader_epoch(), *latest});
+  }
+  if (request.partitions.empty()) return send_fetch(leader, l);
+  env_.send(l.node, make_message(request));
+  await(leader, l, request.correlation_id);
+}
+
+void ReplicaFetcher::send_fetch(BrokerId leader, Leader& l) {
   FetchRequest request;
   request.correlation_id = next_correlation_id_++;
   request.replica_id = config_.broker_id;
   request.max_wait_ms = config_.replica_fetch_wait_max_ms;
   request.min_bytes = config_.replica_fetch_min_bytes;
-  for (const TopicPartition& tp : l.partitions) {
+  for (const auto& [tp, truncating] : l.partitions) {
     Partition* p = replicas_.partition(tp);
     if (p == nullptr) continue;
     request.partitions.push_back(FetchPartition{tp, p->log_end_offset(), p->leader_epoch(), config_.replica_fetch_max_bytes});
   }
-  l.in_flight = request.correlation_id;
-  env_.send(l.node, make_message(std::move(request)));
-  const std::int32_t sent = l.in_flight;
-  l.timeout = env_.after(Duration::millis(config_.request_timeout_ms + config_.replica_fetch_wait_max_ms),
-                         [this, leader, sent] {
-                           auto found = leaders_.find(leader);
-                           if (found == leaders_.end() || found->second.in_flight != sent) return;
-                           found->second.in_flight = -1;
-                           send_fetch(leader);  // the fetch or its answer was lost
-                         });
+  env_.send(l.node, make_message(request));
+  await(leader, l, request.correlation_id);
 }
 
 void ReplicaFetcher::retry_later(BrokerId leader) {
   Leader& l = leaders_[leader];
-  l.backoff = env_.after(Duration::millis(config_.replica_fetch_backoff_ms), [this, leader] { send_fetch(leader); });
+  l.backoff = env_.after(Duration::millis(config_.replica_fetch_backoff_ms), [this, leader] { send_next(leader); });
+}
+
+ReplicaFetcher::Leader* ReplicaFetcher::answered(NodeId from, std::int32_t correlation_id, BrokerId& leader) {
+  for (auto& [id, l] : leaders_) {
+    if (l.node != from || l.in_flight != correlation_id) continue;
+    l.in_flight = -1;
+    l.timeout.cancel();
+    leader = id;
+    return &l;
+  }
+  return nullptr;  // a late answer to a request given up on, or to a deposed leader
+}
+
+void ReplicaFetcher::handle_epoch_response(NodeId from, const OffsetsForLeaderEpochResponse& response) {
+  BrokerId leader;
+  Leader* l = answered(from, response.correlation_id, leader);
+  if (l == nullptr) return;
+  bool failed = false;
+  for (const EpochEndOffset& e : response.partitions) {
+    auto it = l->partitions.find(e.tp);
+    Partition* p = replicas_.partition(e.tp);
+    if (it == l->partitions.end() || !it->second || p == nullptr) continue;
+    if (e.error != Errors::NONE) {
+      failed = true;
+      continue;
+    }
+    if (replicas_.truncate_to_leader_epoch(*p, e)) it->second = false;
+  }
+  if (failed) return retry_later(leader);
+  send_next(leader);
 }
 
 void ReplicaFetcher::handle_response(NodeId from, const FetchResponse& response) {
-  for (auto& [leader, l] : leaders_) {
-    if (l.node != from || l.in_flight != response.correlation_id) continue;
-    l.in_flight = -1;
-    l.timeout.cancel();
-    bool failed = false;
-    for (const FetchedPartition& fetched : response.partitions) {
-      Partition* p = replicas_.partition(fetched.tp);
-      if (p == nullptr || !l.partitions.count(fetched.tp)) continue;  // no longer follows this leader
-      if (fetched.error != Errors::NONE) {
-        failed = true;  // wait for the controller's word, then try again
+  BrokerId leader;
+  Leader* l = answered(from, response.correlation_id, leader);
+  if (l == nullptr) return;
+  bool failed = false;
+  for (const FetchedPartition& fetched : response.partitions) {
+    Partition* p = replicas_.partition(fetched.tp);
+    if (p == nullptr || !l->partitions.count(fetched.tp)) continue;  // no longer follows this leader
+    if (fetched.error != Errors::NONE) {
+      failed = true;  // wait for the controller's word, then try again
+      continue;
+    }
+    // A fetch is a byte range: it may end inside a batch, which comes whole next time.
+    storage::Records whole;
+    for (const ByteView& batch : storage::Records(fetched.records).batches()) whole.append(batch);
+    if (!whole.empty()) {
+      auto appended = p->log().append_as_follower(whole, now_ms(env_));
+      if (!appended.ok()) {
+        failed = true;
         continue;
       }
-      // A fetch is a byte range: it may end inside a batch, which comes whole next time.
-      storage::Records whole;
-      for (const ByteView& batch : storage::Records(fetched.records).batches()) whole.append(batch);
-      if (!whole.empty()) {
-        auto appended = p->log().append_as_follower(whole, env_.now().as_micros() / 1000);
-        if (!appended.ok()) {
-          failed = true;
-          continue;
-        }
-        replicas_.record_follower_append(*p, appended.value());
-      }
-      if (p->update_follower_high_watermark(fetched.high_watermark)) {
-        env_.trace(HighWatermarkUpdated{p->tp().str(), p->high_watermark().value(), p->log_end_offset().value()});
-      }
+      replicas_.record_follower_append(*p, appended.value());
     }
-    if (failed) {
-      retry_later(leader);
-    } else {
-      send_fetch(leader);
+    if (p->update_follower_high_watermark(fetched.high_watermark)) {
+      env_.trace(HighWatermarkUpdated{p->tp().str(), p->high_watermark().value(), p->log_end_offset().value()});
     }
-    return;
   }
+  if (failed) return retry_later(leader);
+  send_next(leader);
 }
 
 }  // namespace kafkasim::broker

@@ -1,15 +1,15 @@
 // ReplicaFetcher: a follower's fetch loop, one per leader broker (Kafka's
 // ReplicaFetcherThread, without the thread).
 //
-// It keeps one fetch in flight to each leader, for every partition that follows it, at the
-// local log end offset and leader epoch. A response is appended to the local logs, the high
-// watermark taken, and the next fetch sent at once: the leader's DelayedFetch does the waiting.
-// A fetch unanswered within request.timeout.ms, or an error, is retried after
-// replica.fetch.backoff.ms.
+// It keeps one request in flight to each leader. While a partition must first find where its
+// log parts from the leader's, that is an OffsetsForLeaderEpoch query; then it is a fetch of
+// every partition that follows the leader, at the local log end offset and leader epoch. A
+// fetch response is appended to the local logs, the high watermark taken, and the next fetch
+// sent at once: the leader's DelayedFetch does the waiting. A request unanswered within
+// request.timeout.ms, or an error, is retried after replica.fetch.backoff.ms.
 #pragma once
 
 #include <map>
-#include <set>
 
 #include "model/broker/broker_config.h"
 #include "model/env.h"
@@ -24,20 +24,29 @@ class ReplicaFetcher {
   ReplicaFetcher(Env& env, const BrokerConfig& config, ReplicaManager& replicas)
       : env_(env), config_(config), replicas_(replicas) {}
 
-  // The partitions that follow each leader, and where that leader is.
-  void set_leader(const TopicPartition& tp, BrokerId leader, NodeId leader_node);
+  // The partitions that follow each leader, and where that leader is. With truncate_first,
+  // the partition asks the leader about its latest epoch before it fetches.
+  void set_leader(const TopicPartition& tp, BrokerId leader, NodeId leader_node, bool truncate_first);
   void remove(const TopicPartition& tp);
   void handle_response(NodeId from, const FetchResponse& response);
+  void handle_epoch_response(NodeId from, const OffsetsForLeaderEpochResponse& response);
 
  private:
   struct Leader {
     NodeId node;
-    std::set<TopicPartition> partitions;
-    std::int32_t in_flight = -1;  // correlation id of the outstanding fetch, or -1
+    std::map<TopicPartition, bool> partitions;  // -> still to truncate
+    std::int32_t in_flight = -1;  // correlation id of the outstanding request, or -1
     TimerHandle timeout;
     TimerHandle backoff;
   };
-  void send_fetch(BrokerId leader);
+  // Sends what comes next to this leader: an epoch query if a partition must truncate, else
+  // a fetch.
+  void send_next(BrokerId leader);
+  void send_epoch_query(BrokerId leader, Leader& l);
+  void send_fetch(BrokerId leader, Leader& l);
+  void await(BrokerId leader, Leader& l, std::int32_t correlation_id);
+  // The leader waiting for this response, if any.
+  Leader* answered(NodeId from, std::int32_t correlation_id, BrokerId& leader);
   void retry_later(BrokerId leader);
 
   Env& env_;

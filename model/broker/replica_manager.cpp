@@ -80,7 +80,81 @@ ReplicaManager::ReplicaManager(Env& env, const BrokerConfig& config, storage::Lo
       logs_(logs),
       produce_purgatory_(env, "Produce"),
       fetch_purgatory_(env, "Fetch"),
-      fetcher_(env, config, *this) {}
+      fetcher_(env, config, *this) {
+  auto checkpointed = logs_.read_high_watermarks();
+  if (checkpointed.ok()) {
+    checkpointed_high_watermarks_ = std::move(checkpointed.value());
+  } else {
+    env_.trace(Note{"ignored " + checkpointed.status().detail() + "; high watermarks start at 0"});
+  }
+  schedule_checkpoint();
+}
+
+void ReplicaManager::schedule_checkpoint() {
+  checkpoint_timer_ = env_.after(Duration::millis(config_.replica_high_watermark_checkpoint_interval_ms), [this] {
+    checkpoint_high_watermarks();
+    schedule_checkpoint();
+  });
+}
+
+void ReplicaManager::checkpoint_high_watermarks() {
+  storage::OffsetMap hws = checkpointed_high_watermarks_;  // partitions not hosted (yet) keep theirs
+  for (const auto& [tp, p] : partitions_) hws[tp] = p->high_watermark();
+  if (!logs_.write_high_watermarks(hws).ok()) env_.trace(Note{"could not write the high watermark checkpoint"});
+}
+
+void ReplicaManager::truncate(Partition& p, Offset offset, std::string_view reason) {
+  const Offset from = p.log_end_offset();
+  if (!p.truncate_to(offset).ok()) {
+    env_.trace(Note{"truncation of " + p.tp().str() + " failed"});
+    return;
+  }
+  if (p.log_end_offset() != from) {
+    env_.trace(LogTruncated{p.tp().str(), from.value(), p.log_end_offset().value(), reason});
+  }
+}
+
+bool ReplicaManager::truncate_to_leader_epoch(Partition& p, const EpochEndOffset& leader) {
+  const Offset leo = p.log_end_offset();
+  if (leader.end_offset == storage::kUndefinedOffset) {  // the leader knows no epoch this old
+    truncate(p, p.high_watermark(), "high_watermark");
+    return true;
+  }
+  const auto [local_epoch, local_end] = p.log().epoch_cache().end_offset_for(leader.leader_epoch, leo);
+  if (local_epoch == storage::kUndefinedEpoch || local_epoch == leader.leader_epoch) {
+    // Both logs agree up to the end of that epoch on the shorter of the two (KIP-101).
+    const Offset end = local_epoch == storage::kUndefinedEpoch ? leader.end_offset : std::min(leader.end_offset, local_end);
+    truncate(p, std::min(end, leo), "leader_epoch");
+    return true;
+  }
+  // The follower's history differs already in an earlier epoch: cut to where its own epoch ends
+  // and ask again about the epoch before (KIP-279).
+  truncate(p, std::min(local_end, leo), "leader_epoch");
+  return false;
+}
+
+void ReplicaManager::handle_offsets_for_leader_epoch(NodeId from, const OffsetsForLeaderEpochRequest& request) {
+  OffsetsForLeaderEpochResponse response;
+  response.correlation_id = request.correlation_id;
+  for (const EpochQuery& q : request.partitions) {
+    EpochEndOffset out;
+    out.tp = q.tp;
+    Partition* p = partition(q.tp);
+    if (p == nullptr) {
+      out.error = Errors::UNKNOWN_TOPIC_OR_PARTITION;
+    } else if (!p->is_leader()) {
+      out.error = Errors::NOT_LEADER_OR_FOLLOWER;
+    } else if (q.current_leader_epoch.value() >= 0 && q.current_leader_epoch != p->leader_epoch()) {
+      out.error = q.current_leader_epoch < p->leader_epoch() ? Errors::FENCED_LEADER_EPOCH : Errors::UNKNOWN_LEADER_EPOCH;
+    } else {
+      const auto [epoch, end] = p->log().epoch_cache().end_offset_for(q.leader_epoch, p->log_end_offset());
+      out.leader_epoch = epoch;
+      out.end_offset = end;
+    }
+    response.partitions.push_back(out);
+  }
+  env_.send(from, make_message(std::move(response)));
+}
 
 Partition* ReplicaManager::partition(const TopicPartition& tp) {
   auto it = partitions_.find(tp);
@@ -107,7 +181,11 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(const LeaderAndIs
       continue;
     }
     auto& slot = partitions_[state.tp];
-    if (!slot) slot = std::make_unique<Partition>(state.tp, config_.broker_id, *log.value());
+    if (!slot) {
+      auto hw = checkpointed_high_watermarks_.find(state.tp);
+      slot = std::make_unique<Partition>(state.tp, config_.broker_id, *log.value(),
+                                         hw == checkpointed_high_watermarks_.end() ? Offset{0} : hw->second);
+    }
     Partition& p = *slot;
     // As Kafka: only a newer leader epoch changes anything.
     if (state.leader_epoch <= p.leader_epoch()) {
@@ -119,8 +197,12 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(const LeaderAndIs
       fetcher_.remove(state.tp);
     } else {
       p.make_follower(state);
+      // Before 0.11 a new follower cut its log to its high watermark at once; since KIP-101 it
+      // asks the leader first.
+      const bool ask_leader = config_.replica_truncation == ReplicaTruncation::leader_epoch;
+      if (!ask_leader) truncate(p, p.high_watermark(), "high_watermark");
       auto node = nodes.find(state.leader);
-      if (node != nodes.end()) fetcher_.set_leader(state.tp, state.leader, node->second);
+      if (node != nodes.end()) fetcher_.set_leader(state.tp, state.leader, node->second, ask_leader);
     }
     trace_role(p);
     response.partitions.emplace_back(state.tp, Errors::NONE);

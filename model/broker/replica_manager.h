@@ -6,7 +6,8 @@
 // and complete waiting produces; a consumer reads only below the high watermark. A fetch with
 // nothing to return waits in the fetch purgatory (DelayedFetch) for data or for max_wait_ms.
 // Fetches carry the fetcher's leader epoch (KIP-320): an older one is FENCED_LEADER_EPOCH, a
-// newer one UNKNOWN_LEADER_EPOCH.
+// newer one UNKNOWN_LEADER_EPOCH. A replica that becomes a follower first truncates its log
+// where it parts from the leader's, as replica.truncation says.
 #pragma once
 
 #include <map>
@@ -24,11 +25,19 @@ namespace kafkasim::broker {
 class ReplicaManager {
  public:
   ReplicaManager(Env& env, const BrokerConfig& config, storage::LogManager& logs);
+  ~ReplicaManager() { checkpoint_timer_.cancel(); }
 
   LeaderAndIsrResponse become_leader_or_follower(const LeaderAndIsrRequest& request);
   void handle_produce(NodeId from, const ProduceRequest& request);
   void handle_fetch(NodeId from, const FetchRequest& request);
   void handle_fetch_response(NodeId from, const FetchResponse& response) { fetcher_.handle_response(from, response); }
+  void handle_offsets_for_leader_epoch(NodeId from, const OffsetsForLeaderEpochRequest& request);
+  void handle_offsets_for_leader_epoch_response(NodeId from, const OffsetsForLeaderEpochResponse& response) {
+    fetcher_.handle_epoch_response(from, response);
+  }
+  // Writes replication-offset-checkpoint (also done every
+  // replica.high.watermark.checkpoint.interval.ms).
+  void checkpoint_high_watermarks();
 
   Partition* partition(const TopicPartition& tp);
 
@@ -44,12 +53,19 @@ class ReplicaManager {
   // A follower appended fetched batches.
   void record_follower_append(Partition& p, const storage::LogAppendInfo& info);
   void trace_role(const Partition& p);
+  void truncate(Partition& p, Offset offset, std::string_view reason);
+  // KIP-101/279: where a follower's log parts from the leader's, from the leader's answer.
+  // True when that is settled; false when the follower must ask again about an older epoch.
+  bool truncate_to_leader_epoch(Partition& p, const EpochEndOffset& leader);
+  void schedule_checkpoint();
 
   Env& env_;
   const BrokerConfig& config_;
   storage::LogManager& logs_;
   std::map<TopicPartition, std::unique_ptr<Partition>> partitions_;
   ControllerEpoch controller_epoch_{-1};
+  storage::OffsetMap checkpointed_high_watermarks_;
+  TimerHandle checkpoint_timer_;
   timer::DelayedOperationPurgatory produce_purgatory_;
   timer::DelayedOperationPurgatory fetch_purgatory_;
   ReplicaFetcher fetcher_;

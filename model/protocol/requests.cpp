@@ -64,4 +64,19 @@ std::string FetchResponse::describe() const {
   return out;
 }
 
+std::string OffsetsForLeaderEpochRequest::describe() const {
+  std::string out = cat("corr=", num(correlation_id), " replica=", num(replica_id.value()));
+  for (const auto& q : partitions) out.append(cat(" ", q.tp.str(), ":epoch=", num(q.leader_epoch.value())));
+  return out;
+}
+
+std::string OffsetsForLeaderEpochResponse::describe() const {
+  std::string out = cat("corr=", num(correlation_id));
+  for (const auto& e : partitions) {
+    out.append(cat(" ", e.tp.str(), ":", error_name(e.error), ",epoch=", num(e.leader_epoch.value()), ",end=",
+                   num(e.end_offset.value())));
+  }
+  return out;
+}
+
 }  // namespace kafkasim

@@ -106,4 +106,35 @@ struct FetchResponse {
   std::string describe() const;
 };
 
+// KIP-101: a follower asks where its latest leader epoch ends on the leader.
+struct EpochQuery {
+  TopicPartition tp;
+  LeaderEpoch current_leader_epoch;  // KIP-320 fencing, as in Fetch
+  LeaderEpoch leader_epoch;          // the epoch whose end offset is wanted
+};
+
+struct OffsetsForLeaderEpochRequest {
+  static constexpr const char* kName = "OffsetsForLeaderEpoch";
+  std::int32_t correlation_id = 0;
+  BrokerId replica_id{-1};
+  std::vector<EpochQuery> partitions;
+  std::size_t wire_bytes() const { return 32 + partitions.size() * 32; }
+  std::string describe() const;
+};
+
+struct EpochEndOffset {
+  TopicPartition tp;
+  Errors error = Errors::NONE;
+  LeaderEpoch leader_epoch{-1};  // the largest epoch <= the one asked for; -1: unknown
+  Offset end_offset{-1};
+};
+
+struct OffsetsForLeaderEpochResponse {
+  static constexpr const char* kName = "OffsetsForLeaderEpochResponse";
+  std::int32_t correlation_id = 0;
+  std::vector<EpochEndOffset> partitions;
+  std::size_t wire_bytes() const { return 16 + partitions.size() * 32; }
+  std::string describe() const;
+};
+
 }  // namespace kafkasim
