@@ -1,6 +1,7 @@
 // The broker data path on three simulated brokers, with leadership set by a harness sending
 // LeaderAndIsr (the controller comes later) and requests sent by a harness client.
 #include <catch2/catch.hpp>
+#include <rapidcheck/catch.h>
 
 #include "model/broker/broker.h"
 #include "sim/world.h"
@@ -322,4 +323,71 @@ TEST_CASE("Broker: a deposed leader cuts the suffix the new leader never had", "
   // a asked b where epoch 1 ends (offset 1), cut its two extra records, and fetched b's.
   CHECK(contents(c.log(a)) == contents(c.log(b)));
   CHECK(contents(c.log(a)) == std::vector<std::pair<std::int64_t, std::string>>{{0, "v0"}, {1, "v50"}});
+}
+
+TEST_CASE("Property: under delays, loss and pauses, followers equal the leader below the high watermark",
+          "[broker][property]") {
+  rc::prop("replicas never diverge below the high watermark, and converge once healed", [] {
+    sim::WorldConfig wc = BrokerCluster::quiet();
+    wc.seed = *rc::gen::arbitrary<std::uint64_t>();
+    wc.network.latency = Duration::micros(*rc::gen::inRange<std::int64_t>(100, 5000));
+    wc.network.jitter = Duration::micros(*rc::gen::inRange<std::int64_t>(0, 5000));
+    BrokerConfig config;
+    config.replica_fetch_wait_max_ms = *rc::gen::inRange(10, 500);
+    config.request_timeout_ms = 300;
+    config.replica_fetch_backoff_ms = 50;
+    BrokerCluster c(3, config, wc);
+    const BrokerId leader{1};
+    c.lead(leader, LeaderEpoch{1}, kAll, kAll);
+    // Faults on the followers only: the leader stays, so nothing may be truncated.
+    const auto faults = *rc::gen::container<std::vector<std::tuple<int, int, std::int64_t, std::int64_t>>>(
+        rc::gen::tuple(rc::gen::inRange(0, 3), rc::gen::inRange(2, 4), rc::gen::inRange<std::int64_t>(0, 1000),
+                       rc::gen::inRange<std::int64_t>(1, 500)));
+    for (const auto& [kind, broker, start, length] : faults) {
+      const NodeId n = c.node(BrokerId{broker});
+      sim::FaultSpec f = sim::ProcessStop{{n}};
+      if (kind == 1) f = sim::Isolate{{n}};
+      if (kind == 2) {
+        sim::LinkDegradation d;
+        d.extra_latency = Duration::millis(start % 20);
+        d.loss_percent = 30;
+        f = sim::DegradedNetwork{{n}, {}, sim::Direction::both, d};
+      }
+      c.world.schedule_fault(SimTime::from_millis(20 + start), f, Duration::millis(length));
+    }
+    // A producer writing every 5 ms, and a check every 10 ms.
+    std::vector<std::string> violations;
+    for (int i = 0; i < 200; ++i) {
+      c.world.scheduler().at(SimTime::from_millis(20 + 5 * i), [&c, i] {
+        c.produce(BrokerId{1}, i, -1, kafkasim::testing::make_batch(i * 10, 1 + i % 3, 1000 + i), 2000);
+      });
+    }
+    for (int t = 20; t < 1600; t += 10) {
+      c.world.scheduler().at(SimTime::from_millis(t), [&c, &violations, leader] {
+        Partition& l = c.partition(leader);
+        const auto leader_records = contents(l.log());
+        for (BrokerId f : {BrokerId{2}, BrokerId{3}}) {
+          if (c.world.state(c.node(f)) != sim::NodeState::running) continue;
+          Partition& p = c.partition(f);
+          const std::int64_t bound = std::min(l.high_watermark(), p.log_end_offset()).value();
+          auto mine = contents(p.log());
+          auto theirs = leader_records;
+          std::erase_if(mine, [bound](const auto& r) { return r.first >= bound; });
+          std::erase_if(theirs, [bound](const auto& r) { return r.first >= bound; });
+          if (mine != theirs) violations.push_back("broker " + std::to_string(f.value()) + " differs below " + std::to_string(bound));
+          if (p.high_watermark() > l.high_watermark()) violations.push_back("a follower's high watermark is ahead");
+          // Every follower is in the ISR here: the leader's high watermark never passes its end.
+          if (l.high_watermark() > p.log_end_offset()) violations.push_back("the high watermark passed an ISR member's end");
+        }
+      });
+    }
+    c.world.run_until(SimTime::from_millis(1600));
+    c.world.heal_all();
+    c.run_for(Duration::seconds(3));
+    RC_ASSERT(violations.empty());
+    const auto leader_records = contents(c.log(leader));
+    RC_ASSERT(contents(c.log(BrokerId{2})) == leader_records);
+    RC_ASSERT(contents(c.log(BrokerId{3})) == leader_records);
+    RC_ASSERT(c.partition(leader).high_watermark() == c.partition(leader).log_end_offset());
+  });
 }
