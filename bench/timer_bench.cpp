@@ -40,19 +40,20 @@ class Rearming final : public timer::TimerTask, public std::enable_shared_from_t
   Shared& shared_;
 };
 
-double wheel(const TimerBenchOptions& o) {
+// Arms `pending` tasks on the timer, then times how fast it fires (and re-arms) `fires` of them.
+template <class Task, class Timer>
+double measure(const TimerBenchOptions& o, Timer& timer) {
   Shared s;
   s.rng = Rng(o.seed);
   s.max_delay_ms = o.max_delay_ms;
-  timer::SystemTimer t(0);
-  std::vector<std::shared_ptr<Rearming>> tasks;
+  std::vector<std::shared_ptr<Task>> tasks;
   tasks.reserve(o.pending);
   for (std::uint64_t i = 0; i < o.pending; ++i) {
-    tasks.push_back(std::make_shared<Rearming>(t, s));
+    tasks.push_back(std::make_shared<Task>(timer, s));
     tasks.back()->arm();
   }
   const auto start = Clock::now();
-  while (s.fired < o.fires) t.advance_clock(++s.now);
+  while (s.fired < o.fires) timer.advance_clock(++s.now);
   return static_cast<double>(s.fired) / seconds_since(start);
 }
 
@@ -104,28 +105,14 @@ class HeapRearming final : public HeapTimer::Task, public std::enable_shared_fro
   Shared& shared_;
 };
 
-double heap(const TimerBenchOptions& o) {
-  Shared s;
-  s.rng = Rng(o.seed);
-  s.max_delay_ms = o.max_delay_ms;
-  HeapTimer t;
-  std::vector<std::shared_ptr<HeapRearming>> tasks;
-  tasks.reserve(o.pending);
-  for (std::uint64_t i = 0; i < o.pending; ++i) {
-    tasks.push_back(std::make_shared<HeapRearming>(t, s));
-    tasks.back()->arm();
-  }
-  const auto start = Clock::now();
-  while (s.fired < o.fires) t.advance_clock(++s.now);
-  return static_cast<double>(s.fired) / seconds_since(start);
-}
-
 }  // namespace
 
 TimerBenchResult run_timer_bench(const TimerBenchOptions& options) {
   TimerBenchResult r;
-  r.heap_ops_per_sec = heap(options);
-  r.wheel_ops_per_sec = wheel(options);
+  HeapTimer heap;
+  r.heap_ops_per_sec = measure<HeapRearming>(options, heap);
+  timer::SystemTimer wheel(0);
+  r.wheel_ops_per_sec = measure<Rearming>(options, wheel);
   return r;
 }
 

@@ -4,33 +4,26 @@
 
 namespace kafkasim::broker {
 
-bool Partition::make_leader(const PartitionState& state) {
-  if (state.leader_epoch < leader_epoch_) return false;
+void Partition::take_state(const PartitionState& state) {
   leader_ = state.leader;
   leader_epoch_ = state.leader_epoch;
   isr_ = state.isr;
   replicas_ = state.replicas;
-  // A new leader knows nothing of its followers until they fetch (Kafka resets them too).
   follower_log_end_.clear();
+  // The high watermark never passes the local log end.
+  high_watermark_ = std::min(high_watermark_, log_end_offset());
+}
+
+void Partition::make_leader(const PartitionState& state) {
+  take_state(state);
+  // A new leader knows nothing of its followers until they fetch (Kafka resets them too).
   for (BrokerId r : replicas_) {
     if (r != local_) follower_log_end_[r] = Offset{-1};
   }
-  // The high watermark never goes back; a new leader starts from the one it had.
-  high_watermark_ = std::min(high_watermark_, log_end_offset());
   maybe_increment_high_watermark();
-  return true;
 }
 
-bool Partition::make_follower(const PartitionState& state) {
-  if (state.leader_epoch < leader_epoch_) return false;
-  leader_ = state.leader;
-  leader_epoch_ = state.leader_epoch;
-  isr_ = state.isr;
-  replicas_ = state.replicas;
-  follower_log_end_.clear();
-  high_watermark_ = std::min(high_watermark_, log_end_offset());
-  return true;
-}
+void Partition::make_follower(const PartitionState& state) { take_state(state); }
 
 LeaderAppendResult Partition::append_records_to_leader(const std::vector<ByteView>& records, std::int16_t acks,
                                                        std::int32_t min_insync_replicas, std::int64_t now_ms) {

@@ -41,9 +41,9 @@ class Partition {
   Offset high_watermark() const { return high_watermark_; }
   Offset log_end_offset() const { return log_.log_end_offset(); }
 
-  // Applies a LeaderAndIsr state. Returns false for a stale leader epoch (ignored).
-  bool make_leader(const PartitionState& state);
-  bool make_follower(const PartitionState& state);
+  // Applies a LeaderAndIsr state (the caller has checked that its leader epoch is newer).
+  void make_leader(const PartitionState& state);
+  void make_follower(const PartitionState& state);
 
   // Leader: appends a producer's records. acks=-1 needs min.insync.replicas in the ISR.
   LeaderAppendResult append_records_to_leader(const std::vector<ByteView>& records, std::int16_t acks,
@@ -61,6 +61,7 @@ class Partition {
   storage::IoStatus truncate_to(Offset offset);
 
  private:
+  void take_state(const PartitionState& state);
   bool maybe_increment_high_watermark();
 
   TopicPartition tp_;
