@@ -391,3 +391,30 @@ TEST_CASE("Property: under delays, loss and pauses, followers equal the leader b
     RC_ASSERT(c.partition(leader).high_watermark() == c.partition(leader).log_end_offset());
   });
 }
+
+TEST_CASE("Broker: scheduled tasks apply retention and checkpoint recovery points", "[broker]") {
+  BrokerConfig config;
+  config.log.segment_bytes = 600;
+  config.log.retention_ms = 1000;
+  config.log.flush_interval_messages = 1;  // every append is flushed: the recovery point follows
+  config.log_retention_check_interval_ms = 500;
+  config.log_flush_offset_checkpoint_interval_ms = 200;
+  BrokerCluster c(1, config);
+  const BrokerId b{1};
+  c.lead(b, LeaderEpoch{1}, {b}, {b});
+  c.run_for(Duration::millis(10));
+  for (int i = 0; i < 20; ++i) c.produce(b, i, 1, kafkasim::testing::make_batch(i * 3, 3, 100 + i));  // timestamps ~0.1 s
+  c.run_for(Duration::millis(300));
+  storage::Log& log = c.log(b);
+  REQUIRE(log.segment_count() > 3);
+  CHECK(log.log_start_offset() == Offset{0});
+  auto checkpoint = storage::read_offset_checkpoint(c.world.disk(c.node(b)), "data/recovery-point-offset-checkpoint");
+  REQUIRE(checkpoint.ok());
+  CHECK(checkpoint.value().at(kOrders) == Offset{60});
+  c.run_for(Duration::seconds(2));  // past retention.ms, and a retention check has run
+  CHECK(log.log_start_offset() == Offset{60});  // everything expired; the log goes on at its end
+  CHECK(log.log_end_offset() == Offset{60});
+  c.produce(b, 99, 1, kafkasim::testing::make_batch(500, 1, 5000));
+  c.run_for(Duration::millis(50));
+  CHECK(c.produce_response(99).base_offset == Offset{60});
+}

@@ -27,6 +27,11 @@ struct BrokerConfig {
   std::int64_t replica_fetch_backoff_ms = 1000;
   std::int32_t request_timeout_ms = 30000;   // for the follower's fetches
   std::int64_t replica_high_watermark_checkpoint_interval_ms = 5000;
+  // The log manager's scheduled tasks.
+  std::int64_t log_retention_check_interval_ms = 300000;
+  std::int64_t log_flush_scheduler_interval_ms = INT64_MAX;  // checks log.flush.interval.ms
+  std::int64_t log_flush_offset_checkpoint_interval_ms = 60000;
+  std::int64_t log_flush_start_offset_checkpoint_interval_ms = 60000;
   ReplicaTruncation replica_truncation = ReplicaTruncation::leader_epoch;
 };
 

@@ -87,14 +87,45 @@ ReplicaManager::ReplicaManager(Env& env, const BrokerConfig& config, storage::Lo
   } else {
     env_.trace(Note{"ignored " + checkpointed.status().detail() + "; high watermarks start at 0"});
   }
-  schedule_checkpoint();
+  // Kafka's scheduled tasks: the replica manager's and the log manager's.
+  every(config_.replica_high_watermark_checkpoint_interval_ms, [this] { checkpoint_high_watermarks(); });
+  every(config_.log_retention_check_interval_ms, [this] { delete_old_segments(); });
+  every(config_.log_flush_scheduler_interval_ms, [this] {
+    for (const auto& [tp, log] : logs_.logs()) {
+      if (!log->maybe_flush(now_ms(env_)).ok()) env_.trace(Note{"flush of " + tp.str() + " failed"});
+    }
+  });
+  every(config_.log_flush_offset_checkpoint_interval_ms, [this] {
+    if (!logs_.checkpoint_recovery_points().ok()) env_.trace(Note{"could not write the recovery point checkpoint"});
+  });
+  every(config_.log_flush_start_offset_checkpoint_interval_ms, [this] {
+    if (!logs_.checkpoint_log_start_offsets().ok()) env_.trace(Note{"could not write the log start offset checkpoint"});
+  });
 }
 
-void ReplicaManager::schedule_checkpoint() {
-  checkpoint_timer_ = env_.after(Duration::millis(config_.replica_high_watermark_checkpoint_interval_ms), [this] {
-    checkpoint_high_watermarks();
-    schedule_checkpoint();
+ReplicaManager::~ReplicaManager() {
+  for (Periodic& p : periodic_) p.timer.cancel();
+}
+
+void ReplicaManager::every(std::int64_t interval_ms, std::function<void()> task) {
+  if (interval_ms <= 0 || interval_ms == INT64_MAX) return;  // never
+  periodic_.push_back(Periodic{interval_ms, std::move(task), {}});
+  arm(periodic_.size() - 1);
+}
+
+void ReplicaManager::arm(std::size_t index) {
+  periodic_[index].timer = env_.after(Duration::millis(periodic_[index].interval_ms), [this, index] {
+    periodic_[index].task();
+    arm(index);
   });
+}
+
+void ReplicaManager::delete_old_segments() {
+  for (const auto& [tp, p] : partitions_) {
+    if (!p->log().delete_old_segments(now_ms(env_), p->high_watermark()).ok()) {
+      env_.trace(Note{"retention of " + tp.str() + " failed"});
+    }
+  }
 }
 
 void ReplicaManager::checkpoint_high_watermarks() {

@@ -10,8 +10,10 @@
 // where it parts from the leader's, as replica.truncation says.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "model/broker/broker_config.h"
 #include "model/broker/partition.h"
@@ -25,7 +27,7 @@ namespace kafkasim::broker {
 class ReplicaManager {
  public:
   ReplicaManager(Env& env, const BrokerConfig& config, storage::LogManager& logs);
-  ~ReplicaManager() { checkpoint_timer_.cancel(); }
+  ~ReplicaManager();
 
   LeaderAndIsrResponse become_leader_or_follower(const LeaderAndIsrRequest& request);
   void handle_produce(NodeId from, const ProduceRequest& request);
@@ -38,6 +40,8 @@ class ReplicaManager {
   // Writes replication-offset-checkpoint (also done every
   // replica.high.watermark.checkpoint.interval.ms).
   void checkpoint_high_watermarks();
+  // Retention: deletes expired segments of every hosted log, never above its high watermark.
+  void delete_old_segments();
 
   Partition* partition(const TopicPartition& tp);
 
@@ -57,7 +61,9 @@ class ReplicaManager {
   // KIP-101/279: where a follower's log parts from the leader's, from the leader's answer.
   // True when that is settled; false when the follower must ask again about an older epoch.
   bool truncate_to_leader_epoch(Partition& p, const EpochEndOffset& leader);
-  void schedule_checkpoint();
+  // Runs `task` every `interval_ms` (INT64_MAX: never), from now until the manager goes.
+  void every(std::int64_t interval_ms, std::function<void()> task);
+  void arm(std::size_t index);
 
   Env& env_;
   const BrokerConfig& config_;
@@ -65,7 +71,12 @@ class ReplicaManager {
   std::map<TopicPartition, std::unique_ptr<Partition>> partitions_;
   ControllerEpoch controller_epoch_{-1};
   storage::OffsetMap checkpointed_high_watermarks_;
-  TimerHandle checkpoint_timer_;
+  struct Periodic {
+    std::int64_t interval_ms;
+    std::function<void()> task;
+    TimerHandle timer;
+  };
+  std::vector<Periodic> periodic_;  // addressed by index: the vector may grow
   timer::DelayedOperationPurgatory produce_purgatory_;
   timer::DelayedOperationPurgatory fetch_purgatory_;
   ReplicaFetcher fetcher_;
