@@ -418,3 +418,32 @@ TEST_CASE("Broker: scheduled tasks apply retention and checkpoint recovery point
   c.run_for(Duration::millis(50));
   CHECK(c.produce_response(99).base_offset == Offset{60});
 }
+
+TEST_CASE("Broker: acks=1 loses an acknowledged record when the leader dies before replicating it",
+          "[broker][truncation]") {
+  BrokerCluster c(2);
+  TruncationLog truncations;
+  c.world.trace().add_sink(&truncations);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.run_for(Duration::millis(10));
+  c.produce(a, 1, -1, kafkasim::testing::make_batch(0, 1, 1000));
+  await_produce(c, 1);
+  // The follower falls behind; the leader acknowledges a write only it has, then dies.
+  c.world.start_fault(sim::Isolate{{c.node(b)}});
+  c.produce(a, 2, 1, kafkasim::testing::make_batch(1, 1, 1000));
+  await_produce(c, 2);
+  REQUIRE(c.produce_response(2).error == Errors::NONE);  // acknowledged, at offset 1
+  c.world.kill(c.node(a));
+  c.world.heal_all();  // the network heals; broker-1 comes back, with its log
+  c.lead(b, LeaderEpoch{2}, {b}, {a, b});  // b was in the ISR: a clean election
+  c.run_for(Duration::millis(10));
+  c.produce(b, 3, 1, kafkasim::testing::make_batch(7, 1, 2000));
+  await_produce(c, 3);
+  c.run_for(Duration::millis(200));
+  // broker-1 follows broker-2 and cuts the acknowledged record; the trace shows it.
+  using Log = std::vector<std::pair<std::int64_t, std::string>>;
+  CHECK(contents(c.log(b)) == Log{{0, "v0"}, {1, "v7"}});
+  CHECK(contents(c.log(a)) == contents(c.log(b)));
+  CHECK(truncations.lines == std::vector<std::string>{"leader_epoch 2->1"});
+}
