@@ -1,6 +1,7 @@
 #include "model/storage/log.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 namespace kafkasim::storage {
@@ -140,29 +141,29 @@ IoResult<std::unique_ptr<Log>> Log::open(Disk& disk, std::string dir, LogConfig 
   return log;
 }
 
-IoStatus Log::rebuild_producer_state() {
-  producer_state_.clear();
+IoStatus Log::for_each_batch_header(const std::function<IoStatus(const BatchHeader&)>& visit) {
   for (auto& [base, segment] : segments_) {
     auto batches = segment->batches();
     if (!batches.ok()) return batches.status();
-    for (const ByteView& b : batches.value()) producer_state_.update(decode_batch_header(b.data()));
+    for (const ByteView& b : batches.value()) KAFKASIM_RETURN_IF_ERROR(visit(decode_batch_header(b.data())));
   }
   return {};
 }
 
+IoStatus Log::rebuild_producer_state() {
+  producer_state_.clear();
+  return for_each_batch_header([this](const BatchHeader& h) {
+    producer_state_.update(h);
+    return IoStatus{};
+  });
+}
+
 IoStatus Log::rebuild_epoch_cache() {
   KAFKASIM_RETURN_IF_ERROR(epoch_cache_.clear());
-  for (auto& [base, segment] : segments_) {
-    auto batches = segment->batches();
-    if (!batches.ok()) return batches.status();
-    for (const ByteView& b : batches.value()) {
-      const BatchHeader h = decode_batch_header(b.data());
-      if (h.partition_leader_epoch.value() >= 0) {
-        KAFKASIM_RETURN_IF_ERROR(epoch_cache_.assign(h.partition_leader_epoch, h.base_offset));
-      }
-    }
-  }
-  return {};
+  return for_each_batch_header([this](const BatchHeader& h) {
+    return h.partition_leader_epoch.value() >= 0 ? epoch_cache_.assign(h.partition_leader_epoch, h.base_offset)
+                                                 : IoStatus{};
+  });
 }
 
 std::vector<Offset> Log::segment_base_offsets() const {

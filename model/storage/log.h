@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -141,6 +142,8 @@ class Log {
   // Deletes segments from the oldest while they are wholly below the log start offset or, with
   // retention applied, past retention.ms or beyond retention.bytes.
   IoResult<int> delete_oldest_segments(std::int64_t now_ms, Offset deletable_below, bool apply_retention);
+  // Calls `visit` with the header of every batch of the log, in order.
+  IoStatus for_each_batch_header(const std::function<IoStatus(const BatchHeader&)>& visit);
   IoStatus rebuild_epoch_cache();
   IoStatus rebuild_producer_state();
   IoResult<std::vector<ByteView>> whole_batches(const Records& records) const;
