@@ -250,9 +250,9 @@ IoStatus SimDisk::sync_dir(const std::string& dir) {
   return status;
 }
 
-std::vector<SimDisk::Inode*> SimDisk::all_inodes() const {
+std::vector<SimDisk::Inode*> SimDisk::all_inodes() {
   // Live files first, then files whose only name is the durable one; each once, by path.
-  ++const_cast<SimDisk*>(this)->visit_mark_;
+  ++visit_mark_;
   std::vector<Inode*> out;
   for (const auto* names : {&names_, &durable_names_}) {
     for (const auto& [path, inode] : *names) {

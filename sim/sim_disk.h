@@ -91,7 +91,8 @@ class SimDisk final : public storage::Disk {
   void trace(std::string_view op, const std::string& path, std::uint64_t offset,
              std::uint64_t bytes, const storage::IoStatus& status);
   bool dir_exists(const std::string& dir) const;
-  std::vector<Inode*> all_inodes() const;
+  // Every file once, live names first; marks each visited.
+  std::vector<Inode*> all_inodes();
 
   DiskConfig config_;
   Rng rng_;
