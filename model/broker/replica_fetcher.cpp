@@ -142,11 +142,9 @@ void ReplicaFetcher::handle_response(NodeId from, const FetchResponse& response)
         failed = true;
         continue;
       }
-      replicas_.record_follower_append(*p, appended.value());
+      replicas_.trace_append(*p, appended.value(), /*as_leader=*/false);
     }
-    if (p->update_follower_high_watermark(fetched.high_watermark)) {
-      env_.trace(HighWatermarkUpdated{p->tp().str(), p->high_watermark().value(), p->log_end_offset().value()});
-    }
+    if (p->update_follower_high_watermark(fetched.high_watermark)) replicas_.trace_high_watermark(*p);
   }
   if (failed) return retry_later(leader);
   send_next(leader);

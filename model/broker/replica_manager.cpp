@@ -245,14 +245,18 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(const LeaderAndIs
 }
 
 void ReplicaManager::on_high_watermark_moved(Partition& p) {
-  env_.trace(HighWatermarkUpdated{p.tp().str(), p.high_watermark().value(), p.log_end_offset().value()});
+  trace_high_watermark(p);
   produce_purgatory_.check_and_complete(key_of(p.tp()));
   fetch_purgatory_.check_and_complete(key_of(p.tp()));
 }
 
-void ReplicaManager::record_follower_append(Partition& p, const storage::LogAppendInfo& info) {
+void ReplicaManager::trace_high_watermark(const Partition& p) {
+  env_.trace(HighWatermarkUpdated{p.tp().str(), p.high_watermark().value(), p.log_end_offset().value()});
+}
+
+void ReplicaManager::trace_append(const Partition& p, const storage::LogAppendInfo& info, bool as_leader) {
   const storage::BatchHeader& last = info.batches.back();
-  env_.trace(RecordsAppended{p.tp().str(), false, info.first_offset.value(), info.last_offset.value(),
+  env_.trace(RecordsAppended{p.tp().str(), as_leader, info.first_offset.value(), info.last_offset.value(),
                              last.partition_leader_epoch.value(), last.crc});
 }
 
@@ -269,9 +273,7 @@ void ReplicaManager::handle_produce(NodeId from, const ProduceRequest& request) 
   if (result.error != Errors::NONE) return answer(result.error, Offset{-1});
   const storage::LogAppendInfo& info = result.info;
   if (!info.duplicate) {
-    const storage::BatchHeader& last = info.batches.back();
-    env_.trace(RecordsAppended{p->tp().str(), true, info.first_offset.value(), info.last_offset.value(),
-                               last.partition_leader_epoch.value(), last.crc});
+    trace_append(*p, info, /*as_leader=*/true);
     fetch_purgatory_.check_and_complete(key_of(p->tp()));  // followers waiting for data
   }
   if (p->high_watermark() > hw_before) on_high_watermark_moved(*p);

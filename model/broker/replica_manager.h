@@ -54,8 +54,9 @@ class ReplicaManager {
   bool fetch_ready(const FetchRequest& request);
   void answer_fetch(NodeId to, const FetchRequest& request);
   void on_high_watermark_moved(Partition& p);
-  // A follower appended fetched batches.
-  void record_follower_append(Partition& p, const storage::LogAppendInfo& info);
+  // The trace events of an append and of a high watermark move, on leader and follower alike.
+  void trace_append(const Partition& p, const storage::LogAppendInfo& info, bool as_leader);
+  void trace_high_watermark(const Partition& p);
   void trace_role(const Partition& p);
   void truncate(Partition& p, Offset offset, std::string_view reason);
   // KIP-101/279: where a follower's log parts from the leader's, from the leader's answer.
