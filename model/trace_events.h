@@ -148,7 +148,60 @@ struct LogTruncated {
   }
 };
 
+// A leader proposes an ISR change to the controller (AlterIsr), based on `version`.
+struct IsrChangeProposed {
+  static constexpr std::string_view kName = "isr_proposed";
+  std::string tp;
+  std::int32_t leader_epoch;
+  std::string isr;       // as confirmed so far
+  std::string proposed;  // the new ISR asked for
+  std::int32_t version;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("leaderEpoch", leader_epoch);
+    v("isr", isr);
+    v("proposed", proposed);
+    v("version", version);
+  }
+};
+
+// The leader learns the controller's answer: error NONE confirms `isr` at `version`.
+struct IsrChangeAnswered {
+  static constexpr std::string_view kName = "isr_answered";
+  std::string tp;
+  std::string_view error;
+  std::string isr;
+  std::int32_t version;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("error", error);
+    v("isr", isr);
+    v("version", version);
+  }
+};
+
+// The controller's store now records this state of a partition: the ISR the checkers trust.
+struct PartitionStateRecorded {
+  static constexpr std::string_view kName = "partition_state";
+  std::string tp;
+  std::int32_t leader;
+  std::int32_t leader_epoch;
+  std::string isr;
+  std::int32_t version;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("leader", leader);
+    v("leaderEpoch", leader_epoch);
+    v("isr", isr);
+    v("version", version);
+  }
+};
+
 using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled, BecameLeaderOrFollower,
-                                RecordsAppended, HighWatermarkUpdated, ProduceAnswered, LogTruncated>;
+                                RecordsAppended, HighWatermarkUpdated, ProduceAnswered, LogTruncated,
+                                IsrChangeProposed, IsrChangeAnswered, PartitionStateRecorded>;
 
 }  // namespace kafkasim

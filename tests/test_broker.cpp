@@ -4,6 +4,7 @@
 #include <rapidcheck/catch.h>
 
 #include "model/broker/broker.h"
+#include "model/controller/isr_change.h"
 #include "sim/world.h"
 #include "storage_support.h"
 
@@ -12,11 +13,31 @@ using namespace kafkasim::broker;
 
 namespace {
 
-// Collects every message it receives, with its arrival time.
+// Collects every message it receives, with its arrival time; as the controller it records
+// the partition's state and judges the leader's ISR changes.
 struct Harness final : Node {
   explicit Harness(Env& e) : env(e) {}
   void start() override {}
-  void on_message(NodeId, const MessagePtr& m) override { inbox.emplace_back(env.now(), m); }
+  void on_message(NodeId from, const MessagePtr& m) override {
+    inbox.emplace_back(env.now(), m);
+    if (const auto* alter = body_cast<AlterIsrRequest>(*m)) {
+      AlterIsrResponse response;
+      for (const AlterIsrItem& item : alter->partitions) {
+        AlterIsrResult r = controller::judge_isr_change(state, alter->broker_id, item);
+        if (r.error == Errors::NONE) {
+          state.isr = r.isr;
+          state.partition_epoch = r.partition_epoch;
+          record();
+        }
+        response.partitions.push_back(r);
+      }
+      if (answer_isr_changes) env.send(from, make_message(std::move(response)));
+    }
+  }
+  void record() {
+    env.trace(PartitionStateRecorded{state.tp.str(), state.leader.value(), state.leader_epoch.value(),
+                                     broker_list(state.isr), state.partition_epoch});
+  }
   template <class Body>
   std::vector<std::pair<SimTime, Body>> received() const {
     std::vector<std::pair<SimTime, Body>> out;
@@ -27,6 +48,8 @@ struct Harness final : Node {
   }
   Env& env;
   std::vector<std::pair<SimTime, MessagePtr>> inbox;
+  PartitionState state;  // the controller's record
+  bool answer_isr_changes = true;
 };
 
 const TopicPartition kOrders{"orders", 0};
@@ -65,7 +88,10 @@ struct BrokerCluster {
     LeaderAndIsrRequest r;
     r.controller_id = BrokerId{0};
     r.controller_epoch = controller_epoch;
-    r.partitions.push_back(PartitionState{kOrders, controller_epoch, leader, epoch, isr, replicas});
+    PartitionState& state = h().state;
+    state = PartitionState{kOrders, controller_epoch, leader, epoch, isr, replicas, state.partition_epoch + 1};
+    h().record();
+    r.partitions.push_back(state);
     for (std::size_t i = 0; i < brokers.size(); ++i) r.brokers.emplace_back(BrokerId{static_cast<std::int32_t>(i + 1)}, brokers[i]);
     for (BrokerId b : send_to.empty() ? replicas : send_to) h().env.send(node(b), make_message(r));
   }
@@ -164,7 +190,8 @@ TEST_CASE("Broker: min.insync.replicas refuses acks=all when the ISR is too smal
   BrokerConfig config;
   config.min_insync_replicas = 3;
   BrokerCluster c(3, config);
-  c.lead(BrokerId{1}, LeaderEpoch{1}, {BrokerId{1}, BrokerId{2}}, kAll);
+  c.world.start_fault(sim::Isolate{{c.node(BrokerId{3})}});  // out of the ISR, and cannot catch up to rejoin
+  c.lead(BrokerId{1}, LeaderEpoch{1}, {BrokerId{1}, BrokerId{2}}, kAll, {BrokerId{1}, BrokerId{2}});
   c.run_for(Duration::millis(10));
   c.produce(BrokerId{1}, 1, -1, kafkasim::testing::make_batch(0, 1, 1000));
   c.produce(BrokerId{1}, 2, 1, kafkasim::testing::make_batch(1, 1, 1000));
@@ -446,4 +473,62 @@ TEST_CASE("Broker: acks=1 loses an acknowledged record when the leader dies befo
   CHECK(contents(c.log(b)) == Log{{0, "v0"}, {1, "v7"}});
   CHECK(contents(c.log(a)) == contents(c.log(b)));
   CHECK(truncations.lines == std::vector<std::string>{"leader_epoch 2->1"});
+}
+
+namespace {
+
+// The ISR changes the controller recorded, as "version:isr".
+struct IsrRecord final : sim::TraceSink {
+  std::vector<std::string> states;
+  void on_event(const sim::TraceRecord& r) override {
+    if (const auto* s = std::get_if<PartitionStateRecorded>(&r.event)) {
+      states.push_back(std::to_string(s->version).append(":").append(s->isr));
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Broker: a slow follower holds acks=all back until it leaves the ISR, and rejoins after catching up",
+          "[broker][isr]") {
+  BrokerConfig config;
+  config.replica_lag_time_max_ms = 2000;
+  BrokerCluster c(3, config);
+  IsrRecord isr;
+  c.world.trace().add_sink(&isr);
+  c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
+  c.run_for(Duration::millis(10));
+  // acks=all every 50 ms for 12 s; broker-3's links take 3 s per message from 1 s to 6 s.
+  std::map<std::int32_t, SimTime> sent;
+  const SimTime start = c.world.now();
+  c.world.schedule_fault(start + Duration::seconds(1),
+                         sim::DegradedNetwork{{c.node(BrokerId{3})}, {}, sim::Direction::both,
+                                              sim::LinkDegradation{Duration::seconds(3), Duration::zero()}},
+                         Duration::seconds(5));
+  for (std::int32_t corr = 1; corr <= 240; ++corr) {
+    sent[corr] = c.world.now();
+    c.produce(BrokerId{1}, corr, -1, kafkasim::testing::make_batch(corr, 1, 1000 + corr));
+    c.run_for(Duration::millis(50));
+  }
+  c.run_for(Duration::seconds(1));
+  auto latency_ms = [&](std::int32_t corr) {
+    REQUIRE(c.produce_response(corr).error == Errors::NONE);
+    return (c.produce_answered_at(corr) - sent[corr]).as_micros() / 1000;
+  };
+  auto slowest = [&](std::int32_t from, std::int32_t to) {
+    std::int64_t worst = 0;
+    for (std::int32_t corr = from; corr <= to; ++corr) worst = std::max(worst, latency_ms(corr));
+    return worst;
+  };
+  CHECK(slowest(1, 18) < 20);       // all three in sync: a few round trips
+  CHECK(slowest(21, 40) > 1000);    // the HW waits for broker-3 ...
+  CHECK(slowest(100, 110) < 20);    // ... until the ISR shrinks to {1,2}, then acks are fast again
+  CHECK(slowest(200, 240) < 20);    // and stay fast once broker-3 is back in the ISR
+  // The controller recorded the shrink and then the expansion, each one version later.
+  REQUIRE(isr.states.size() == 3);
+  CHECK(isr.states[0] == "1:1,2,3");
+  CHECK(isr.states[1] == "2:1,2");
+  CHECK(isr.states[2] == "3:1,2,3");
+  CHECK(c.partition(BrokerId{1}).isr() == kAll);
+  CHECK(contents(c.log(BrokerId{3})) == contents(c.log(BrokerId{1})));
 }

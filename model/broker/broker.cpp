@@ -17,7 +17,9 @@ void Broker::start() {
 void Broker::on_message(NodeId from, const MessagePtr& message) {
   if (!replicas_) return;
   if (const auto* leader_and_isr = body_cast<LeaderAndIsrRequest>(*message)) {
-    env_.send(from, make_message(replicas_->become_leader_or_follower(*leader_and_isr)));
+    env_.send(from, make_message(replicas_->become_leader_or_follower(from, *leader_and_isr)));
+  } else if (const auto* isr_answer = body_cast<AlterIsrResponse>(*message)) {
+    replicas_->handle_alter_isr_response(*isr_answer);
   } else if (const auto* produce = body_cast<ProduceRequest>(*message)) {
     replicas_->handle_produce(from, *produce);
   } else if (const auto* fetch = body_cast<FetchRequest>(*message)) {

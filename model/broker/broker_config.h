@@ -25,7 +25,9 @@ struct BrokerConfig {
   std::int32_t replica_fetch_min_bytes = 1;
   std::int32_t replica_fetch_max_bytes = 1048576;
   std::int64_t replica_fetch_backoff_ms = 1000;
-  std::int32_t request_timeout_ms = 30000;   // for the follower's fetches
+  std::int32_t request_timeout_ms = 30000;   // for the follower's fetches and AlterIsr
+  std::int64_t replica_lag_time_max_ms = 30000;
+  std::int64_t alter_isr_retry_backoff_ms = 50;  // after a retriable AlterIsr error
   std::int64_t replica_high_watermark_checkpoint_interval_ms = 5000;
   // The log manager's scheduled tasks.
   std::int64_t log_retention_check_interval_ms = 300000;

@@ -7,12 +7,6 @@ namespace {
 
 std::string key_of(const TopicPartition& tp) { return tp.str(); }
 
-std::string isr_text(const std::vector<BrokerId>& isr) {
-  std::string out;
-  for (BrokerId b : isr) out.append(out.empty() ? "" : ",").append(std::to_string(b.value()));
-  return out;
-}
-
 std::int64_t now_ms(const Env& env) { return env.now().as_micros() / 1000; }
 
 // acks=-1: waits until the high watermark passes the appended batches.
@@ -89,6 +83,7 @@ ReplicaManager::ReplicaManager(Env& env, const BrokerConfig& config, storage::Lo
   }
   // Kafka's scheduled tasks: the replica manager's and the log manager's.
   every(config_.replica_high_watermark_checkpoint_interval_ms, [this] { checkpoint_high_watermarks(); });
+  every(config_.replica_lag_time_max_ms / 2, [this] { maybe_shrink_isrs(); });
   every(config_.log_retention_check_interval_ms, [this] { delete_old_segments(); });
   every(config_.log_flush_scheduler_interval_ms, [this] {
     for (const auto& [tp, log] : logs_.logs()) {
@@ -105,6 +100,7 @@ ReplicaManager::ReplicaManager(Env& env, const BrokerConfig& config, storage::Lo
 
 ReplicaManager::~ReplicaManager() {
   for (Periodic& p : periodic_) p.timer.cancel();
+  for (auto& [tp, retry] : isr_change_retries_) retry.cancel();
 }
 
 void ReplicaManager::every(std::int64_t interval_ms, std::function<void()> task) {
@@ -132,6 +128,51 @@ void ReplicaManager::checkpoint_high_watermarks() {
   storage::OffsetMap hws = checkpointed_high_watermarks_;  // partitions not hosted (yet) keep theirs
   for (const auto& [tp, p] : partitions_) hws[tp] = p->high_watermark();
   if (!logs_.write_high_watermarks(hws).ok()) env_.trace(Note{"could not write the high watermark checkpoint"});
+}
+
+void ReplicaManager::maybe_shrink_isrs() {
+  for (const auto& [tp, p] : partitions_) {
+    if (p->maybe_shrink_isr(now_ms(env_), config_.replica_lag_time_max_ms)) send_isr_change(*p, config_.request_timeout_ms);
+  }
+}
+
+void ReplicaManager::send_isr_change(Partition& p, std::int64_t retry_ms) {
+  const auto& change = p.pending_isr_change();
+  if (!change || !controller_) return;
+  env_.trace(IsrChangeProposed{p.tp().str(), change->leader_epoch.value(), broker_list(p.isr()),
+                               broker_list(change->new_isr), change->partition_epoch});
+  env_.send(*controller_, make_message(AlterIsrRequest{config_.broker_id, {*change}}));
+  TimerHandle& retry = isr_change_retries_[p.tp()];
+  retry.cancel();
+  retry = env_.after(Duration::millis(retry_ms), [this, tp = p.tp(), retry_ms] {
+    if (Partition* again = partition(tp)) send_isr_change(*again, retry_ms);
+  });
+}
+
+void ReplicaManager::handle_alter_isr_response(const AlterIsrResponse& response) {
+  for (const AlterIsrResult& result : response.partitions) {
+    Partition* p = partition(result.tp);
+    if (p == nullptr || !p->pending_isr_change()) continue;
+    env_.trace(IsrChangeAnswered{result.tp.str(), error_name(result.error), broker_list(result.isr),
+                                 result.partition_epoch});
+    switch (result.error) {
+      case Errors::FENCED_LEADER_EPOCH:
+      case Errors::INVALID_UPDATE_VERSION:
+      case Errors::UNKNOWN_TOPIC_OR_PARTITION:
+      case Errors::NOT_LEADER_OR_FOLLOWER:
+        // Our view is stale: the proposal stays pending (and the high watermark keeps waiting
+        // for the maximal ISR) until the controller's LeaderAndIsr says what is true.
+        isr_change_retries_[result.tp].cancel();
+        break;
+      case Errors::NONE:
+        isr_change_retries_[result.tp].cancel();
+        if (p->complete_isr_change(result)) on_high_watermark_moved(*p);
+        break;
+      default:
+        send_isr_change(*p, config_.alter_isr_retry_backoff_ms);
+        break;
+    }
+  }
 }
 
 void ReplicaManager::truncate(Partition& p, Offset offset, std::string_view reason) {
@@ -194,16 +235,17 @@ Partition* ReplicaManager::partition(const TopicPartition& tp) {
 
 void ReplicaManager::trace_role(const Partition& p) {
   env_.trace(BecameLeaderOrFollower{p.tp().str(), p.is_leader(), p.leader().value(), p.leader_epoch().value(),
-                                    isr_text(p.isr())});
+                                    broker_list(p.isr())});
 }
 
-LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(const LeaderAndIsrRequest& request) {
+LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, const LeaderAndIsrRequest& request) {
   LeaderAndIsrResponse response;
   if (request.controller_epoch < controller_epoch_) {
     for (const auto& s : request.partitions) response.partitions.emplace_back(s.tp, Errors::STALE_CONTROLLER_EPOCH);
     return response;
   }
   controller_epoch_ = request.controller_epoch;
+  controller_ = from;
   std::map<BrokerId, NodeId> nodes(request.brokers.begin(), request.brokers.end());
   for (const PartitionState& state : request.partitions) {
     auto log = logs_.get_or_create(state.tp, config_.log, now_ms(env_));
@@ -223,8 +265,9 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(const LeaderAndIs
       response.partitions.emplace_back(state.tp, Errors::STALE_CONTROLLER_EPOCH);
       continue;
     }
+    isr_change_retries_[state.tp].cancel();
     if (state.leader == config_.broker_id) {
-      p.make_leader(state);
+      p.make_leader(state, now_ms(env_));
       fetcher_.remove(state.tp);
     } else {
       p.make_follower(state);
@@ -340,7 +383,8 @@ void ReplicaManager::handle_fetch(NodeId from, const FetchRequest& request) {
     for (const FetchPartition& fp : request.partitions) {
       Partition* p = partition(fp.tp);
       if (p == nullptr || !p->is_leader() || fp.current_leader_epoch != p->leader_epoch()) continue;
-      if (p->update_follower_fetch_state(request.replica_id, fp.fetch_offset)) on_high_watermark_moved(*p);
+      if (p->update_follower_fetch_state(request.replica_id, fp.fetch_offset, now_ms(env_))) on_high_watermark_moved(*p);
+      if (p->maybe_expand_isr(request.replica_id)) send_isr_change(*p, config_.request_timeout_ms);
     }
   }
   if (fetch_ready(request) || request.max_wait_ms <= 0) return answer_fetch(from, request);

@@ -8,11 +8,17 @@
 // Fetches carry the fetcher's leader epoch (KIP-320): an older one is FENCED_LEADER_EPOCH, a
 // newer one UNKNOWN_LEADER_EPOCH. A replica that becomes a follower first truncates its log
 // where it parts from the leader's, as replica.truncation says.
+//
+// ISR: every replica.lag.time.max.ms / 2 a leader proposes to drop followers that have not
+// caught up within replica.lag.time.max.ms; a fetch that catches a follower up proposes adding
+// it back. Proposals go to the controller that sent the last LeaderAndIsr (AlterIsr, KIP-497)
+// and are resent until answered.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "model/broker/broker_config.h"
@@ -29,7 +35,9 @@ class ReplicaManager {
   ReplicaManager(Env& env, const BrokerConfig& config, storage::LogManager& logs);
   ~ReplicaManager();
 
-  LeaderAndIsrResponse become_leader_or_follower(const LeaderAndIsrRequest& request);
+  // `from`: the controller, to which ISR changes are proposed.
+  LeaderAndIsrResponse become_leader_or_follower(NodeId from, const LeaderAndIsrRequest& request);
+  void handle_alter_isr_response(const AlterIsrResponse& response);
   void handle_produce(NodeId from, const ProduceRequest& request);
   void handle_fetch(NodeId from, const FetchRequest& request);
   void handle_fetch_response(NodeId from, const FetchResponse& response) { fetcher_.handle_response(from, response); }
@@ -42,6 +50,8 @@ class ReplicaManager {
   void checkpoint_high_watermarks();
   // Retention: deletes expired segments of every hosted log, never above its high watermark.
   void delete_old_segments();
+  // Proposes dropping lagging followers from each led partition's ISR.
+  void maybe_shrink_isrs();
 
   Partition* partition(const TopicPartition& tp);
 
@@ -59,6 +69,9 @@ class ReplicaManager {
   void trace_high_watermark(const Partition& p);
   void trace_role(const Partition& p);
   void truncate(Partition& p, Offset offset, std::string_view reason);
+  // Sends the partition's pending ISR change to the controller, and again after `retry_ms`
+  // unless an answer or a new LeaderAndIsr comes first.
+  void send_isr_change(Partition& p, std::int64_t retry_ms);
   // KIP-101/279: where a follower's log parts from the leader's, from the leader's answer.
   // True when that is settled; false when the follower must ask again about an older epoch.
   bool truncate_to_leader_epoch(Partition& p, const EpochEndOffset& leader);
@@ -71,6 +84,8 @@ class ReplicaManager {
   storage::LogManager& logs_;
   std::map<TopicPartition, std::unique_ptr<Partition>> partitions_;
   ControllerEpoch controller_epoch_{-1};
+  std::optional<NodeId> controller_;
+  std::map<TopicPartition, TimerHandle> isr_change_retries_;
   storage::OffsetMap checkpointed_high_watermarks_;
   struct Periodic {
     std::int64_t interval_ms;

@@ -15,19 +15,39 @@ std::string cat(const Parts&... parts) {
 
 std::string num(std::int64_t v) { return std::to_string(v); }
 
-std::string ids(const std::vector<BrokerId>& brokers) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < brokers.size(); ++i) out.append(i ? "," : "").append(num(brokers[i].value()));
-  return out.append("]");
-}
+std::string ids(const std::vector<BrokerId>& brokers) { return cat("[", broker_list(brokers), "]"); }
 
 }  // namespace
+
+std::string broker_list(const std::vector<BrokerId>& brokers) {
+  std::string out;
+  for (std::size_t i = 0; i < brokers.size(); ++i) out.append(i ? "," : "").append(num(brokers[i].value()));
+  return out;
+}
 
 std::string LeaderAndIsrRequest::describe() const {
   std::string out = cat("controllerEpoch=", num(controller_epoch.value()));
   for (const auto& p : partitions) {
     out.append(cat(" ", p.tp.str(), ":leader=", num(p.leader.value()), ",epoch=", num(p.leader_epoch.value()),
                    ",isr=", ids(p.isr)));
+  }
+  return out;
+}
+
+std::string AlterIsrRequest::describe() const {
+  std::string out = cat("broker=", num(broker_id.value()));
+  for (const auto& p : partitions) {
+    out.append(cat(" ", p.tp.str(), ":epoch=", num(p.leader_epoch.value()), ",isr=", ids(p.new_isr),
+                   ",version=", num(p.partition_epoch)));
+  }
+  return out;
+}
+
+std::string AlterIsrResponse::describe() const {
+  std::string out;
+  for (const auto& p : partitions) {
+    out.append(cat(out.empty() ? "" : " ", p.tp.str(), ":", error_name(p.error), ",isr=", ids(p.isr),
+                   ",version=", num(p.partition_epoch)));
   }
   return out;
 }

@@ -20,6 +20,9 @@ inline std::size_t chunks_bytes(const std::vector<ByteView>& chunks) {
   return n;
 }
 
+// "1,2,3": a list of brokers (an ISR, replicas) as traces and logs print it.
+std::string broker_list(const std::vector<BrokerId>& brokers);
+
 // LeaderAndIsr: the controller tells a broker who leads a partition, in which epoch.
 struct PartitionState {
   TopicPartition tp;
@@ -28,6 +31,9 @@ struct PartitionState {
   LeaderEpoch leader_epoch;
   std::vector<BrokerId> isr;
   std::vector<BrokerId> replicas;
+  // The version of this state in the controller's store (Kafka's zkVersion, later the
+  // partition epoch): an ISR change proposed against an older version is refused.
+  std::int32_t partition_epoch = 0;
 };
 
 struct LeaderAndIsrRequest {
@@ -44,6 +50,40 @@ struct LeaderAndIsrResponse {
   static constexpr const char* kName = "LeaderAndIsrResponse";
   std::vector<std::pair<TopicPartition, Errors>> partitions;
   std::size_t wire_bytes() const { return 16 + partitions.size() * 24; }
+  std::string describe() const;
+};
+
+// AlterIsr (KIP-497): a leader proposes a new ISR for its partition to the controller, which
+// writes it only if leader epoch and partition epoch are still the current ones.
+struct AlterIsrItem {
+  TopicPartition tp;
+  LeaderEpoch leader_epoch;
+  std::vector<BrokerId> new_isr;
+  std::int32_t partition_epoch = 0;  // the version the proposal is based on
+};
+
+struct AlterIsrRequest {
+  static constexpr const char* kName = "AlterIsr";
+  BrokerId broker_id;
+  std::vector<AlterIsrItem> partitions;
+  std::size_t wire_bytes() const { return 32 + partitions.size() * 40; }
+  std::string describe() const;
+};
+
+// The controller's answer per partition: the state now recorded, or why nothing was written.
+struct AlterIsrResult {
+  TopicPartition tp;
+  Errors error = Errors::NONE;
+  BrokerId leader{-1};
+  LeaderEpoch leader_epoch{-1};
+  std::vector<BrokerId> isr;
+  std::int32_t partition_epoch = 0;
+};
+
+struct AlterIsrResponse {
+  static constexpr const char* kName = "AlterIsrResponse";
+  std::vector<AlterIsrResult> partitions;
+  std::size_t wire_bytes() const { return 16 + partitions.size() * 40; }
   std::string describe() const;
 };
 
