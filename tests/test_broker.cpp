@@ -532,3 +532,29 @@ TEST_CASE("Broker: a slow follower holds acks=all back until it leaves the ISR, 
   CHECK(c.partition(BrokerId{1}).isr() == kAll);
   CHECK(contents(c.log(BrokerId{3})) == contents(c.log(BrokerId{1})));
 }
+
+TEST_CASE("Broker: a deposed leader's ISR shrink is refused, so it cannot acknowledge acks=all alone",
+          "[broker][isr]") {
+  BrokerConfig config;
+  config.replica_lag_time_max_ms = 1000;
+  BrokerCluster c(3, config);
+  c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
+  c.run_for(Duration::millis(10));
+  // broker-1 is cut off from its followers; the controller moves leadership to broker-2, and
+  // broker-1 never hears of it.
+  c.world.start_fault(sim::NetworkPartition{{{c.node(BrokerId{1}), c.harness}, {c.node(BrokerId{2}), c.node(BrokerId{3})}}});
+  c.lead(BrokerId{2}, LeaderEpoch{2}, {BrokerId{2}, BrokerId{3}}, kAll, {BrokerId{2}, BrokerId{3}});
+  c.produce(BrokerId{1}, 1, -1, kafkasim::testing::make_batch(0, 1, 1000), 5000);
+  c.run_for(Duration::seconds(6));
+  // Its proposal to drop the followers is fenced; the proposal stays pending and the high
+  // watermark keeps waiting for them, so the write times out instead of being acknowledged.
+  Partition& old_leader = c.partition(BrokerId{1});
+  REQUIRE(old_leader.pending_isr_change().has_value());
+  CHECK(old_leader.pending_isr_change()->new_isr == std::vector<BrokerId>{BrokerId{1}});
+  CHECK(old_leader.isr() == kAll);
+  CHECK(old_leader.high_watermark() == Offset{0});
+  CHECK(c.produce_response(1).error == Errors::REQUEST_TIMED_OUT);
+  bool proposed = false;
+  for (const auto& [t, r] : c.h().received<AlterIsrRequest>()) proposed = proposed || r.broker_id == BrokerId{1};
+  CHECK(proposed);
+}
