@@ -80,15 +80,17 @@ struct BecameLeaderOrFollower {
   }
 };
 
-// Batches written to a replica's log, as leader (offsets assigned) or follower (as fetched).
+// A batch written to a replica's log, as leader (offsets assigned) or follower (as fetched).
+// `first_id` is the record id of its first record (model/protocol/record_id.h), "" if none.
 struct RecordsAppended {
   static constexpr std::string_view kName = "append";
   std::string tp;
   bool as_leader;
   std::int64_t first_offset;
   std::int64_t last_offset;
-  std::int32_t leader_epoch;  // of the last batch
-  std::uint32_t crc;          // of the last batch
+  std::int32_t leader_epoch;
+  std::uint32_t crc;
+  std::string first_id;
   template <class V>
   void fields(V& v) const {
     v("tp", tp);
@@ -97,6 +99,7 @@ struct RecordsAppended {
     v("lastOffset", last_offset);
     v("leaderEpoch", leader_epoch);
     v("crc", crc);
+    v("firstId", first_id);
   }
 };
 

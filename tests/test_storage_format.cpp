@@ -122,6 +122,10 @@ TEST_CASE("Record batch: encode and decode round trip", "[storage][format]") {
   CHECK(text(*(*records)[2].headers[0].value) == "p1-42");
   CHECK_FALSE((*records)[2].headers[1].value.has_value());
   CHECK(validate_batch(bytes).empty());
+  const auto first = view->first_record();
+  REQUIRE(first);
+  CHECK(text(*first->value) == "no key");
+  CHECK(first->offset == Offset{100});
 }
 
 TEST_CASE("Record batch: damage is detected, never trusted", "[storage][format]") {

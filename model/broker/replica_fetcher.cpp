@@ -142,7 +142,7 @@ void ReplicaFetcher::handle_response(NodeId from, const FetchResponse& response)
         failed = true;
         continue;
       }
-      replicas_.trace_append(*p, appended.value(), /*as_leader=*/false);
+      replicas_.trace_append(*p, appended.value(), whole, /*as_leader=*/false);
     }
     if (p->update_follower_high_watermark(fetched.high_watermark)) replicas_.trace_high_watermark(*p);
   }

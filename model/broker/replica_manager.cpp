@@ -2,12 +2,25 @@
 
 #include <string>
 
+#include "model/protocol/record_id.h"
+#include "model/storage/record_batch.h"
+
 namespace kafkasim::broker {
 namespace {
 
 std::string key_of(const TopicPartition& tp) { return tp.str(); }
 
 std::int64_t now_ms(const Env& env) { return env.now().as_micros() / 1000; }
+
+std::string first_record_id(const ByteView& batch) {
+  auto view = storage::RecordBatchView::parse(batch);
+  auto first = view ? view->first_record() : std::nullopt;
+  if (!first) return {};
+  for (const storage::RecordHeader& h : first->headers) {
+    if (h.key == kRecordIdHeader && h.value) return std::string(h.value->text());
+  }
+  return {};
+}
 
 // acks=-1: waits until the high watermark passes the appended batches.
 class DelayedProduce final : public timer::DelayedOperation {
@@ -297,10 +310,15 @@ void ReplicaManager::trace_high_watermark(const Partition& p) {
   env_.trace(HighWatermarkUpdated{p.tp().str(), p.high_watermark().value(), p.log_end_offset().value()});
 }
 
-void ReplicaManager::trace_append(const Partition& p, const storage::LogAppendInfo& info, bool as_leader) {
-  const storage::BatchHeader& last = info.batches.back();
-  env_.trace(RecordsAppended{p.tp().str(), as_leader, info.first_offset.value(), info.last_offset.value(),
-                             last.partition_leader_epoch.value(), last.crc});
+void ReplicaManager::trace_append(const Partition& p, const storage::LogAppendInfo& info,
+                                  const storage::Records& written, bool as_leader) {
+  const std::vector<ByteView> batches = written.batches();
+  for (std::size_t i = 0; i < info.batches.size(); ++i) {
+    const storage::BatchHeader& b = info.batches[i];
+    env_.trace(RecordsAppended{p.tp().str(), as_leader, b.base_offset.value(), b.last_offset().value(),
+                               b.partition_leader_epoch.value(), b.crc,
+                               i < batches.size() ? first_record_id(batches[i]) : std::string()});
+  }
 }
 
 void ReplicaManager::handle_produce(NodeId from, const ProduceRequest& request) {
@@ -316,7 +334,7 @@ void ReplicaManager::handle_produce(NodeId from, const ProduceRequest& request) 
   if (result.error != Errors::NONE) return answer(result.error, Offset{-1});
   const storage::LogAppendInfo& info = result.info;
   if (!info.duplicate) {
-    trace_append(*p, info, /*as_leader=*/true);
+    trace_append(*p, info, storage::Records(request.records), /*as_leader=*/true);
     fetch_purgatory_.check_and_complete(key_of(p->tp()));  // followers waiting for data
   }
   if (p->high_watermark() > hw_before) on_high_watermark_moved(*p);

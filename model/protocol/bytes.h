@@ -42,6 +42,7 @@ class ByteView {
   bool empty() const { return size_ == 0; }
   std::uint8_t operator[](std::size_t i) const { return data_[i]; }
   std::span<const std::uint8_t> span() const { return {data_, size_}; }
+  std::string_view text() const { return {reinterpret_cast<const char*>(data_), size_}; }
 
   // A view of part of this one, sharing the same buffer.
   ByteView slice(std::size_t offset, std::size_t length) const {

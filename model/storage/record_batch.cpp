@@ -188,38 +188,58 @@ std::uint32_t RecordBatchView::computed_crc() const {
   return crc32c(bytes_.data() + batch_field::attributes, bytes_.size() - batch_field::attributes);
 }
 
+namespace {
+
+// Decodes the record at `in` (of a batch with `header`); its offset delta must follow
+// `previous_delta`, which it then becomes.
+std::optional<Record> decode_record(ByteReader& in, const BatchHeader& header, const ByteView& batch,
+                                    std::int32_t& previous_delta) {
+  const std::int32_t length = in.varint();
+  if (!in.ok() || length < 0 || static_cast<std::size_t>(length) > in.remaining()) return std::nullopt;
+  const std::uint8_t* end = in.position() + length;
+  Record r;
+  in.fixed<std::int8_t>();  // attributes
+  r.timestamp_ms = header.base_timestamp_ms + in.varlong();
+  const std::int32_t delta = in.varint();
+  if (delta <= previous_delta || delta > header.last_offset_delta) return std::nullopt;
+  previous_delta = delta;
+  r.offset = Offset{header.base_offset.value() + delta};
+  r.key = read_nullable(in, batch);
+  r.value = read_nullable(in, batch);
+  const std::int32_t header_count = in.varint();
+  if (header_count < 0) return std::nullopt;
+  for (std::int32_t k = 0; k < header_count && in.ok(); ++k) {
+    const std::int32_t key_length = in.varint();
+    const std::uint8_t* key = key_length >= 0 ? in.bytes(static_cast<std::size_t>(key_length)) : nullptr;
+    if (key == nullptr) return std::nullopt;
+    RecordHeader h{std::string(key, key + key_length), read_nullable(in, batch)};
+    r.headers.push_back(std::move(h));
+  }
+  if (!in.ok() || in.position() != end) return std::nullopt;
+  return r;
+}
+
+}  // namespace
+
 std::optional<std::vector<Record>> RecordBatchView::records() const {
   ByteReader in(bytes_.data() + kBatchHeaderBytes, bytes_.size() - kBatchHeaderBytes);
   std::vector<Record> out;
   out.reserve(static_cast<std::size_t>(header_.records_count));
   std::int32_t previous_delta = -1;
   for (std::int32_t i = 0; i < header_.records_count; ++i) {
-    const std::int32_t length = in.varint();
-    if (!in.ok() || length < 0 || static_cast<std::size_t>(length) > in.remaining()) return std::nullopt;
-    const std::uint8_t* end = in.position() + length;
-    Record r;
-    in.fixed<std::int8_t>();  // attributes
-    r.timestamp_ms = header_.base_timestamp_ms + in.varlong();
-    const std::int32_t delta = in.varint();
-    if (delta <= previous_delta || delta > header_.last_offset_delta) return std::nullopt;
-    previous_delta = delta;
-    r.offset = Offset{header_.base_offset.value() + delta};
-    r.key = read_nullable(in, bytes_);
-    r.value = read_nullable(in, bytes_);
-    const std::int32_t header_count = in.varint();
-    if (header_count < 0) return std::nullopt;
-    for (std::int32_t k = 0; k < header_count && in.ok(); ++k) {
-      const std::int32_t key_length = in.varint();
-      const std::uint8_t* key = key_length >= 0 ? in.bytes(static_cast<std::size_t>(key_length)) : nullptr;
-      if (key == nullptr) return std::nullopt;
-      RecordHeader h{std::string(key, key + key_length), read_nullable(in, bytes_)};
-      r.headers.push_back(std::move(h));
-    }
-    if (!in.ok() || in.position() != end) return std::nullopt;
-    out.push_back(std::move(r));
+    auto r = decode_record(in, header_, bytes_, previous_delta);
+    if (!r) return std::nullopt;
+    out.push_back(std::move(*r));
   }
   if (in.remaining() != 0) return std::nullopt;
   return out;
+}
+
+std::optional<Record> RecordBatchView::first_record() const {
+  if (header_.records_count <= 0) return std::nullopt;
+  ByteReader in(bytes_.data() + kBatchHeaderBytes, bytes_.size() - kBatchHeaderBytes);
+  std::int32_t previous_delta = -1;
+  return decode_record(in, header_, bytes_, previous_delta);
 }
 
 bool RecordBatchView::records_valid() const {

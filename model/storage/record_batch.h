@@ -123,6 +123,8 @@ class RecordBatchView {
   bool crc_ok() const { return computed_crc() == header_.crc; }
   // Every record; nullopt when the records do not decode as the header says.
   std::optional<std::vector<Record>> records() const;
+  // The first record alone (for its headers), without decoding the rest.
+  std::optional<Record> first_record() const;
   // Whether records() would succeed, without building them: what a leader checks on append.
   bool records_valid() const;
 
