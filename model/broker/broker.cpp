@@ -12,6 +12,7 @@ void Broker::start() {
   logs_ = std::move(logs.value());
   for (const std::string& note : logs_->notes()) env_.trace(Note{"recovery: " + note});
   replicas_ = std::make_unique<ReplicaManager>(env_, config_, *logs_);
+  producer_ids_ = std::make_unique<ProducerIdManager>(env_.disk(), config_.data_dir, config_.broker_id);
 }
 
 void Broker::on_message(NodeId from, const MessagePtr& message) {
@@ -20,6 +21,16 @@ void Broker::on_message(NodeId from, const MessagePtr& message) {
     env_.send(from, make_message(replicas_->become_leader_or_follower(from, *leader_and_isr)));
   } else if (const auto* isr_answer = body_cast<AlterIsrResponse>(*message)) {
     replicas_->handle_alter_isr_response(*isr_answer);
+  } else if (const auto* update = body_cast<UpdateMetadataRequest>(*message)) {
+    const bool current = metadata_.update(*update);
+    env_.send(from, make_message(UpdateMetadataResponse{current ? Errors::NONE : Errors::STALE_CONTROLLER_EPOCH}));
+  } else if (const auto* metadata = body_cast<MetadataRequest>(*message)) {
+    env_.send(from, make_message(metadata_.metadata(*metadata)));
+  } else if (const auto* init = body_cast<InitProducerIdRequest>(*message)) {
+    const auto id = producer_ids_->next();
+    env_.send(from, make_message(InitProducerIdResponse{init->correlation_id,
+                                                        id ? Errors::NONE : Errors::KAFKA_STORAGE_ERROR,
+                                                        id.value_or(ProducerId{-1}), id ? std::int16_t{0} : std::int16_t{-1}}));
   } else if (const auto* produce = body_cast<ProduceRequest>(*message)) {
     replicas_->handle_produce(from, *produce);
   } else if (const auto* fetch = body_cast<FetchRequest>(*message)) {

@@ -11,6 +11,7 @@ enum class Errors : std::int16_t {
   OFFSET_OUT_OF_RANGE = 1,
   CORRUPT_MESSAGE = 2,
   UNKNOWN_TOPIC_OR_PARTITION = 3,
+  LEADER_NOT_AVAILABLE = 5,
   NOT_LEADER_OR_FOLLOWER = 6,
   REQUEST_TIMED_OUT = 7,
   STALE_CONTROLLER_EPOCH = 11,
@@ -33,6 +34,7 @@ constexpr std::string_view error_name(Errors e) {
     case Errors::OFFSET_OUT_OF_RANGE: return "OFFSET_OUT_OF_RANGE";
     case Errors::CORRUPT_MESSAGE: return "CORRUPT_MESSAGE";
     case Errors::UNKNOWN_TOPIC_OR_PARTITION: return "UNKNOWN_TOPIC_OR_PARTITION";
+    case Errors::LEADER_NOT_AVAILABLE: return "LEADER_NOT_AVAILABLE";
     case Errors::NOT_LEADER_OR_FOLLOWER: return "NOT_LEADER_OR_FOLLOWER";
     case Errors::REQUEST_TIMED_OUT: return "REQUEST_TIMED_OUT";
     case Errors::STALE_CONTROLLER_EPOCH: return "STALE_CONTROLLER_EPOCH";

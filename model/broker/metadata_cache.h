@@ -1,0 +1,30 @@
+// What a broker knows of the cluster, from the controller's UpdateMetadata: live brokers and
+// every partition's leader and ISR. Clients learn it with Metadata requests to any broker.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "model/protocol/metadata.h"
+
+namespace kafkasim::broker {
+
+class MetadataCache {
+ public:
+  // Applies the controller's view. False, and nothing changes, when it comes from a controller
+  // older than the last one heard (a deposed controller).
+  bool update(const UpdateMetadataRequest& request);
+  MetadataResponse metadata(const MetadataRequest& request) const;
+  ControllerEpoch controller_epoch() const { return controller_epoch_; }
+
+ private:
+  TopicMetadata topic_metadata(const std::string& topic) const;
+
+  ControllerEpoch controller_epoch_{-1};
+  BrokerId controller_id_{-1};
+  std::map<BrokerId, BrokerEndpoint> live_brokers_;
+  std::map<std::string, std::map<std::int32_t, PartitionState>> topics_;  // by partition number
+};
+
+}  // namespace kafkasim::broker

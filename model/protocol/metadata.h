@@ -1,0 +1,87 @@
+// Cluster metadata: the controller's UpdateMetadata to every broker, and the Metadata request
+// with which clients learn leaders from any broker; InitProducerId for idempotent producers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/protocol/requests.h"
+
+namespace kafkasim {
+
+struct BrokerEndpoint {
+  BrokerId id;
+  NodeId node;
+  std::string rack;  // "" when none
+};
+
+struct UpdateMetadataRequest {
+  static constexpr const char* kName = "UpdateMetadata";
+  BrokerId controller_id;
+  ControllerEpoch controller_epoch;
+  std::vector<PartitionState> partitions;
+  std::vector<BrokerEndpoint> live_brokers;
+  std::size_t wire_bytes() const { return 64 + partitions.size() * 48 + live_brokers.size() * 24; }
+  std::string describe() const;
+};
+
+struct UpdateMetadataResponse {
+  static constexpr const char* kName = "UpdateMetadataResponse";
+  Errors error = Errors::NONE;
+  std::size_t wire_bytes() const { return 16; }
+  std::string describe() const;
+};
+
+struct MetadataRequest {
+  static constexpr const char* kName = "Metadata";
+  std::int32_t correlation_id = 0;
+  std::vector<std::string> topics;  // empty: every topic
+  std::size_t wire_bytes() const { return 32 + topics.size() * 16; }
+  std::string describe() const;
+};
+
+struct PartitionMetadata {
+  TopicPartition tp;
+  Errors error = Errors::NONE;  // LEADER_NOT_AVAILABLE while it has no live leader
+  BrokerId leader{-1};
+  LeaderEpoch leader_epoch{-1};
+  std::vector<BrokerId> replicas;
+  std::vector<BrokerId> isr;
+};
+
+struct TopicMetadata {
+  std::string topic;
+  Errors error = Errors::NONE;  // UNKNOWN_TOPIC_OR_PARTITION
+  std::vector<PartitionMetadata> partitions;
+};
+
+struct MetadataResponse {
+  static constexpr const char* kName = "MetadataResponse";
+  std::int32_t correlation_id = 0;
+  std::vector<BrokerEndpoint> brokers;
+  BrokerId controller_id{-1};
+  std::vector<TopicMetadata> topics;
+  std::size_t wire_bytes() const;
+  std::string describe() const;
+};
+
+// An idempotent producer asks any broker for its producer id and epoch.
+struct InitProducerIdRequest {
+  static constexpr const char* kName = "InitProducerId";
+  std::int32_t correlation_id = 0;
+  std::size_t wire_bytes() const { return 32; }
+  std::string describe() const { return {}; }
+};
+
+struct InitProducerIdResponse {
+  static constexpr const char* kName = "InitProducerIdResponse";
+  std::int32_t correlation_id = 0;
+  Errors error = Errors::NONE;
+  ProducerId producer_id{-1};
+  std::int16_t producer_epoch = -1;
+  std::size_t wire_bytes() const { return 32; }
+  std::string describe() const;
+};
+
+}  // namespace kafkasim
