@@ -203,8 +203,33 @@ struct PartitionStateRecorded {
   }
 };
 
+// A producer learns the fate of a batch of its records: ids first_id.. (count of them), as
+// acknowledged at base_offset.. with `acks`, or failed with `error` (base_offset -1).
+struct ProducerBatchDone {
+  static constexpr std::string_view kName = "producer_batch";
+  std::string client;
+  std::string tp;
+  std::string first_id;
+  std::int32_t count;
+  std::int16_t acks;
+  std::string_view error;
+  std::int64_t base_offset;
+  std::int32_t attempts;
+  template <class V>
+  void fields(V& v) const {
+    v("client", client);
+    v("tp", tp);
+    v("firstId", first_id);
+    v("count", count);
+    v("acks", acks);
+    v("error", error);
+    v("baseOffset", base_offset);
+    v("attempts", attempts);
+  }
+};
+
 using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled, BecameLeaderOrFollower,
                                 RecordsAppended, HighWatermarkUpdated, ProduceAnswered, LogTruncated,
-                                IsrChangeProposed, IsrChangeAnswered, PartitionStateRecorded>;
+                                IsrChangeProposed, IsrChangeAnswered, PartitionStateRecorded, ProducerBatchDone>;
 
 }  // namespace kafkasim

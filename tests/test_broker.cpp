@@ -3,143 +3,19 @@
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
-#include "model/broker/broker.h"
-#include "model/controller/isr_change.h"
-#include "sim/world.h"
-#include "storage_support.h"
+#include "broker_support.h"
 
 using namespace kafkasim;
 using namespace kafkasim::broker;
+using namespace kafkasim::testing;
 
-namespace {
-
-// Collects every message it receives, with its arrival time; as the controller it records
-// the partition's state and judges the leader's ISR changes.
-struct Harness final : Node {
-  explicit Harness(Env& e) : env(e) {}
-  void start() override {}
-  void on_message(NodeId from, const MessagePtr& m) override {
-    inbox.emplace_back(env.now(), m);
-    if (const auto* alter = body_cast<AlterIsrRequest>(*m)) {
-      AlterIsrResponse response;
-      for (const AlterIsrItem& item : alter->partitions) {
-        AlterIsrResult r = controller::judge_isr_change(state, alter->broker_id, item);
-        if (r.error == Errors::NONE) {
-          state.isr = r.isr;
-          state.partition_epoch = r.partition_epoch;
-          record();
-        }
-        response.partitions.push_back(r);
-      }
-      if (answer_isr_changes) env.send(from, make_message(std::move(response)));
-    }
-  }
-  void record() {
-    env.trace(PartitionStateRecorded{state.tp.str(), state.leader.value(), state.leader_epoch.value(),
-                                     broker_list(state.isr), state.partition_epoch});
-  }
-  template <class Body>
-  std::vector<std::pair<SimTime, Body>> received() const {
-    std::vector<std::pair<SimTime, Body>> out;
-    for (const auto& [t, m] : inbox) {
-      if (const auto* b = body_cast<Body>(*m)) out.emplace_back(t, *b);
-    }
-    return out;
-  }
-  Env& env;
-  std::vector<std::pair<SimTime, MessagePtr>> inbox;
-  PartitionState state;  // the controller's record
-  bool answer_isr_changes = true;
-};
-
-const TopicPartition kOrders{"orders", 0};
-
-struct BrokerCluster {
-  sim::World world;
-  std::vector<NodeId> brokers;  // broker-1.. has BrokerId 1..
-  NodeId harness;
-  ControllerEpoch controller_epoch{1};
-
-  explicit BrokerCluster(int n, BrokerConfig base = {}, sim::WorldConfig wc = quiet()) : world(wc) {
-    for (int i = 1; i <= n; ++i) {
-      BrokerConfig c = base;
-      c.broker_id = BrokerId{i};
-      brokers.push_back(world.add_node("broker-" + std::to_string(i),
-                                       [c](Env& env) { return std::make_unique<Broker>(env, c); }));
-    }
-    harness = world.add_node("harness", [](Env& env) { return std::make_unique<Harness>(env); });
-    world.start_all();
-  }
-  static sim::WorldConfig quiet() {
-    sim::WorldConfig c;
-    c.network.latency = Duration::millis(1);
-    c.network.jitter = Duration::zero();
-    return c;
-  }
-  Harness& h() { return *world.node_as<Harness>(harness); }
-  NodeId node(BrokerId b) const { return brokers.at(static_cast<std::size_t>(b.value() - 1)); }
-  Broker& broker(BrokerId b) { return *world.node_as<Broker>(node(b)); }
-  storage::Log& log(BrokerId b) { return *broker(b).log_manager()->get(kOrders); }
-  Partition& partition(BrokerId b) { return *broker(b).replica_manager()->partition(kOrders); }
-
-  // Sends LeaderAndIsr to `send_to` (default: every replica).
-  void lead(BrokerId leader, LeaderEpoch epoch, std::vector<BrokerId> isr, std::vector<BrokerId> replicas,
-            std::vector<BrokerId> send_to = {}) {
-    LeaderAndIsrRequest r;
-    r.controller_id = BrokerId{0};
-    r.controller_epoch = controller_epoch;
-    PartitionState& state = h().state;
-    state = PartitionState{kOrders, controller_epoch, leader, epoch, isr, replicas, state.partition_epoch + 1};
-    h().record();
-    r.partitions.push_back(state);
-    for (std::size_t i = 0; i < brokers.size(); ++i) r.brokers.emplace_back(BrokerId{static_cast<std::int32_t>(i + 1)}, brokers[i]);
-    for (BrokerId b : send_to.empty() ? replicas : send_to) h().env.send(node(b), make_message(r));
-  }
-  void produce(BrokerId to, std::int32_t corr, std::int16_t acks, ByteView batch, std::int32_t timeout_ms = 30000) {
-    h().env.send(node(to), make_message(ProduceRequest{corr, acks, timeout_ms, kOrders, {std::move(batch)}}));
-  }
-  void consumer_fetch(BrokerId to, std::int32_t corr, Offset offset, LeaderEpoch epoch, std::int32_t max_wait_ms = 100) {
-    FetchRequest f;
-    f.correlation_id = corr;
-    f.max_wait_ms = max_wait_ms;
-    f.partitions.push_back(FetchPartition{kOrders, offset, epoch, 1 << 20});
-    h().env.send(node(to), make_message(std::move(f)));
-  }
-  ProduceResponse produce_response(std::int32_t corr) {
-    for (const auto& [t, r] : h().received<ProduceResponse>()) {
-      if (r.correlation_id == corr) return r;
-    }
-    FAIL("no ProduceResponse with correlation id " << corr);
-    return {};
-  }
-  SimTime produce_answered_at(std::int32_t corr) {
-    for (const auto& [t, r] : h().received<ProduceResponse>()) {
-      if (r.correlation_id == corr) return t;
-    }
-    return SimTime::max();
-  }
-  void run_for(Duration d) { world.run_until(world.now() + d); }
-};
-
-std::vector<std::pair<std::int64_t, std::string>> contents(storage::Log& log) {
-  std::vector<std::pair<std::int64_t, std::string>> out;
-  auto read = log.read(log.log_start_offset(), 1 << 24, log.log_end_offset(), true);
-  for (const ByteView& b : read.value().records.batches()) {
-    for (const auto& r : kafkasim::testing::records_of(b)) out.emplace_back(r.offset.value(), kafkasim::testing::text(*r.value));
-  }
-  return out;
-}
-
-const std::vector<BrokerId> kAll{BrokerId{1}, BrokerId{2}, BrokerId{3}};
-
-}  // namespace
 
 TEST_CASE("Broker: acks=all is answered once every ISR replica has the batch", "[broker]") {
   BrokerCluster c(3);
   c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
   c.run_for(Duration::millis(10));
   const SimTime sent = c.world.now();
-  c.produce(BrokerId{1}, 1, -1, kafkasim::testing::make_batch(0, 3, 1000));
+  c.produce(BrokerId{1}, 1, -1, make_batch(0, 3, 1000));
   c.run_for(Duration::seconds(1));
   const ProduceResponse r = c.produce_response(1);
   CHECK(r.error == Errors::NONE);
@@ -148,7 +24,7 @@ TEST_CASE("Broker: acks=all is answered once every ISR replica has the batch", "
   // at least three one-way hops of 1 ms after the produce arrived.
   CHECK(c.produce_answered_at(1) >= sent + Duration::millis(4));
   for (int i = 2; i <= 20; ++i) {
-    c.produce(BrokerId{1}, i, -1, kafkasim::testing::make_batch(i * 10, 2, 1000 + i));
+    c.produce(BrokerId{1}, i, -1, make_batch(i * 10, 2, 1000 + i));
     c.run_for(Duration::millis(200));
     CHECK(c.produce_response(i).error == Errors::NONE);
   }
@@ -167,9 +43,9 @@ TEST_CASE("Broker: acks=1 does not wait for followers; acks=all times out withou
   c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
   c.run_for(Duration::millis(10));
   c.world.start_fault(sim::NetworkPartition{{{c.node(BrokerId{1}), c.harness}, {c.node(BrokerId{2}), c.node(BrokerId{3})}}});
-  c.produce(BrokerId{1}, 1, 1, kafkasim::testing::make_batch(0, 2, 1000));
-  c.produce(BrokerId{1}, 2, -1, kafkasim::testing::make_batch(2, 2, 1000), 500);
-  c.produce(BrokerId{1}, 3, 0, kafkasim::testing::make_batch(4, 2, 1000));
+  c.produce(BrokerId{1}, 1, 1, make_batch(0, 2, 1000));
+  c.produce(BrokerId{1}, 2, -1, make_batch(2, 2, 1000), 500);
+  c.produce(BrokerId{1}, 3, 0, make_batch(4, 2, 1000));
   c.run_for(Duration::millis(300));
   CHECK(c.produce_response(1).error == Errors::NONE);
   CHECK(c.h().received<ProduceResponse>().size() == 1);  // acks=0 is never answered; acks=all still waits
@@ -193,8 +69,8 @@ TEST_CASE("Broker: min.insync.replicas refuses acks=all when the ISR is too smal
   c.world.start_fault(sim::Isolate{{c.node(BrokerId{3})}});  // out of the ISR, and cannot catch up to rejoin
   c.lead(BrokerId{1}, LeaderEpoch{1}, {BrokerId{1}, BrokerId{2}}, kAll, {BrokerId{1}, BrokerId{2}});
   c.run_for(Duration::millis(10));
-  c.produce(BrokerId{1}, 1, -1, kafkasim::testing::make_batch(0, 1, 1000));
-  c.produce(BrokerId{1}, 2, 1, kafkasim::testing::make_batch(1, 1, 1000));
+  c.produce(BrokerId{1}, 1, -1, make_batch(0, 1, 1000));
+  c.produce(BrokerId{1}, 2, 1, make_batch(1, 1, 1000));
   c.run_for(Duration::millis(100));
   CHECK(c.produce_response(1).error == Errors::NOT_ENOUGH_REPLICAS);
   CHECK(c.produce_response(2).error == Errors::NONE);
@@ -205,7 +81,7 @@ TEST_CASE("Broker: followers refuse produces, and stale or future epochs are fen
   BrokerCluster c(3);
   c.lead(BrokerId{1}, LeaderEpoch{5}, kAll, kAll);
   c.run_for(Duration::millis(10));
-  c.produce(BrokerId{2}, 1, 1, kafkasim::testing::make_batch(0, 1, 1000));
+  c.produce(BrokerId{2}, 1, 1, make_batch(0, 1, 1000));
   c.consumer_fetch(BrokerId{1}, 2, Offset{0}, LeaderEpoch{4});
   c.consumer_fetch(BrokerId{1}, 3, Offset{0}, LeaderEpoch{6});
   c.lead(BrokerId{2}, LeaderEpoch{3}, kAll, kAll);  // an older epoch: ignored
@@ -228,13 +104,13 @@ TEST_CASE("Broker: a deposed leader fails its waiting produces; the new leader t
   c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
   c.run_for(Duration::millis(10));
   c.world.start_fault(sim::Isolate{{c.node(BrokerId{3})}});  // broker-3 never catches up
-  c.produce(BrokerId{1}, 1, -1, kafkasim::testing::make_batch(0, 2, 1000));
+  c.produce(BrokerId{1}, 1, -1, make_batch(0, 2, 1000));
   c.run_for(Duration::millis(100));
   CHECK(c.h().received<ProduceResponse>().empty());  // waiting for broker-3
   c.lead(BrokerId{2}, LeaderEpoch{2}, {BrokerId{1}, BrokerId{2}}, kAll);
   c.run_for(Duration::millis(100));
   CHECK(c.produce_response(1).error == Errors::NOT_LEADER_OR_FOLLOWER);
-  c.produce(BrokerId{2}, 2, -1, kafkasim::testing::make_batch(2, 2, 1000));
+  c.produce(BrokerId{2}, 2, -1, make_batch(2, 2, 1000));
   c.run_for(Duration::millis(200));
   CHECK(c.produce_response(2).error == Errors::NONE);
   CHECK(c.partition(BrokerId{2}).leader_epoch() == LeaderEpoch{2});
@@ -250,7 +126,7 @@ TEST_CASE("Broker: an idempotent retry is answered with the original offset, wri
   b.append(1000, std::nullopt, ByteView::copy_of(std::string_view("once")));
   const ByteView batch = b.build();
   c.produce(BrokerId{1}, 1, -1, batch);
-  c.produce(BrokerId{1}, 2, -1, kafkasim::testing::make_batch(0, 3, 1000));
+  c.produce(BrokerId{1}, 2, -1, make_batch(0, 3, 1000));
   c.produce(BrokerId{1}, 3, -1, batch);  // the retry of a produce whose response was lost
   c.run_for(Duration::millis(100));
   CHECK(c.produce_response(1).base_offset == Offset{0});
@@ -289,10 +165,10 @@ std::vector<std::pair<std::int64_t, std::string>> kip101(ReplicaTruncation mode,
   const BrokerId a{1}, b{2};
   c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
   c.run_for(Duration::millis(10));
-  c.produce(a, 1, -1, kafkasim::testing::make_batch(0, 1, 1000));  // m1: "v0"
+  c.produce(a, 1, -1, make_batch(0, 1, 1000));  // m1: "v0"
   await_produce(c, 1);
   c.run_for(Duration::millis(600));  // the follower learns the high watermark 1 and checkpoints it
-  c.produce(a, 2, -1, kafkasim::testing::make_batch(1, 1, 1000));  // m2: "v1"
+  c.produce(a, 2, -1, make_batch(1, 1, 1000));  // m2: "v1"
   await_produce(c, 2);
   REQUIRE(c.produce_response(2).error == Errors::NONE);  // committed and acknowledged
   REQUIRE(c.partition(b).log_end_offset() == Offset{2});
@@ -306,7 +182,7 @@ std::vector<std::pair<std::int64_t, std::string>> kip101(ReplicaTruncation mode,
   c.world.kill(c.node(a));
   c.lead(b, LeaderEpoch{2}, {b}, {a, b}, {b});  // a clean election: b was in the ISR
   c.run_for(Duration::millis(10));
-  c.produce(b, 3, 1, kafkasim::testing::make_batch(100, 1, 2000));  // a new write: "v100"
+  c.produce(b, 3, 1, make_batch(100, 1, 2000));  // a new write: "v100"
   await_produce(c, 3);
   return contents(c.log(b));
 }
@@ -333,16 +209,16 @@ TEST_CASE("Broker: a deposed leader cuts the suffix the new leader never had", "
   const BrokerId a{1}, b{2};
   c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
   c.run_for(Duration::millis(10));
-  c.produce(a, 1, -1, kafkasim::testing::make_batch(0, 1, 1000));
+  c.produce(a, 1, -1, make_batch(0, 1, 1000));
   await_produce(c, 1);
   // Cut off from its follower, the old leader still takes acks=1 writes no one else has.
   c.world.start_fault(sim::NetworkPartition{{{c.node(a)}, {c.node(b)}}});
-  c.produce(a, 2, 1, kafkasim::testing::make_batch(1, 2, 1000));
+  c.produce(a, 2, 1, make_batch(1, 2, 1000));
   c.run_for(Duration::millis(20));
   CHECK(c.log(a).log_end_offset() == Offset{3});
   c.lead(b, LeaderEpoch{2}, {b}, {a, b});
   c.run_for(Duration::millis(10));
-  c.produce(b, 3, 1, kafkasim::testing::make_batch(50, 1, 2000));
+  c.produce(b, 3, 1, make_batch(50, 1, 2000));
   await_produce(c, 3);
   c.world.heal_all();
   c.lead(b, LeaderEpoch{3}, {b}, {a, b});  // a learns it follows b
@@ -386,7 +262,7 @@ TEST_CASE("Property: under delays, loss and pauses, followers equal the leader b
     std::vector<std::string> violations;
     for (int i = 0; i < 200; ++i) {
       c.world.scheduler().at(SimTime::from_millis(20 + 5 * i), [&c, i] {
-        c.produce(BrokerId{1}, i, -1, kafkasim::testing::make_batch(i * 10, 1 + i % 3, 1000 + i), 2000);
+        c.produce(BrokerId{1}, i, -1, make_batch(i * 10, 1 + i % 3, 1000 + i), 2000);
       });
     }
     for (int t = 20; t < 1600; t += 10) {
@@ -430,7 +306,7 @@ TEST_CASE("Broker: scheduled tasks apply retention and checkpoint recovery point
   const BrokerId b{1};
   c.lead(b, LeaderEpoch{1}, {b}, {b});
   c.run_for(Duration::millis(10));
-  for (int i = 0; i < 20; ++i) c.produce(b, i, 1, kafkasim::testing::make_batch(i * 3, 3, 100 + i));  // timestamps ~0.1 s
+  for (int i = 0; i < 20; ++i) c.produce(b, i, 1, make_batch(i * 3, 3, 100 + i));  // timestamps ~0.1 s
   c.run_for(Duration::millis(300));
   storage::Log& log = c.log(b);
   REQUIRE(log.segment_count() > 3);
@@ -441,7 +317,7 @@ TEST_CASE("Broker: scheduled tasks apply retention and checkpoint recovery point
   c.run_for(Duration::seconds(2));  // past retention.ms, and a retention check has run
   CHECK(log.log_start_offset() == Offset{60});  // everything expired; the log goes on at its end
   CHECK(log.log_end_offset() == Offset{60});
-  c.produce(b, 99, 1, kafkasim::testing::make_batch(500, 1, 5000));
+  c.produce(b, 99, 1, make_batch(500, 1, 5000));
   c.run_for(Duration::millis(50));
   CHECK(c.produce_response(99).base_offset == Offset{60});
 }
@@ -454,18 +330,18 @@ TEST_CASE("Broker: acks=1 loses an acknowledged record when the leader dies befo
   const BrokerId a{1}, b{2};
   c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
   c.run_for(Duration::millis(10));
-  c.produce(a, 1, -1, kafkasim::testing::make_batch(0, 1, 1000));
+  c.produce(a, 1, -1, make_batch(0, 1, 1000));
   await_produce(c, 1);
   // The follower falls behind; the leader acknowledges a write only it has, then dies.
   c.world.start_fault(sim::Isolate{{c.node(b)}});
-  c.produce(a, 2, 1, kafkasim::testing::make_batch(1, 1, 1000));
+  c.produce(a, 2, 1, make_batch(1, 1, 1000));
   await_produce(c, 2);
   REQUIRE(c.produce_response(2).error == Errors::NONE);  // acknowledged, at offset 1
   c.world.kill(c.node(a));
   c.world.heal_all();  // the network heals; broker-1 comes back, with its log
   c.lead(b, LeaderEpoch{2}, {b}, {a, b});  // b was in the ISR: a clean election
   c.run_for(Duration::millis(10));
-  c.produce(b, 3, 1, kafkasim::testing::make_batch(7, 1, 2000));
+  c.produce(b, 3, 1, make_batch(7, 1, 2000));
   await_produce(c, 3);
   c.run_for(Duration::millis(200));
   // broker-1 follows broker-2 and cuts the acknowledged record; the trace shows it.
@@ -507,7 +383,7 @@ TEST_CASE("Broker: a slow follower holds acks=all back until it leaves the ISR, 
                          Duration::seconds(5));
   for (std::int32_t corr = 1; corr <= 240; ++corr) {
     sent[corr] = c.world.now();
-    c.produce(BrokerId{1}, corr, -1, kafkasim::testing::make_batch(corr, 1, 1000 + corr));
+    c.produce(BrokerId{1}, corr, -1, make_batch(corr, 1, 1000 + corr));
     c.run_for(Duration::millis(50));
   }
   c.run_for(Duration::seconds(1));
@@ -544,7 +420,7 @@ TEST_CASE("Broker: a deposed leader's ISR shrink is refused, so it cannot acknow
   // broker-1 never hears of it.
   c.world.start_fault(sim::NetworkPartition{{{c.node(BrokerId{1}), c.harness}, {c.node(BrokerId{2}), c.node(BrokerId{3})}}});
   c.lead(BrokerId{2}, LeaderEpoch{2}, {BrokerId{2}, BrokerId{3}}, kAll, {BrokerId{2}, BrokerId{3}});
-  c.produce(BrokerId{1}, 1, -1, kafkasim::testing::make_batch(0, 1, 1000), 5000);
+  c.produce(BrokerId{1}, 1, -1, make_batch(0, 1, 1000), 5000);
   c.run_for(Duration::seconds(6));
   // Its proposal to drop the followers is fenced; the proposal stays pending and the high
   // watermark keeps waiting for them, so the write times out instead of being acknowledged.

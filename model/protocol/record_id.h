@@ -1,10 +1,12 @@
-// Every record a simulated producer sends carries a unique id in a record header, so that the
+// Every record a simulated producer sends carries an id in a record header, so that the
 // checkers can follow it from send to acknowledgement to log to consumer.
 //
-// The id is "<client>:<n>", n counting from 0 per producer and partition; within one batch the
-// ids are consecutive, so a batch is identified by its first record's id and its length.
+// The id is "<client>:<n>", n counting from 0 per producer and partition: with the partition it
+// names one record of the run. Within one batch the ids are consecutive, so a batch is
+// identified by its first record's id and its length.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 

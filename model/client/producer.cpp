@@ -1,0 +1,246 @@
+#include "model/client/producer.h"
+
+#include <algorithm>
+
+#include "model/protocol/record_id.h"
+#include "model/storage/record_batch.h"
+
+namespace kafkasim::client {
+namespace {
+
+// Errors after which the same batch may succeed later (Kafka's RetriableException family).
+bool retriable(Errors e) {
+  switch (e) {
+    case Errors::LEADER_NOT_AVAILABLE:
+    case Errors::NOT_LEADER_OR_FOLLOWER:
+    case Errors::UNKNOWN_TOPIC_OR_PARTITION:
+    case Errors::REQUEST_TIMED_OUT:
+    case Errors::NOT_ENOUGH_REPLICAS:
+    case Errors::NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case Errors::KAFKA_STORAGE_ERROR:
+    case Errors::FENCED_LEADER_EPOCH:
+    case Errors::UNKNOWN_LEADER_EPOCH:
+    case Errors::OUT_OF_ORDER_SEQUENCE_NUMBER:  // an earlier batch is still being retried
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Errors that mean the client's idea of the leader is stale.
+bool needs_metadata(Errors e) {
+  return e == Errors::LEADER_NOT_AVAILABLE || e == Errors::NOT_LEADER_OR_FOLLOWER ||
+         e == Errors::UNKNOWN_TOPIC_OR_PARTITION || e == Errors::KAFKA_STORAGE_ERROR ||
+         e == Errors::FENCED_LEADER_EPOCH || e == Errors::UNKNOWN_LEADER_EPOCH || e == Errors::REQUEST_TIMED_OUT;
+}
+
+}  // namespace
+
+Producer::Producer(Env& env, ProducerConfig config, std::vector<std::string> topics)
+    : env_(env),
+      config_(std::move(config)),
+      metadata_(env, ClientMetadataConfig{config_.bootstrap, config_.metadata_max_age_ms, config_.retry_backoff_ms,
+                                          config_.request_timeout_ms},
+                std::move(topics), [this] { run(); }),
+      accumulator_(config_.batch_size, config_.linger_ms),
+      partitioner_(env.rng()) {
+  metadata_.request_update();
+  if (config_.enable_idempotence) init_producer_id();
+}
+
+Producer::~Producer() {
+  for (auto& [corr, f] : in_flight_) f.timeout.cancel();
+  init_timeout_.cancel();
+  wake_.cancel();
+}
+
+std::int64_t Producer::now_ms() const { return env_.now().as_micros() / 1000; }
+
+void Producer::send(const std::string& topic, std::optional<std::string> key, std::string value) {
+  ++stats_.records_sent;
+  waiting_for_metadata_.push_back(Unpartitioned{topic, PendingRecord{std::move(key), std::move(value), now_ms()}});
+  partition_waiting_records();
+  run();
+}
+
+void Producer::partition_waiting_records() {
+  while (!waiting_for_metadata_.empty()) {
+    Unpartitioned& next = waiting_for_metadata_.front();
+    const auto count = metadata_.partition_count(next.topic);
+    if (!count) {
+      metadata_.request_update();
+      return;  // records keep their order: wait for the topic's metadata
+    }
+    std::int32_t partition;
+    if (next.record.key) {
+      partition = partition_for_key(*next.record.key, *count);
+    } else {
+      const auto available = metadata_.available_partitions(next.topic);
+      partition = partitioner_.partition(next.topic, *count, available);
+      if (accumulator_.needs_new_batch(TopicPartition{next.topic, partition}, estimated_record_bytes(next.record))) {
+        partition = partitioner_.next(next.topic, partition, *count, available);
+      }
+    }
+    append(TopicPartition{next.topic, partition}, std::move(next.record));
+    waiting_for_metadata_.pop_front();
+  }
+}
+
+void Producer::append(const TopicPartition& tp, PendingRecord record) { accumulator_.append(tp, std::move(record), now_ms()); }
+
+bool Producer::may_send(const ProducerBatch& batch) const {
+  if (!config_.enable_idempotence || batch.attempts == 0) return true;
+  // A retry goes only once no lower sequence of its partition is in flight.
+  return std::none_of(in_flight_.begin(), in_flight_.end(), [&](const auto& entry) {
+    const ProducerBatch& other = entry.second.batch;
+    return other.tp == batch.tp && other.producer_id == batch.producer_id && other.base_sequence < batch.base_sequence;
+  });
+}
+
+void Producer::run() {
+  partition_waiting_records();
+  for (ProducerBatch& expired : accumulator_.expire(now_ms(), config_.delivery_timeout_ms)) {
+    finish(expired, Errors::REQUEST_TIMED_OUT, Offset{-1});
+  }
+  const bool can_send = !config_.enable_idempotence || producer_id_.has_value();
+  if (can_send) {
+    for (const TopicPartition& tp : accumulator_.ready(now_ms())) {
+      const auto leader = metadata_.leader_for(tp);
+      if (!leader) {
+        metadata_.request_update();
+        continue;
+      }
+      if (in_flight_per_node_[leader->node] >= config_.max_in_flight_requests_per_connection) continue;
+      if (!may_send(accumulator_.first(tp))) continue;
+      send_batch(accumulator_.drain(tp), *leader);
+    }
+  }
+  wake_.cancel();
+  const auto next = accumulator_.next_ready_ms();
+  if (next && *next > now_ms()) wake_ = env_.after(Duration::millis(*next - now_ms()), [this] { run(); });
+}
+
+void Producer::encode(ProducerBatch& batch) {
+  if (config_.enable_idempotence) {
+    batch.producer_id = *producer_id_;
+    batch.base_sequence = next_sequence_[batch.tp];
+    next_sequence_[batch.tp] += batch.record_count();
+  }
+  storage::RecordBatchBuilder builder(Offset{0}, batch.records.front().timestamp_ms);
+  if (config_.enable_idempotence) builder.producer(batch.producer_id, producer_epoch_, batch.base_sequence);
+  std::int64_t n = batch.first_record_number;
+  for (const PendingRecord& r : batch.records) {
+    std::optional<ByteView> key;
+    if (r.key) key = ByteView::copy_of(std::string_view(*r.key));
+    builder.append(r.timestamp_ms, key, ByteView::copy_of(std::string_view(r.value)),
+                   {storage::RecordHeader{std::string(kRecordIdHeader),
+                                          ByteView::copy_of(std::string_view(record_id(config_.client_id, n++)))}});
+  }
+  batch.encoded = builder.build();
+}
+
+void Producer::send_batch(ProducerBatch batch, const LeaderInfo& leader) {
+  if (!batch.encoded) encode(batch);
+  ++batch.attempts;
+  const std::int32_t corr = ++correlation_id_;
+  env_.send(leader.node, make_message(ProduceRequest{corr, config_.acks, config_.request_timeout_ms, batch.tp,
+                                                     {*batch.encoded}}));
+  if (config_.acks == 0) {  // nothing will come back: done as soon as it is sent
+    finish(batch, Errors::NONE, Offset{-1});
+    return;
+  }
+  ++in_flight_per_node_[leader.node];
+  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, corr] {
+    on_produce_response(corr, Errors::REQUEST_TIMED_OUT, Offset{-1});
+  });
+  in_flight_.emplace(corr, InFlight{std::move(batch), leader.node, timeout});
+}
+
+void Producer::on_produce_response(std::int32_t correlation_id, Errors error, Offset base_offset) {
+  auto it = in_flight_.find(correlation_id);
+  if (it == in_flight_.end()) return;  // answered after its timeout
+  it->second.timeout.cancel();
+  --in_flight_per_node_[it->second.node];
+  ProducerBatch batch = std::move(it->second.batch);
+  in_flight_.erase(it);
+  if (error == Errors::NONE || error == Errors::DUPLICATE_SEQUENCE_NUMBER) {
+    finish(batch, Errors::NONE, base_offset);
+  } else {
+    retry_or_fail(std::move(batch), error);
+  }
+  run();
+}
+
+void Producer::retry_or_fail(ProducerBatch batch, Errors error) {
+  if (needs_metadata(error)) metadata_.request_update();
+  const bool in_time = now_ms() - batch.created_ms < config_.delivery_timeout_ms;
+  if (!retriable(error) || batch.attempts > config_.retries || !in_time) return finish(batch, error, Offset{-1});
+  batch.retry_at_ms = now_ms() + config_.retry_backoff_ms;
+  if (config_.enable_idempotence && producer_id_ != batch.producer_id) {
+    batch.encoded.reset();  // numbered under an old producer id: renumber
+    batch.base_sequence = -1;
+  }
+  accumulator_.reenqueue(std::move(batch));
+}
+
+void Producer::finish(const ProducerBatch& batch, Errors error, Offset base_offset) {
+  env_.trace(ProducerBatchDone{config_.client_id, batch.tp.str(), record_id(config_.client_id, batch.first_record_number),
+                               batch.record_count(), config_.acks, error_name(error), base_offset.value(),
+                               batch.attempts});
+  if (error == Errors::NONE) {
+    stats_.records_acked += batch.record_count();
+    for (const PendingRecord& r : batch.records) stats_.ack_latency_us.push_back(env_.now().as_micros() - r.timestamp_ms * 1000);
+    return;
+  }
+  stats_.records_failed += batch.record_count();
+  // A batch that may or may not be in the log leaves its partition's sequence with a gap.
+  if (config_.enable_idempotence && batch.base_sequence >= 0 && producer_id_ == batch.producer_id) forget_sequences();
+}
+
+void Producer::forget_sequences() {
+  producer_id_.reset();
+  next_sequence_.clear();
+  accumulator_.for_each_batch([](ProducerBatch& b) {
+    b.encoded.reset();
+    b.base_sequence = -1;
+  });
+  init_producer_id();
+}
+
+void Producer::init_producer_id() {
+  if (init_in_flight_) return;
+  init_in_flight_ = ++correlation_id_;
+  env_.send(metadata_.any_node(), make_message(InitProducerIdRequest{*init_in_flight_}));
+  init_timeout_ = env_.after(Duration::millis(config_.request_timeout_ms), [this] {
+    init_in_flight_.reset();
+    init_producer_id();
+  });
+}
+
+void Producer::on_init_producer_id(const InitProducerIdResponse& response) {
+  if (!init_in_flight_ || response.correlation_id != *init_in_flight_) return;
+  init_in_flight_.reset();
+  init_timeout_.cancel();
+  if (response.error != Errors::NONE) {
+    init_timeout_ = env_.after(Duration::millis(config_.retry_backoff_ms), [this] { init_producer_id(); });
+    return;
+  }
+  producer_id_ = response.producer_id;
+  producer_epoch_ = response.producer_epoch;
+  run();
+}
+
+bool Producer::handle(const Message& message) {
+  if (const auto* r = body_cast<ProduceResponse>(message)) {
+    on_produce_response(r->correlation_id, r->error, r->base_offset);
+  } else if (const auto* m = body_cast<MetadataResponse>(message)) {
+    metadata_.handle_response(*m);
+  } else if (const auto* i = body_cast<InitProducerIdResponse>(message)) {
+    on_init_producer_id(*i);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace kafkasim::client

@@ -1,0 +1,97 @@
+// Kafka's producer: records go through the partitioner into the accumulator; the sender
+// drains ready batches to partition leaders, at most max.in.flight.requests.per.connection
+// requests per broker, and retries retriable errors after retry.backoff.ms until
+// delivery.timeout.ms or `retries` run out. Errors that mean stale metadata trigger a refresh.
+//
+// With enable.idempotence the producer first gets a producer id (InitProducerId) and numbers
+// each partition's batches with consecutive sequences; a retry resends the same bytes, which
+// the broker recognises as a duplicate. A retried batch waits until no batch with a lower
+// sequence of its partition is in flight, so the broker sees sequences in order. A batch that
+// fails for good leaves a gap in the sequence: the producer then takes a new producer id and
+// renumbers what has not been acknowledged (as KIP-360's epoch bump does).
+//
+// Every record carries its id (model/protocol/record_id.h). Outcomes are traced per batch
+// (ProducerBatchDone): what the producer was told is what the checkers hold Kafka to.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/client/client_metadata.h"
+#include "model/client/partitioner.h"
+#include "model/client/producer_config.h"
+#include "model/client/record_accumulator.h"
+#include "model/env.h"
+#include "model/message.h"
+
+namespace kafkasim::client {
+
+struct ProducerStats {
+  std::int64_t records_sent = 0;    // handed to send()
+  std::int64_t records_acked = 0;
+  std::int64_t records_failed = 0;
+  std::vector<std::int64_t> ack_latency_us;  // per acknowledged record, from send() to the answer
+};
+
+class Producer {
+ public:
+  Producer(Env& env, ProducerConfig config, std::vector<std::string> topics);
+  ~Producer();
+
+  void send(const std::string& topic, std::optional<std::string> key, std::string value);
+  // Takes the responses meant for the producer; false for any other message.
+  bool handle(const Message& message);
+
+  const ProducerStats& stats() const { return stats_; }
+  const ClientMetadata& metadata() const { return metadata_; }
+  std::optional<ProducerId> producer_id() const { return producer_id_; }
+  std::size_t in_flight() const { return in_flight_.size(); }
+
+ private:
+  struct InFlight {
+    ProducerBatch batch;
+    NodeId node;
+    TimerHandle timeout;
+  };
+
+  void run();  // the sender: drain what is ready, then sleep until something will be
+  void partition_waiting_records();
+  void append(const TopicPartition& tp, PendingRecord record);
+  bool may_send(const ProducerBatch& batch) const;
+  void send_batch(ProducerBatch batch, const LeaderInfo& leader);
+  void encode(ProducerBatch& batch);
+  void on_produce_response(std::int32_t correlation_id, Errors error, Offset base_offset);
+  void retry_or_fail(ProducerBatch batch, Errors error);
+  void finish(const ProducerBatch& batch, Errors error, Offset base_offset);
+  void init_producer_id();
+  void on_init_producer_id(const InitProducerIdResponse& response);
+  void forget_sequences();
+  std::int64_t now_ms() const;
+
+  Env& env_;
+  ProducerConfig config_;
+  ClientMetadata metadata_;
+  RecordAccumulator accumulator_;
+  StickyPartitioner partitioner_;
+  struct Unpartitioned {
+    std::string topic;
+    PendingRecord record;
+  };
+  std::deque<Unpartitioned> waiting_for_metadata_;
+  std::map<std::int32_t, InFlight> in_flight_;
+  std::map<NodeId, std::int32_t> in_flight_per_node_;
+  std::int32_t correlation_id_ = 0;
+  // Idempotence.
+  std::optional<ProducerId> producer_id_;
+  std::int16_t producer_epoch_ = -1;
+  std::optional<std::int32_t> init_in_flight_;
+  TimerHandle init_timeout_;
+  std::map<TopicPartition, std::int32_t> next_sequence_;
+  TimerHandle wake_;
+  ProducerStats stats_;
+};
+
+}  // namespace kafkasim::client

@@ -1,0 +1,157 @@
+// A cluster of simulated brokers for tests, with a harness node that plays the controller
+// (LeaderAndIsr, UpdateMetadata, judging AlterIsr) and a raw client (Produce, Fetch).
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/broker/broker.h"
+#include "model/controller/isr_change.h"
+#include "model/protocol/metadata.h"
+#include "sim/world.h"
+#include "storage_support.h"
+
+namespace kafkasim::testing {
+
+// Collects every message it receives, with its arrival time; as the controller it records
+// each partition's state and judges the leaders' ISR changes.
+struct Harness final : Node {
+  explicit Harness(Env& e) : env(e) {}
+  void start() override {}
+  void on_message(NodeId from, const MessagePtr& m) override {
+    inbox.emplace_back(env.now(), m);
+    if (const auto* alter = body_cast<AlterIsrRequest>(*m)) {
+      AlterIsrResponse response;
+      for (const AlterIsrItem& item : alter->partitions) {
+        PartitionState& state = states[item.tp];
+        AlterIsrResult r = controller::judge_isr_change(state, alter->broker_id, item);
+        if (r.error == Errors::NONE) {
+          state.isr = r.isr;
+          state.partition_epoch = r.partition_epoch;
+          record(state);
+        }
+        response.partitions.push_back(r);
+      }
+      env.send(from, make_message(std::move(response)));
+    }
+  }
+  void record(const PartitionState& state) {
+    env.trace(PartitionStateRecorded{state.tp.str(), state.leader.value(), state.leader_epoch.value(),
+                                     broker_list(state.isr), state.partition_epoch});
+  }
+  template <class Body>
+  std::vector<std::pair<SimTime, Body>> received() const {
+    std::vector<std::pair<SimTime, Body>> out;
+    for (const auto& [t, m] : inbox) {
+      if (const auto* b = body_cast<Body>(*m)) out.emplace_back(t, *b);
+    }
+    return out;
+  }
+  Env& env;
+  std::vector<std::pair<SimTime, MessagePtr>> inbox;
+  std::map<TopicPartition, PartitionState> states;  // the controller's record
+};
+
+inline const TopicPartition kOrders{"orders", 0};
+inline const std::vector<BrokerId> kAll{BrokerId{1}, BrokerId{2}, BrokerId{3}};
+
+struct BrokerCluster {
+  sim::World world;
+  std::vector<NodeId> brokers;  // broker-1.. has BrokerId 1..
+  NodeId harness;
+  ControllerEpoch controller_epoch{1};
+
+  explicit BrokerCluster(int n, broker::BrokerConfig base = {}, sim::WorldConfig wc = quiet()) : world(wc) {
+    for (int i = 1; i <= n; ++i) {
+      broker::BrokerConfig c = base;
+      c.broker_id = BrokerId{i};
+      brokers.push_back(world.add_node("broker-" + std::to_string(i),
+                                       [c](Env& env) { return std::make_unique<broker::Broker>(env, c); }));
+    }
+    harness = world.add_node("harness", [](Env& env) { return std::make_unique<Harness>(env); });
+    world.start_all();
+  }
+  static sim::WorldConfig quiet() {
+    sim::WorldConfig c;
+    c.network.latency = Duration::millis(1);
+    c.network.jitter = Duration::zero();
+    return c;
+  }
+  Harness& h() { return *world.node_as<Harness>(harness); }
+  NodeId node(BrokerId b) const { return brokers.at(static_cast<std::size_t>(b.value() - 1)); }
+  broker::Broker& broker(BrokerId b) { return *world.node_as<broker::Broker>(node(b)); }
+  storage::Log& log(BrokerId b, const TopicPartition& tp = kOrders) { return *broker(b).log_manager()->get(tp); }
+  broker::Partition& partition(BrokerId b, const TopicPartition& tp = kOrders) {
+    return *broker(b).replica_manager()->partition(tp);
+  }
+
+  // Records a new state of `tp` and sends it as LeaderAndIsr to `send_to` (default: every replica).
+  void lead(const TopicPartition& tp, BrokerId leader, LeaderEpoch epoch, std::vector<BrokerId> isr,
+            std::vector<BrokerId> replicas, std::vector<BrokerId> send_to = {}) {
+    LeaderAndIsrRequest r;
+    r.controller_id = BrokerId{0};
+    r.controller_epoch = controller_epoch;
+    PartitionState& state = h().states[tp];
+    state = PartitionState{tp, controller_epoch, leader, epoch, isr, replicas, state.partition_epoch + 1};
+    h().record(state);
+    r.partitions.push_back(state);
+    for (std::size_t i = 0; i < brokers.size(); ++i) r.brokers.emplace_back(BrokerId{static_cast<std::int32_t>(i + 1)}, brokers[i]);
+    for (BrokerId b : send_to.empty() ? replicas : send_to) h().env.send(node(b), make_message(r));
+  }
+  void lead(BrokerId leader, LeaderEpoch epoch, std::vector<BrokerId> isr, std::vector<BrokerId> replicas,
+            std::vector<BrokerId> send_to = {}) {
+    lead(kOrders, leader, epoch, std::move(isr), std::move(replicas), std::move(send_to));
+  }
+  // Sends every recorded partition state and the given live brokers (default: all) as
+  // UpdateMetadata to every broker.
+  void update_metadata(std::vector<BrokerId> live = {}) {
+    UpdateMetadataRequest r;
+    r.controller_id = BrokerId{0};
+    r.controller_epoch = controller_epoch;
+    for (const auto& [tp, state] : h().states) r.partitions.push_back(state);
+    if (live.empty()) {
+      for (std::size_t i = 0; i < brokers.size(); ++i) live.push_back(BrokerId{static_cast<std::int32_t>(i + 1)});
+    }
+    for (BrokerId b : live) r.live_brokers.push_back(BrokerEndpoint{b, node(b), ""});
+    for (NodeId b : brokers) h().env.send(b, make_message(r));
+  }
+  void produce(BrokerId to, std::int32_t corr, std::int16_t acks, ByteView batch, std::int32_t timeout_ms = 30000) {
+    h().env.send(node(to), make_message(ProduceRequest{corr, acks, timeout_ms, kOrders, {std::move(batch)}}));
+  }
+  void consumer_fetch(BrokerId to, std::int32_t corr, Offset offset, LeaderEpoch epoch, std::int32_t max_wait_ms = 100) {
+    FetchRequest f;
+    f.correlation_id = corr;
+    f.max_wait_ms = max_wait_ms;
+    f.partitions.push_back(FetchPartition{kOrders, offset, epoch, 1 << 20});
+    h().env.send(node(to), make_message(std::move(f)));
+  }
+  ProduceResponse produce_response(std::int32_t corr) {
+    for (const auto& [t, r] : h().received<ProduceResponse>()) {
+      if (r.correlation_id == corr) return r;
+    }
+    FAIL("no ProduceResponse with correlation id " << corr);
+    return {};
+  }
+  SimTime produce_answered_at(std::int32_t corr) {
+    for (const auto& [t, r] : h().received<ProduceResponse>()) {
+      if (r.correlation_id == corr) return t;
+    }
+    return SimTime::max();
+  }
+  void run_for(Duration d) { world.run_until(world.now() + d); }
+};
+
+// (offset, value) of every record in a log.
+inline std::vector<std::pair<std::int64_t, std::string>> contents(storage::Log& log) {
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  auto read = log.read(log.log_start_offset(), 1 << 24, log.log_end_offset(), true);
+  for (const ByteView& b : read.value().records.batches()) {
+    for (const auto& r : records_of(b)) out.emplace_back(r.offset.value(), text(*r.value));
+  }
+  return out;
+}
+
+}  // namespace kafkasim::testing
