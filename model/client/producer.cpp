@@ -15,6 +15,7 @@ bool retriable(Errors e) {
     case Errors::NOT_LEADER_OR_FOLLOWER:
     case Errors::UNKNOWN_TOPIC_OR_PARTITION:
     case Errors::REQUEST_TIMED_OUT:
+    case Errors::NETWORK_EXCEPTION:
     case Errors::NOT_ENOUGH_REPLICAS:
     case Errors::NOT_ENOUGH_REPLICAS_AFTER_APPEND:
     case Errors::KAFKA_STORAGE_ERROR:
@@ -31,7 +32,7 @@ bool retriable(Errors e) {
 bool needs_metadata(Errors e) {
   return e == Errors::LEADER_NOT_AVAILABLE || e == Errors::NOT_LEADER_OR_FOLLOWER ||
          e == Errors::UNKNOWN_TOPIC_OR_PARTITION || e == Errors::KAFKA_STORAGE_ERROR ||
-         e == Errors::FENCED_LEADER_EPOCH || e == Errors::UNKNOWN_LEADER_EPOCH || e == Errors::REQUEST_TIMED_OUT;
+         e == Errors::FENCED_LEADER_EPOCH || e == Errors::UNKNOWN_LEADER_EPOCH || e == Errors::NETWORK_EXCEPTION;
 }
 
 }  // namespace
@@ -110,7 +111,8 @@ void Producer::run() {
         metadata_.request_update();
         continue;
       }
-      if (in_flight_per_node_[leader->node] >= config_.max_in_flight_requests_per_connection) continue;
+      const auto& connection = connections_[leader->node];
+      if (static_cast<std::int32_t>(connection.size()) >= config_.max_in_flight_requests_per_connection) continue;
       if (!may_send(accumulator_.first(tp))) continue;
       send_batch(accumulator_.drain(tp), *leader);
     }
@@ -149,18 +151,35 @@ void Producer::send_batch(ProducerBatch batch, const LeaderInfo& leader) {
     finish(batch, Errors::NONE, Offset{-1});
     return;
   }
-  ++in_flight_per_node_[leader.node];
-  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, corr] {
-    on_produce_response(corr, Errors::REQUEST_TIMED_OUT, Offset{-1});
+  connections_[leader.node].push_back(corr);
+  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, node = leader.node] {
+    disconnect(node);
+    run();
   });
   in_flight_.emplace(corr, InFlight{std::move(batch), leader.node, timeout});
 }
 
-void Producer::on_produce_response(std::int32_t correlation_id, Errors error, Offset base_offset) {
+void Producer::on_produce_response(NodeId from, std::int32_t correlation_id, Errors error, Offset base_offset) {
+  auto& connection = connections_[from];
+  if (std::find(connection.begin(), connection.end(), correlation_id) == connection.end()) return;  // a dropped connection's
+  if (connection.front() != correlation_id) {
+    disconnect(from);  // an earlier response was lost
+  } else {
+    connection.pop_front();
+    complete(correlation_id, error, base_offset);
+  }
+  run();
+}
+
+void Producer::disconnect(NodeId node) {
+  std::deque<std::int32_t> lost;
+  lost.swap(connections_[node]);
+  for (std::int32_t corr : lost) complete(corr, Errors::NETWORK_EXCEPTION, Offset{-1});
+}
+
+void Producer::complete(std::int32_t correlation_id, Errors error, Offset base_offset) {
   auto it = in_flight_.find(correlation_id);
-  if (it == in_flight_.end()) return;  // answered after its timeout
   it->second.timeout.cancel();
-  --in_flight_per_node_[it->second.node];
   ProducerBatch batch = std::move(it->second.batch);
   in_flight_.erase(it);
   if (error == Errors::NONE || error == Errors::DUPLICATE_SEQUENCE_NUMBER) {
@@ -168,7 +187,6 @@ void Producer::on_produce_response(std::int32_t correlation_id, Errors error, Of
   } else {
     retry_or_fail(std::move(batch), error);
   }
-  run();
 }
 
 void Producer::retry_or_fail(ProducerBatch batch, Errors error) {
@@ -230,9 +248,9 @@ void Producer::on_init_producer_id(const InitProducerIdResponse& response) {
   run();
 }
 
-bool Producer::handle(const Message& message) {
+bool Producer::handle(NodeId from, const Message& message) {
   if (const auto* r = body_cast<ProduceResponse>(message)) {
-    on_produce_response(r->correlation_id, r->error, r->base_offset);
+    on_produce_response(from, r->correlation_id, r->error, r->base_offset);
   } else if (const auto* m = body_cast<MetadataResponse>(message)) {
     metadata_.handle_response(*m);
   } else if (const auto* i = body_cast<InitProducerIdResponse>(message)) {

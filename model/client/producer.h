@@ -10,6 +10,12 @@
 // fails for good leaves a gap in the sequence: the producer then takes a new producer id and
 // renumbers what has not been acknowledged (as KIP-360's epoch bump does).
 //
+// Requests to one broker travel on one connection, whose responses come back in request order
+// (Kafka's NetworkClient checks correlation ids). A response out of that order means an earlier
+// one was lost, and a request that times out means the same: either way the producer drops
+// the connection, and every request in flight on it fails with NETWORK_EXCEPTION and is
+// retried, in sequence order, so that the broker sees retries within its duplicate window.
+//
 // Every record carries its id (model/protocol/record_id.h). Outcomes are traced per batch
 // (ProducerBatchDone): what the producer was told is what the checkers hold Kafka to.
 #pragma once
@@ -43,7 +49,7 @@ class Producer {
 
   void send(const std::string& topic, std::optional<std::string> key, std::string value);
   // Takes the responses meant for the producer; false for any other message.
-  bool handle(const Message& message);
+  bool handle(NodeId from, const Message& message);
 
   const ProducerStats& stats() const { return stats_; }
   const ClientMetadata& metadata() const { return metadata_; }
@@ -63,7 +69,10 @@ class Producer {
   bool may_send(const ProducerBatch& batch) const;
   void send_batch(ProducerBatch batch, const LeaderInfo& leader);
   void encode(ProducerBatch& batch);
-  void on_produce_response(std::int32_t correlation_id, Errors error, Offset base_offset);
+  void on_produce_response(NodeId from, std::int32_t correlation_id, Errors error, Offset base_offset);
+  // Fails every request in flight to `node` with NETWORK_EXCEPTION.
+  void disconnect(NodeId node);
+  void complete(std::int32_t correlation_id, Errors error, Offset base_offset);
   void retry_or_fail(ProducerBatch batch, Errors error);
   void finish(const ProducerBatch& batch, Errors error, Offset base_offset);
   void init_producer_id();
@@ -82,7 +91,7 @@ class Producer {
   };
   std::deque<Unpartitioned> waiting_for_metadata_;
   std::map<std::int32_t, InFlight> in_flight_;
-  std::map<NodeId, std::int32_t> in_flight_per_node_;
+  std::map<NodeId, std::deque<std::int32_t>> connections_;  // correlation ids in flight, in send order
   std::int32_t correlation_id_ = 0;
   // Idempotence.
   std::optional<ProducerId> producer_id_;

@@ -20,8 +20,8 @@ void ProducerNode::produce_one() {
   next_ = env_.after(Duration::micros(std::max<std::int64_t>(1, interval_us)), [this] { produce_one(); });
 }
 
-void ProducerNode::on_message(NodeId, const MessagePtr& message) {
-  if (producer_) producer_->handle(*message);
+void ProducerNode::on_message(NodeId from, const MessagePtr& message) {
+  if (producer_) producer_->handle(from, *message);
 }
 
 }  // namespace kafkasim::client

@@ -1,0 +1,182 @@
+// The producer client against three simulated brokers whose leadership and metadata a harness
+// sets (the controller comes later).
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "broker_support.h"
+#include "model/client/partitioner.h"
+#include "model/client/producer_node.h"
+#include "model/protocol/record_id.h"
+
+using namespace kafkasim;
+using namespace kafkasim::testing;
+
+namespace {
+
+// The record ids in a log, in offset order.
+std::vector<std::string> record_ids(storage::Log& log) {
+  std::vector<std::string> out;
+  auto read = log.read(log.log_start_offset(), 1 << 26, log.log_end_offset(), true);
+  for (const ByteView& b : read.value().records.batches()) {
+    for (const auto& r : records_of(b)) {
+      for (const auto& h : r.headers) {
+        if (h.key == kRecordIdHeader) out.push_back(text(*h.value));
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> expected_ids(const std::string& client, std::int64_t n) {
+  std::vector<std::string> out;
+  for (std::int64_t i = 0; i < n; ++i) out.push_back(record_id(client, i));
+  return out;
+}
+
+// A cluster with topic "orders" of `partitions` partitions, partition i led by broker i%3+1
+// with all three in the ISR, and metadata on every broker.
+struct ProducerCluster : BrokerCluster {
+  explicit ProducerCluster(int partitions) : BrokerCluster(3) {
+    for (int i = 0; i < partitions; ++i) lead(TopicPartition{"orders", i}, BrokerId{i % 3 + 1}, LeaderEpoch{1}, kAll, kAll);
+    update_metadata();
+    run_for(Duration::millis(10));
+  }
+  client::ProducerNode& add_producer(client::ProducerConfig config, client::ProducerWorkload workload) {
+    config.bootstrap = brokers;
+    const NodeId id = world.add_node(config.client_id, [config, workload](Env& env) {
+      return std::make_unique<client::ProducerNode>(env, config, workload);
+    });
+    world.start(id);
+    producer_node = id;
+    return *world.node_as<client::ProducerNode>(id);
+  }
+  client::Producer& producer() { return world.node_as<client::ProducerNode>(producer_node)->producer(); }
+  NodeId producer_node;
+};
+
+client::ProducerWorkload orders(double per_sec, std::int64_t count, std::optional<std::int64_t> key_space = 64) {
+  client::ProducerWorkload w;
+  w.topic = "orders";
+  w.messages_per_sec = per_sec;
+  w.max_messages = count;
+  w.key_space = key_space;
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("Partitioner: murmur2 matches Kafka's Utils.murmur2", "[client]") {
+  CHECK(client::murmur2("21") == -973932308);
+  CHECK(client::murmur2("foobar") == -790332482);
+  CHECK(client::murmur2("a-little-bit-long-string") == -985981536);
+  CHECK(client::murmur2("a-little-bit-longer-string") == -1486304829);
+  CHECK(client::murmur2("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8") == -58897971);
+  CHECK(client::murmur2("abc") == 479470107);
+  CHECK(client::partition_for_key("foobar", 7) == ((-790332482 & 0x7fffffff) % 7));
+}
+
+TEST_CASE("Producer: keyed records reach the partition of their key's hash, all acknowledged", "[client]") {
+  ProducerCluster c(3);
+  client::ProducerConfig config;
+  config.client_id = "p1";
+  config.linger_ms = 5;
+  c.add_producer(config, orders(3000, 600));
+  c.run_for(Duration::seconds(3));
+  const client::ProducerStats& stats = c.producer().stats();
+  CHECK(stats.records_sent == 600);
+  CHECK(stats.records_acked == 600);
+  CHECK(stats.records_failed == 0);
+  std::int64_t total = 0;
+  std::size_t batches = 0;
+  for (int i = 0; i < 3; ++i) {
+    const TopicPartition tp{"orders", i};
+    storage::Log& leader_log = c.log(BrokerId{i % 3 + 1}, tp);
+    auto read = leader_log.read(Offset{0}, 1 << 26, leader_log.log_end_offset(), true);
+    for (const ByteView& b : read.value().records.batches()) {
+      ++batches;
+      for (const auto& r : records_of(b)) CHECK(client::partition_for_key(text(*r.key), 3) == i);
+    }
+    // Ids count per partition, each record once, in order, on every replica.
+    const auto ids = record_ids(leader_log);
+    CHECK(ids == expected_ids("p1", static_cast<std::int64_t>(ids.size())));
+    for (BrokerId b : kAll) CHECK(record_ids(c.log(b, tp)) == ids);
+    total += static_cast<std::int64_t>(ids.size());
+  }
+  CHECK(total == 600);
+  CHECK(batches * 3 < 600);  // linger.ms gathers records: more than three per batch on average
+}
+
+TEST_CASE("Producer: keyless records stick to a partition until a batch fills", "[client]") {
+  ProducerCluster c(3);
+  client::ProducerConfig config;
+  config.client_id = "p1";
+  config.linger_ms = 1000;   // batches leave when full
+  config.batch_size = 1400;  // about ten 100-byte records
+  c.add_producer(config, orders(1000, 300, std::nullopt));
+  c.run_for(Duration::seconds(3));
+  CHECK(c.producer().stats().records_acked == 300);
+  std::set<int> used;
+  for (int i = 0; i < 3; ++i) {
+    storage::Log& log = c.log(BrokerId{i % 3 + 1}, TopicPartition{"orders", i});
+    auto read = log.read(Offset{0}, 1 << 26, log.log_end_offset(), true);
+    for (const ByteView& b : read.value().records.batches()) {
+      CHECK(records_of(b).size() >= 9);  // whole batches, not one record each
+      used.insert(i);
+    }
+  }
+  CHECK(used.size() == 3);  // and the partitions take turns
+}
+
+namespace {
+
+// One partition led by broker-1; its responses to the producer are lost half the time, so the
+// producer times out and resends batches the log already holds.
+std::vector<std::string> produce_with_lost_responses(bool idempotence, client::ProducerStats* stats) {
+  ProducerCluster c(1);
+  client::ProducerConfig config;
+  config.client_id = "p1";
+  config.enable_idempotence = idempotence;
+  config.request_timeout_ms = 200;
+  config.retry_backoff_ms = 20;
+  config.linger_ms = 2;
+  c.add_producer(config, orders(200, 400));
+  c.world.start_fault(sim::DegradedNetwork{{c.node(BrokerId{1})}, {c.producer_node}, sim::Direction::from,
+                                           sim::LinkDegradation{Duration::zero(), Duration::zero(), 50.0}});
+  c.run_for(Duration::seconds(30));
+  *stats = c.producer().stats();
+  return record_ids(c.log(BrokerId{1}, TopicPartition{"orders", 0}));
+}
+
+}  // namespace
+
+TEST_CASE("Producer: idempotent retries after lost responses write every record exactly once, in order",
+          "[client][idempotence]") {
+  client::ProducerStats stats;
+  const auto ids = produce_with_lost_responses(true, &stats);
+  CHECK(stats.records_acked == 400);
+  CHECK(ids == expected_ids("p1", 400));
+  // The same faults without idempotence: retries duplicate records (the test can tell).
+  client::ProducerStats plain_stats;
+  const auto plain = produce_with_lost_responses(false, &plain_stats);
+  CHECK(plain_stats.records_acked == 400);
+  CHECK(plain.size() > 400);
+  CHECK(std::set<std::string>(plain.begin(), plain.end()).size() == 400);
+}
+
+TEST_CASE("Producer: a leader change answered NOT_LEADER_OR_FOLLOWER sends the producer to the new leader",
+          "[client]") {
+  ProducerCluster c(1);
+  client::ProducerConfig config;
+  config.client_id = "p1";
+  c.add_producer(config, orders(500, 1000));
+  c.run_for(Duration::millis(800));
+  // broker-2 takes over in epoch 2; the metadata follows a little later.
+  c.lead(TopicPartition{"orders", 0}, BrokerId{2}, LeaderEpoch{2}, kAll, kAll);
+  c.run_for(Duration::millis(50));
+  c.update_metadata();
+  c.run_for(Duration::seconds(3));
+  CHECK(c.producer().stats().records_acked == 1000);
+  CHECK(c.producer().stats().records_failed == 0);
+  CHECK(record_ids(c.log(BrokerId{2}, TopicPartition{"orders", 0})) == expected_ids("p1", 1000));
+}
