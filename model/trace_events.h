@@ -228,8 +228,72 @@ struct ProducerBatchDone {
   }
 };
 
+// A leader answered a fetch with records: from `fetch_offset`, `bytes` of whole or partial
+// batches, while its high watermark was `high_watermark` (replica -1: a consumer).
+struct FetchServed {
+  static constexpr std::string_view kName = "fetch_served";
+  std::string tp;
+  std::uint32_t to_node;
+  std::int32_t replica;
+  std::int64_t fetch_offset;
+  std::int64_t bytes;
+  std::int64_t high_watermark;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("toNode", to_node);
+    v("replica", replica);
+    v("fetchOffset", fetch_offset);
+    v("bytes", bytes);
+    v("hw", high_watermark);
+  }
+};
+
+// A consumer's poll returned records of a partition: offsets first..last, in leader epoch
+// `leader_epoch`, whose ids start at `first_id` and run on consecutively (one batch's slice).
+struct RecordsConsumed {
+  static constexpr std::string_view kName = "consumed";
+  std::string client;
+  std::string tp;
+  std::int64_t first_offset;
+  std::int64_t last_offset;
+  std::int32_t leader_epoch;
+  std::string first_id;
+  template <class V>
+  void fields(V& v) const {
+    v("client", client);
+    v("tp", tp);
+    v("firstOffset", first_offset);
+    v("lastOffset", last_offset);
+    v("leaderEpoch", leader_epoch);
+    v("firstId", first_id);
+  }
+};
+
+// A consumer found, after a leader change, that the log it read from was truncated below its
+// position (KIP-320): the leader's `epoch` ends at `end_offset`; it moves to `reset_to`.
+struct ConsumerTruncationDetected {
+  static constexpr std::string_view kName = "consumer_truncation";
+  std::string client;
+  std::string tp;
+  std::int64_t position;
+  std::int32_t epoch;
+  std::int64_t end_offset;
+  std::int64_t reset_to;
+  template <class V>
+  void fields(V& v) const {
+    v("client", client);
+    v("tp", tp);
+    v("position", position);
+    v("epoch", epoch);
+    v("endOffset", end_offset);
+    v("resetTo", reset_to);
+  }
+};
+
 using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled, BecameLeaderOrFollower,
                                 RecordsAppended, HighWatermarkUpdated, ProduceAnswered, LogTruncated,
-                                IsrChangeProposed, IsrChangeAnswered, PartitionStateRecorded, ProducerBatchDone>;
+                                IsrChangeProposed, IsrChangeAnswered, PartitionStateRecorded, ProducerBatchDone,
+                                FetchServed, RecordsConsumed, ConsumerTruncationDetected>;
 
 }  // namespace kafkasim

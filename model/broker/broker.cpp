@@ -37,6 +37,8 @@ void Broker::on_message(NodeId from, const MessagePtr& message) {
     replicas_->handle_fetch(from, *fetch);
   } else if (const auto* fetched = body_cast<FetchResponse>(*message)) {
     replicas_->handle_fetch_response(from, *fetched);
+  } else if (const auto* list_offsets = body_cast<ListOffsetsRequest>(*message)) {
+    replicas_->handle_list_offsets(from, *list_offsets);
   } else if (const auto* epoch_query = body_cast<OffsetsForLeaderEpochRequest>(*message)) {
     replicas_->handle_offsets_for_leader_epoch(from, *epoch_query);
   } else if (const auto* epoch_end = body_cast<OffsetsForLeaderEpochResponse>(*message)) {

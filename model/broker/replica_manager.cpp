@@ -225,17 +225,48 @@ void ReplicaManager::handle_offsets_for_leader_epoch(NodeId from, const OffsetsF
     EpochEndOffset out;
     out.tp = q.tp;
     Partition* p = partition(q.tp);
-    if (p == nullptr) {
-      out.error = Errors::UNKNOWN_TOPIC_OR_PARTITION;
-    } else if (!p->is_leader()) {
-      out.error = Errors::NOT_LEADER_OR_FOLLOWER;
-    } else if (q.current_leader_epoch.value() >= 0 && q.current_leader_epoch != p->leader_epoch()) {
-      out.error = q.current_leader_epoch < p->leader_epoch() ? Errors::FENCED_LEADER_EPOCH : Errors::UNKNOWN_LEADER_EPOCH;
+    if (const auto error = leader_error(p, q.current_leader_epoch)) {
+      out.error = *error;
     } else {
       const auto [epoch, end] = p->log().epoch_cache().end_offset_for(q.leader_epoch, p->log_end_offset());
       out.leader_epoch = epoch;
       out.end_offset = end;
     }
+    response.partitions.push_back(out);
+  }
+  env_.send(from, make_message(std::move(response)));
+}
+
+std::optional<Errors> ReplicaManager::leader_error(const Partition* p, LeaderEpoch current_leader_epoch) const {
+  if (p == nullptr) return Errors::UNKNOWN_TOPIC_OR_PARTITION;
+  if (!p->is_leader()) return Errors::NOT_LEADER_OR_FOLLOWER;
+  if (current_leader_epoch.value() >= 0 && current_leader_epoch != p->leader_epoch()) {
+    return current_leader_epoch < p->leader_epoch() ? Errors::FENCED_LEADER_EPOCH : Errors::UNKNOWN_LEADER_EPOCH;
+  }
+  return std::nullopt;
+}
+
+void ReplicaManager::handle_list_offsets(NodeId from, const ListOffsetsRequest& request) {
+  ListOffsetsResponse response;
+  response.correlation_id = request.correlation_id;
+  for (const ListOffsetsPartition& q : request.partitions) {
+    ListedOffset out{q.tp, Errors::NONE, Offset{-1}, LeaderEpoch{-1}};
+    Partition* p = partition(q.tp);
+    if (const auto error = leader_error(p, q.current_leader_epoch)) {
+      out.error = *error;
+    } else if (q.timestamp == kEarliestTimestamp) {
+      out.offset = p->log().log_start_offset();
+    } else if (q.timestamp == kLatestTimestamp) {
+      out.offset = p->high_watermark();  // a consumer's end: what is committed
+    } else {
+      auto found = p->log().offset_for_timestamp(q.timestamp);
+      if (!found.ok()) {
+        out.error = Errors::KAFKA_STORAGE_ERROR;
+      } else {
+        out.offset = std::min(found.value().value_or(p->high_watermark()), p->high_watermark());
+      }
+    }
+    if (out.error == Errors::NONE) out.leader_epoch = p->leader_epoch();
     response.partitions.push_back(out);
   }
   env_.send(from, make_message(std::move(response)));
@@ -348,16 +379,8 @@ FetchedPartition ReplicaManager::read_partition(BrokerId replica, const FetchPar
   FetchedPartition out;
   out.tp = request.tp;
   Partition* p = partition(request.tp);
-  if (p == nullptr) {
-    out.error = Errors::UNKNOWN_TOPIC_OR_PARTITION;
-    return out;
-  }
-  if (!p->is_leader()) {
-    out.error = Errors::NOT_LEADER_OR_FOLLOWER;
-    return out;
-  }
-  if (request.current_leader_epoch.value() >= 0 && request.current_leader_epoch != p->leader_epoch()) {
-    out.error = request.current_leader_epoch < p->leader_epoch() ? Errors::FENCED_LEADER_EPOCH : Errors::UNKNOWN_LEADER_EPOCH;
+  if (const auto error = leader_error(p, request.current_leader_epoch)) {
+    out.error = *error;
     return out;
   }
   // A follower may read to the log end; a consumer only what is committed.
@@ -378,12 +401,20 @@ FetchedPartition ReplicaManager::read_partition(BrokerId replica, const FetchPar
 }
 
 bool ReplicaManager::fetch_ready(const FetchRequest& request) {
+  std::size_t available = 0;
   for (const FetchPartition& fp : request.partitions) {
     Partition* p = partition(fp.tp);
-    if (p == nullptr || !p->is_leader()) return true;
-    if (fp.current_leader_epoch.value() >= 0 && fp.current_leader_epoch != p->leader_epoch()) return true;
+    if (leader_error(p, fp.current_leader_epoch)) return true;
     const Offset end = request.replica_id.value() >= 0 ? p->log_end_offset() : p->high_watermark();
-    if (fp.fetch_offset != end) return true;  // data to send, or an offset out of range
+    if (fp.fetch_offset > end || fp.fetch_offset < p->log().log_start_offset()) return true;  // out of range
+    if (fp.fetch_offset == end) continue;
+    if (request.min_bytes <= 1) return true;
+    // fetch.min.bytes: count what a read would return, up to what is still missing.
+    const std::size_t wanted = static_cast<std::size_t>(request.min_bytes) - available;
+    auto read = p->log().read(fp.fetch_offset, wanted, end, true);
+    if (!read.ok()) return true;
+    available += read.value().records.size_bytes();
+    if (available >= static_cast<std::size_t>(request.min_bytes)) return true;
   }
   return false;
 }
@@ -391,7 +422,14 @@ bool ReplicaManager::fetch_ready(const FetchRequest& request) {
 void ReplicaManager::answer_fetch(NodeId to, const FetchRequest& request) {
   FetchResponse response;
   response.correlation_id = request.correlation_id;
-  for (const FetchPartition& fp : request.partitions) response.partitions.push_back(read_partition(request.replica_id, fp));
+  for (const FetchPartition& fp : request.partitions) {
+    response.partitions.push_back(read_partition(request.replica_id, fp));
+    const FetchedPartition& out = response.partitions.back();
+    if (!out.records.empty()) {
+      env_.trace(FetchServed{fp.tp.str(), to.value(), request.replica_id.value(), fp.fetch_offset.value(),
+                             static_cast<std::int64_t>(chunks_bytes(out.records)), out.high_watermark.value()});
+    }
+  }
   env_.send(to, make_message(std::move(response)));
 }
 

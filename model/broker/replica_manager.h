@@ -42,6 +42,7 @@ class ReplicaManager {
   void handle_fetch(NodeId from, const FetchRequest& request);
   void handle_fetch_response(NodeId from, const FetchResponse& response) { fetcher_.handle_response(from, response); }
   void handle_offsets_for_leader_epoch(NodeId from, const OffsetsForLeaderEpochRequest& request);
+  void handle_list_offsets(NodeId from, const ListOffsetsRequest& request);
   void handle_offsets_for_leader_epoch_response(NodeId from, const OffsetsForLeaderEpochResponse& response) {
     fetcher_.handle_epoch_response(from, response);
   }
@@ -60,8 +61,11 @@ class ReplicaManager {
   friend class DelayedFetch;
   // Reads what a fetch asks for, or tells why it cannot. Follower fetches update the leader.
   FetchedPartition read_partition(BrokerId replica, const FetchPartition& p);
-  // True when a fetch could return something now (or an error).
+  // True when a fetch could return something now: an error, or at least fetch.min.bytes.
   bool fetch_ready(const FetchRequest& request);
+  // The leader's answer to a partition of a request that checks the current leader epoch
+  // (KIP-320): nothing when this broker leads it in that epoch.
+  std::optional<Errors> leader_error(const Partition* p, LeaderEpoch current_leader_epoch) const;
   void answer_fetch(NodeId to, const FetchRequest& request);
   void on_high_watermark_moved(Partition& p);
   // The trace events of an append and of a high watermark move, on leader and follower alike.

@@ -52,6 +52,20 @@ std::string AlterIsrResponse::describe() const {
   return out;
 }
 
+std::string ListOffsetsRequest::describe() const {
+  std::string out;
+  for (const auto& p : partitions) out.append(cat(out.empty() ? "" : " ", p.tp.str(), ":ts=", num(p.timestamp)));
+  return out;
+}
+
+std::string ListOffsetsResponse::describe() const {
+  std::string out;
+  for (const auto& p : partitions) {
+    out.append(cat(out.empty() ? "" : " ", p.tp.str(), ":", error_name(p.error), ",offset=", num(p.offset.value())));
+  }
+  return out;
+}
+
 std::string LeaderAndIsrResponse::describe() const {
   std::string out;
   for (const auto& [tp, error] : partitions) out.append(cat(out.empty() ? "" : " ", tp.str(), ":", error_name(error)));

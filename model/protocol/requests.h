@@ -146,6 +146,40 @@ struct FetchResponse {
   std::string describe() const;
 };
 
+// ListOffsets: a consumer asks the leader for the earliest (-2) or latest (-1) offset, or the
+// first offset at or after a timestamp.
+inline constexpr std::int64_t kEarliestTimestamp = -2;
+inline constexpr std::int64_t kLatestTimestamp = -1;
+
+struct ListOffsetsPartition {
+  TopicPartition tp;
+  std::int64_t timestamp = kLatestTimestamp;
+  LeaderEpoch current_leader_epoch{-1};
+};
+
+struct ListOffsetsRequest {
+  static constexpr const char* kName = "ListOffsets";
+  std::int32_t correlation_id = 0;
+  std::vector<ListOffsetsPartition> partitions;
+  std::size_t wire_bytes() const { return 32 + partitions.size() * 32; }
+  std::string describe() const;
+};
+
+struct ListedOffset {
+  TopicPartition tp;
+  Errors error = Errors::NONE;
+  Offset offset{-1};
+  LeaderEpoch leader_epoch{-1};
+};
+
+struct ListOffsetsResponse {
+  static constexpr const char* kName = "ListOffsetsResponse";
+  std::int32_t correlation_id = 0;
+  std::vector<ListedOffset> partitions;
+  std::size_t wire_bytes() const { return 16 + partitions.size() * 32; }
+  std::string describe() const;
+};
+
 // KIP-101: a follower asks where its latest leader epoch ends on the leader.
 struct EpochQuery {
   TopicPartition tp;
