@@ -5,6 +5,7 @@
 #include <set>
 
 #include "broker_support.h"
+#include "model/client/consumer_node.h"
 #include "model/client/partitioner.h"
 #include "model/client/producer_node.h"
 #include "model/protocol/record_id.h"
@@ -179,4 +180,98 @@ TEST_CASE("Producer: a leader change answered NOT_LEADER_OR_FOLLOWER sends the p
   CHECK(c.producer().stats().records_acked == 1000);
   CHECK(c.producer().stats().records_failed == 0);
   CHECK(record_ids(c.log(BrokerId{2}, TopicPartition{"orders", 0})) == expected_ids("p1", 1000));
+}
+
+namespace {
+
+NodeId add_consumer(BrokerCluster& c, const std::string& id, client::OffsetReset reset) {
+  client::ConsumerConfig config;
+  config.client_id = id;
+  config.bootstrap = c.brokers;
+  config.auto_offset_reset = reset;
+  config.fetch_max_wait_ms = 100;
+  client::ConsumerWorkload workload;
+  workload.topics = {"orders"};
+  const NodeId node = c.world.add_node(id, [config, workload](Env& env) {
+    return std::make_unique<client::ConsumerNode>(env, config, workload);
+  });
+  c.world.start(node);
+  return node;
+}
+
+}  // namespace
+
+TEST_CASE("Consumer: in assign mode it reads every acknowledged record once, in offset order", "[client][consumer]") {
+  ProducerCluster c(3);
+  client::ProducerConfig config;
+  config.client_id = "p1";
+  config.linger_ms = 5;
+  c.add_producer(config, orders(1000, 600));
+  const NodeId consumer = add_consumer(c, "c1", client::OffsetReset::earliest);
+  c.run_for(Duration::seconds(3));
+  const auto& received = c.world.node_as<client::ConsumerNode>(consumer)->received();
+  CHECK(received.size() == 600);
+  for (int i = 0; i < 3; ++i) {
+    const TopicPartition tp{"orders", i};
+    std::vector<std::string> ids;
+    std::int64_t next_offset = 0;
+    for (const auto& r : received) {
+      if (r.tp != tp) continue;
+      CHECK(r.offset.value() == next_offset++);
+      ids.push_back(r.id);
+    }
+    CHECK(ids == record_ids(c.log(BrokerId{i % 3 + 1}, tp)));
+  }
+}
+
+namespace {
+
+struct TruncationSeen final : sim::TraceSink {
+  std::vector<ConsumerTruncationDetected> events;
+  void on_event(const sim::TraceRecord& r) override {
+    if (const auto* t = std::get_if<ConsumerTruncationDetected>(&r.event)) events.push_back(*t);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Consumer: after an unclean leader change it detects the truncated log (KIP-320) and moves back",
+          "[client][consumer]") {
+  broker::BrokerConfig broker_config;
+  broker_config.replica_lag_time_max_ms = 500;
+  BrokerCluster c(2, broker_config);
+  TruncationSeen seen;
+  c.world.trace().add_sink(&seen);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.update_metadata({a, b});
+  c.run_for(Duration::millis(10));
+  const NodeId consumer = add_consumer(c, "c1", client::OffsetReset::earliest);
+  for (int i = 0; i < 5; ++i) c.produce(a, i, -1, make_batch(i, 1, 1000 + i));  // offsets 0-4, on both
+  c.run_for(Duration::millis(200));
+  // broker-2 falls out of the ISR; broker-1 alone commits offsets 5-9, and the consumer reads them.
+  c.world.start_fault(sim::Isolate{{c.node(b)}});
+  c.run_for(Duration::seconds(2));
+  REQUIRE(c.partition(a).isr() == std::vector<BrokerId>{a});
+  for (int i = 5; i < 10; ++i) c.produce(a, i, 1, make_batch(i, 1, 1000 + i));
+  c.run_for(Duration::millis(500));
+  client::Consumer& cons = c.world.node_as<client::ConsumerNode>(consumer)->consumer();
+  REQUIRE(cons.position(kOrders) == Offset{10});
+  // broker-1 dies; the controller elects broker-2 although it was not in the ISR (unclean).
+  c.world.kill(c.node(a));
+  c.world.heal_all();
+  c.lead(b, LeaderEpoch{2}, {b}, {a, b}, {b});
+  c.update_metadata({b});
+  for (int i = 0; i < 3; ++i) c.produce(b, 100 + i, -1, make_batch(50 + i, 1, 2000 + i));  // offsets 5-7 anew
+  c.run_for(Duration::seconds(35));  // the consumer's fetch to the dead broker times out first
+  REQUIRE(seen.events.size() == 1);
+  CHECK(seen.events[0].position == 10);
+  CHECK(seen.events[0].end_offset == 5);
+  CHECK(seen.events[0].reset_to == 5);
+  // It then reads the new leader's records at 5-7.
+  const auto& received = c.world.node_as<client::ConsumerNode>(consumer)->received();
+  REQUIRE(received.size() == 13);
+  CHECK(received[10].offset == Offset{5});
+  CHECK(received[10].leader_epoch == LeaderEpoch{2});
+  CHECK(cons.position(kOrders) == Offset{8});
 }

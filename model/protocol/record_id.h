@@ -18,4 +18,16 @@ inline std::string record_id(std::string_view client, std::int64_t n) {
   return std::string(client).append(":").append(std::to_string(n));
 }
 
+// The id that follows `id` in its batch ("p1:17" -> "p1:18"); "" for "" or a malformed id.
+inline std::string next_record_id(std::string_view id) {
+  const auto colon = id.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == id.size()) return {};
+  std::int64_t n = 0;
+  for (char c : id.substr(colon + 1)) {
+    if (c < '0' || c > '9') return {};
+    n = n * 10 + (c - '0');
+  }
+  return record_id(id.substr(0, colon), n + 1);
+}
+
 }  // namespace kafkasim

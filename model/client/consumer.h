@@ -1,0 +1,103 @@
+// Kafka's consumer in assign mode (no group): it learns leaders from metadata, finds a start
+// position per partition with ListOffsets (auto.offset.reset), and keeps one fetch in flight
+// per leader with every partition that leader serves (fetch.min.bytes, fetch.max.wait.ms,
+// max.partition.fetch.bytes). poll() hands out at most max.poll.records buffered records.
+//
+// Fetches carry the leader epoch the consumer knows (KIP-320): a stale leader answers
+// FENCED_LEADER_EPOCH instead of serving a diverged log. When the leader changes, the consumer
+// validates its position before fetching again: OffsetsForLeaderEpoch for the epoch of the last
+// record it consumed; if the new leader's log ends that epoch below the position, the log was
+// truncated under the consumer (ConsumerTruncationDetected), and it moves to that end offset
+// (or stops the partition under auto.offset.reset=none).
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/client/client_metadata.h"
+#include "model/env.h"
+#include "model/message.h"
+
+namespace kafkasim::client {
+
+enum class OffsetReset { earliest, latest, none };
+
+struct ConsumerConfig {
+  std::string client_id = "consumer";
+  std::vector<NodeId> bootstrap;
+  std::int32_t max_poll_records = 500;
+  std::int32_t fetch_min_bytes = 1;
+  std::int32_t fetch_max_wait_ms = 500;
+  std::int32_t max_partition_fetch_bytes = 1048576;
+  OffsetReset auto_offset_reset = OffsetReset::latest;
+  std::int32_t request_timeout_ms = 30000;
+  std::int64_t retry_backoff_ms = 100;
+  std::int64_t metadata_max_age_ms = 300000;
+};
+
+struct ConsumerRecord {
+  TopicPartition tp;
+  Offset offset;
+  LeaderEpoch leader_epoch;  // of its batch
+  std::optional<std::string> key;
+  std::string value;
+  std::string id;  // "" when the record carries none
+};
+
+class Consumer {
+ public:
+  Consumer(Env& env, ConsumerConfig config, std::vector<std::string> topics);
+  ~Consumer();
+
+  void assign(const std::vector<TopicPartition>& partitions);
+  const std::vector<TopicPartition>& assignment() const { return assignment_; }
+  // Buffered records, at most max.poll.records, each partition's in offset order.
+  std::vector<ConsumerRecord> poll();
+  bool handle(NodeId from, const Message& message);
+
+  std::optional<Offset> position(const TopicPartition& tp) const;
+  const ClientMetadata& metadata() const { return metadata_; }
+  std::int64_t records_consumed() const { return records_consumed_; }
+
+ private:
+  enum class State { awaiting_reset, awaiting_validation, fetching, stopped };
+  struct PartitionProgress {
+    State state = State::awaiting_reset;
+    Offset position{-1};
+    LeaderEpoch offset_epoch{-1};  // leader epoch of the record before the position
+    LeaderEpoch leader_epoch{-1};  // of the leader it fetches from
+    bool request_in_flight = false;  // a ListOffsets or OffsetsForLeaderEpoch
+  };
+  struct Outstanding {
+    NodeId node;
+    std::vector<TopicPartition> partitions;
+    TimerHandle timeout;
+  };
+
+  void run();
+  void send_fetches(const std::map<NodeId, std::vector<TopicPartition>>& by_leader);
+  std::int32_t track(NodeId node, std::vector<TopicPartition> partitions);
+  std::optional<Outstanding> answered(std::int32_t correlation_id);
+  void on_fetch(const FetchResponse& response);
+  void on_list_offsets(const ListOffsetsResponse& response);
+  void on_epoch_end(const OffsetsForLeaderEpochResponse& response);
+  void on_partition_error(Errors error);
+  void reset(const TopicPartition& tp, PartitionProgress& p);
+  void drop_buffered(const TopicPartition& tp);
+
+  Env& env_;
+  ConsumerConfig config_;
+  ClientMetadata metadata_;
+  std::vector<TopicPartition> assignment_;
+  std::map<TopicPartition, PartitionProgress> progress_;
+  std::deque<ConsumerRecord> buffered_;
+  std::map<std::int32_t, Outstanding> outstanding_;
+  std::map<NodeId, std::int32_t> fetch_in_flight_;  // node -> correlation id
+  std::int32_t correlation_id_ = 0;
+  std::int64_t records_consumed_ = 0;
+};
+
+}  // namespace kafkasim::client

@@ -1,0 +1,37 @@
+#include "model/client/consumer_node.h"
+
+#include <algorithm>
+
+namespace kafkasim::client {
+
+void ConsumerNode::start() {
+  const std::int64_t delay_ms = std::max<std::int64_t>(0, workload_.start_ms - env_.now().as_micros() / 1000);
+  next_ = env_.after(Duration::millis(delay_ms), [this] {
+    consumer_ = std::make_unique<Consumer>(env_, config_, workload_.topics);
+    poll_once();
+  });
+}
+
+void ConsumerNode::poll_once() {
+  const std::int64_t now_ms = env_.now().as_micros() / 1000;
+  if (workload_.duration_ms && now_ms >= workload_.start_ms + *workload_.duration_ms) return;
+  if (consumer_->assignment().empty()) {
+    // Assign mode: every partition of every topic, once metadata names them all.
+    std::vector<TopicPartition> all;
+    bool known = true;
+    for (const std::string& topic : workload_.topics) {
+      const auto count = consumer_->metadata().partition_count(topic);
+      known = known && count.has_value();
+      for (std::int32_t i = 0; count && i < *count; ++i) all.push_back(TopicPartition{topic, i});
+    }
+    if (known && !all.empty()) consumer_->assign(all);
+  }
+  for (ConsumerRecord& r : consumer_->poll()) received_.push_back(std::move(r));
+  next_ = env_.after(Duration::millis(workload_.poll_interval_ms), [this] { poll_once(); });
+}
+
+void ConsumerNode::on_message(NodeId from, const MessagePtr& message) {
+  if (consumer_) consumer_->handle(from, *message);
+}
+
+}  // namespace kafkasim::client

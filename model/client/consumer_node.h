@@ -1,0 +1,46 @@
+// A simulated consumer process in assign mode (a scenario's `consumers` entry with no
+// groupId): once metadata names its topics' partitions it assigns itself all of them, then
+// polls every poll interval from startMs, for durationMs.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/client/consumer.h"
+#include "model/node.h"
+
+namespace kafkasim::client {
+
+struct ConsumerWorkload {
+  std::vector<std::string> topics;
+  std::int64_t start_ms = 0;
+  std::optional<std::int64_t> duration_ms;
+  std::int64_t poll_interval_ms = 20;  // how often the application calls poll()
+};
+
+class ConsumerNode final : public Node {
+ public:
+  ConsumerNode(Env& env, ConsumerConfig config, ConsumerWorkload workload)
+      : env_(env), config_(std::move(config)), workload_(std::move(workload)) {}
+  ~ConsumerNode() override { next_.cancel(); }
+
+  void start() override;
+  void on_message(NodeId from, const MessagePtr& message) override;
+  Consumer& consumer() { return *consumer_; }
+  // Every record polled so far, in poll order.
+  const std::vector<ConsumerRecord>& received() const { return received_; }
+
+ private:
+  void poll_once();
+
+  Env& env_;
+  ConsumerConfig config_;
+  ConsumerWorkload workload_;
+  std::unique_ptr<Consumer> consumer_;
+  std::vector<ConsumerRecord> received_;
+  TimerHandle next_;
+};
+
+}  // namespace kafkasim::client
