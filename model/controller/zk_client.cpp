@@ -1,0 +1,91 @@
+#include "model/controller/zk_client.h"
+
+namespace kafkasim::controller {
+
+ZkClient::~ZkClient() {
+  ping_timer_.cancel();
+  connect_timer_.cancel();
+  for (auto& [corr, p] : pending_) p.timeout.cancel();
+}
+
+void ZkClient::connect() {
+  session_.reset();
+  connecting_ = ++correlation_id_;
+  env_.send(server_, make_message(ZkConnectRequest{*connecting_, session_timeout_ms_}));
+  connect_timer_.cancel();
+  connect_timer_ = env_.after(Duration::millis(session_timeout_ms_ / 3), [this] { connect(); });  // try again
+}
+
+void ZkClient::ping() {
+  if (!session_) return;
+  env_.send(server_, make_message(ZkPing{*session_}));
+  ping_timer_ = env_.after(Duration::millis(session_timeout_ms_ / 3), [this] { ping(); });
+}
+
+void ZkClient::expire() {
+  if (!session_) return;
+  session_.reset();
+  ping_timer_.cancel();
+  handlers_.session_expired();
+}
+
+std::int32_t ZkClient::track(Pending pending) {
+  const std::int32_t corr = ++correlation_id_;
+  pending.timeout = env_.after(Duration::millis(session_timeout_ms_), [this, corr] {
+    auto p = take(corr);
+    if (!p) return;
+    if (p->multi) p->multi(ZkMultiResponse{corr, ZkError::connection_loss, -1, {}});
+    if (p->read) p->read(ZkReadResponse{corr, ZkError::connection_loss, p->path, {}, {}, {}});
+  });
+  pending_.emplace(corr, std::move(pending));
+  return corr;
+}
+
+std::optional<ZkClient::Pending> ZkClient::take(std::int32_t correlation_id) {
+  auto it = pending_.find(correlation_id);
+  if (it == pending_.end()) return std::nullopt;
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  p.timeout.cancel();
+  return p;
+}
+
+void ZkClient::multi(std::vector<ZkOp> ops, MultiCallback done) {
+  if (!session_) return done(ZkMultiResponse{0, ZkError::session_expired, -1, {}});
+  const std::int32_t corr = track(Pending{std::move(done), {}, {}, {}});
+  env_.send(server_, make_message(ZkMultiRequest{corr, *session_, std::move(ops)}));
+}
+
+void ZkClient::read(const std::string& path, bool children, bool watch, ReadCallback done) {
+  if (!session_) return done(ZkReadResponse{0, ZkError::session_expired, path, {}, {}, {}});
+  const std::int32_t corr = track(Pending{{}, std::move(done), path, {}});
+  env_.send(server_, make_message(ZkReadRequest{corr, *session_, path, children, watch}));
+}
+
+bool ZkClient::handle(const Message& message) {
+  if (const auto* connected = body_cast<ZkConnectResponse>(message)) {
+    if (!connecting_ || connected->correlation_id != *connecting_) return true;
+    connecting_.reset();
+    connect_timer_.cancel();
+    session_ = connected->session_id;
+    ping_timer_ = env_.after(Duration::millis(session_timeout_ms_ / 3), [this] { ping(); });
+    handlers_.session_established();
+  } else if (const auto* pong = body_cast<ZkPingResponse>(message)) {
+    if (pong->expired && session_ == pong->session_id) expire();
+  } else if (const auto* m = body_cast<ZkMultiResponse>(message)) {
+    auto p = take(m->correlation_id);
+    if (m->error == ZkError::session_expired) expire();
+    if (p && p->multi) p->multi(*m);
+  } else if (const auto* r = body_cast<ZkReadResponse>(message)) {
+    auto p = take(r->correlation_id);
+    if (r->error == ZkError::session_expired) expire();
+    if (p && p->read) p->read(*r);
+  } else if (const auto* w = body_cast<ZkWatchEvent>(message)) {
+    if (session_) handlers_.watch(*w);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace kafkasim::controller
