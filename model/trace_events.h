@@ -291,9 +291,43 @@ struct ConsumerTruncationDetected {
   }
 };
 
+// A broker became the active controller in `epoch`.
+struct ControllerElected {
+  static constexpr std::string_view kName = "controller_elected";
+  std::int32_t broker;
+  std::int32_t epoch;
+  template <class V>
+  void fields(V& v) const {
+    v("broker", broker);
+    v("epoch", epoch);
+  }
+};
+
+// The controller chose a partition's leader: `reason` offline | preferred | new_partition;
+// `unclean` when the leader was not in the ISR (committed records may be lost).
+struct LeaderElected {
+  static constexpr std::string_view kName = "leader_elected";
+  std::string tp;
+  std::int32_t leader;
+  std::int32_t leader_epoch;
+  std::string isr;
+  bool unclean;
+  std::string_view reason;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("leader", leader);
+    v("leaderEpoch", leader_epoch);
+    v("isr", isr);
+    v("unclean", unclean);
+    v("reason", reason);
+  }
+};
+
 using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled, BecameLeaderOrFollower,
                                 RecordsAppended, HighWatermarkUpdated, ProduceAnswered, LogTruncated,
                                 IsrChangeProposed, IsrChangeAnswered, PartitionStateRecorded, ProducerBatchDone,
-                                FetchServed, RecordsConsumed, ConsumerTruncationDetected>;
+                                FetchServed, RecordsConsumed, ConsumerTruncationDetected, ControllerElected,
+                                LeaderElected>;
 
 }  // namespace kafkasim

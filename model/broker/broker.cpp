@@ -1,5 +1,7 @@
 #include "model/broker/broker.h"
 
+#include "model/controller/zk_layout.h"
+
 namespace kafkasim::broker {
 
 void Broker::start() {
@@ -13,16 +15,40 @@ void Broker::start() {
   for (const std::string& note : logs_->notes()) env_.trace(Note{"recovery: " + note});
   replicas_ = std::make_unique<ReplicaManager>(env_, config_, *logs_);
   producer_ids_ = std::make_unique<ProducerIdManager>(env_.disk(), config_.data_dir, config_.broker_id);
+  if (!config_.zookeeper) return;
+  zk_ = std::make_unique<controller::ZkClient>(
+      env_, *config_.zookeeper, config_.zookeeper_session_timeout_ms,
+      controller::ZkClient::Handlers{[this] { register_broker(); },
+                                     [this] {
+                                       controller_->resign();
+                                       zk_->connect();  // a new session: a new broker epoch
+                                     },
+                                     [this](const ZkWatchEvent& e) { controller_->on_watch(e); }});
+  controller_ = std::make_unique<controller::Controller>(env_, config_.broker_id, config_.controller, *zk_);
+  zk_->connect();
+}
+
+void Broker::register_broker() {
+  const std::string data = controller::zk::encode(controller::zk::BrokerRegistration{env_.self(), config_.rack});
+  zk_->multi({ZkOp{ZkOpType::create, controller::zk::broker_path(config_.broker_id), data, -1, true}},
+             [this](const ZkMultiResponse& r) {
+               if (r.error == ZkError::ok) return controller_->elect();
+               if (r.error == ZkError::session_expired) return;  // a new session registers again
+               // The previous incarnation's znode stays until its session expires: try again.
+               registration_retry_ = env_.after(Duration::millis(config_.registration_retry_ms), [this] { register_broker(); });
+             });
 }
 
 void Broker::on_message(NodeId from, const MessagePtr& message) {
   if (!replicas_) return;
+  if (zk_ && (zk_->handle(*message) || controller_->handle(from, *message))) return;
   if (const auto* leader_and_isr = body_cast<LeaderAndIsrRequest>(*message)) {
     env_.send(from, make_message(replicas_->become_leader_or_follower(from, *leader_and_isr)));
   } else if (const auto* isr_answer = body_cast<AlterIsrResponse>(*message)) {
     replicas_->handle_alter_isr_response(*isr_answer);
   } else if (const auto* update = body_cast<UpdateMetadataRequest>(*message)) {
     const bool current = metadata_.update(*update);
+    if (current) replicas_->set_controller(from);
     env_.send(from, make_message(UpdateMetadataResponse{current ? Errors::NONE : Errors::STALE_CONTROLLER_EPOCH}));
   } else if (const auto* metadata = body_cast<MetadataRequest>(*message)) {
     env_.send(from, make_message(metadata_.metadata(*metadata)));

@@ -1,6 +1,8 @@
 // Broker: a Kafka broker as a simulated node. On start it opens its logs from its disk; then
 // it answers LeaderAndIsr, UpdateMetadata, Metadata, InitProducerId, Produce and Fetch, and
-// follows its leaders.
+// follows its leaders. In ZooKeeper mode it also opens a session with the store, registers
+// (/brokers/ids/<id>, ephemeral) and runs for controller; when its session expires it
+// registers again with a new session, that is a new broker epoch.
 #pragma once
 
 #include <memory>
@@ -21,19 +23,27 @@ class Broker final : public Node {
 
   void start() override;
   void on_message(NodeId from, const MessagePtr& message) override;
+  ~Broker() override { registration_retry_.cancel(); }
 
   const BrokerConfig& config() const { return config_; }
   // Null while the log directory could not be opened (the broker then answers nothing).
   ReplicaManager* replica_manager() { return replicas_.get(); }
   storage::LogManager* log_manager() { return logs_.get(); }
   const MetadataCache& metadata_cache() const { return metadata_; }
+  // Null outside ZooKeeper mode.
+  const controller::Controller* controller() const { return controller_.get(); }
 
  private:
+  void register_broker();
+
   Env& env_;
   BrokerConfig config_;
   std::unique_ptr<storage::LogManager> logs_;
   std::unique_ptr<ReplicaManager> replicas_;
   std::unique_ptr<ProducerIdManager> producer_ids_;
+  std::unique_ptr<controller::ZkClient> zk_;
+  std::unique_ptr<controller::Controller> controller_;
+  TimerHandle registration_retry_;
   MetadataCache metadata_;
 };
 

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "model/controller/controller.h"
 #include "model/protocol/types.h"
 #include "model/storage/log.h"
 
@@ -35,6 +37,12 @@ struct BrokerConfig {
   std::int64_t log_flush_offset_checkpoint_interval_ms = 60000;
   std::int64_t log_flush_start_offset_checkpoint_interval_ms = 60000;
   ReplicaTruncation replica_truncation = ReplicaTruncation::leader_epoch;
+  // ZooKeeper mode: the store to register with; without one, a harness plays the controller.
+  std::optional<NodeId> zookeeper;
+  std::string rack;                                   // broker.rack
+  std::int32_t zookeeper_session_timeout_ms = 18000;  // zookeeper.session.timeout.ms
+  std::int64_t registration_retry_ms = 500;  // while the previous incarnation's znode lingers
+  controller::ControllerConfig controller;   // unclean.leader.election.enable, ...
 };
 
 }  // namespace kafkasim::broker

@@ -38,6 +38,8 @@ class ReplicaManager {
   // `from`: the controller, to which ISR changes are proposed.
   LeaderAndIsrResponse become_leader_or_follower(NodeId from, const LeaderAndIsrRequest& request);
   void handle_alter_isr_response(const AlterIsrResponse& response);
+  // Where ISR changes go: the controller of the latest UpdateMetadata or LeaderAndIsr.
+  void set_controller(NodeId node) { controller_ = node; }
   void handle_produce(NodeId from, const ProduceRequest& request);
   void handle_fetch(NodeId from, const FetchRequest& request);
   void handle_fetch_response(NodeId from, const FetchResponse& response) { fetcher_.handle_response(from, response); }

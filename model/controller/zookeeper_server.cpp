@@ -55,11 +55,22 @@ bool number(std::string_view text, T& out) {
 }  // namespace
 
 void ZooKeeperServer::start() {
-  if (!load()) {
+  bool found = false;
+  if (!load(found)) {
     env_.trace(Note{"zookeeper: unreadable snapshot; not serving"});
     return;
   }
   serving_ = true;
+  if (!found && !config_.initial_ops.empty()) {
+    std::vector<ZkStat> stats;
+    std::vector<Change> changes;
+    std::int32_t failed = -1;
+    if (apply(tree_, config_.initial_ops, 0, stats, failed, changes) != ZkError::ok) {
+      env_.trace(Note{"zookeeper: initial op " + std::to_string(failed) + " failed"});
+    }
+    ++zxid_;
+    persist();
+  }
   // Sessions restored from disk start their timeout afresh.
   for (auto& [id, s] : sessions_) s.last_heard = env_.now();
   schedule_tick();
@@ -271,9 +282,10 @@ void ZooKeeperServer::persist() {
   }
 }
 
-bool ZooKeeperServer::load() {
+bool ZooKeeperServer::load(bool& found) {
   storage::CheckpointFile file(env_.disk(), config_.data_dir + "/snapshot");
   auto lines = file.read(0);
+  found = lines.ok();
   if (!lines.ok()) return lines.status().code() == storage::IoErrc::not_found;
   for (const std::string& line : lines.value()) {
     const auto f = split(line);

@@ -29,6 +29,7 @@ namespace kafkasim::controller {
 struct ZooKeeperConfig {
   std::string data_dir = "zookeeper";
   std::int64_t tick_ms = 100;  // how often session expiry is checked
+  std::vector<ZkOp> initial_ops;  // applied on the very first start, to an empty store
 };
 
 class ZooKeeperServer final : public Node {
@@ -70,7 +71,8 @@ class ZooKeeperServer final : public Node {
   void expire_sessions();
   void notify(const std::vector<Change>& changes);
   void persist();
-  bool load();
+  // Reads the snapshot; `found` says whether there was one.
+  bool load(bool& found);
   void schedule_tick();
 
   Env& env_;

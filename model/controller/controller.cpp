@@ -1,0 +1,460 @@
+#include "model/controller/controller.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "model/controller/elections.h"
+#include "model/controller/isr_change.h"
+#include "model/controller/zk_layout.h"
+
+namespace kafkasim::controller {
+namespace {
+
+std::vector<BrokerId> without(const std::vector<BrokerId>& v, const std::set<BrokerId>& drop) {
+  std::vector<BrokerId> out;
+  for (BrokerId b : v) {
+    if (!drop.contains(b)) out.push_back(b);
+  }
+  return out;
+}
+
+std::vector<BrokerId> only_live(const std::vector<BrokerId>& v, const std::set<BrokerId>& live) {
+  std::vector<BrokerId> out;
+  for (BrokerId b : v) {
+    if (live.contains(b)) out.push_back(b);
+  }
+  return out;
+}
+
+AlterIsrResult refusal(const TopicPartition& tp, Errors error) {
+  AlterIsrResult out;
+  out.tp = tp;
+  out.error = error;
+  return out;
+}
+
+}  // namespace
+
+Controller::Controller(Env& env, BrokerId self, ControllerConfig config, ZkClient& zk)
+    : env_(env), self_(self), config_(config), zk_(zk) {}
+
+Controller::~Controller() { rebalance_.cancel(); }
+
+template <class F>
+auto Controller::guarded(F f) {
+  return [this, generation = generation_, f = std::move(f)](auto&&... args) {
+    if (generation == generation_) f(std::forward<decltype(args)>(args)...);
+  };
+}
+
+void Controller::enqueue(Job job) {
+  jobs_.push_back(std::move(job));
+  if (!running_) run_next();
+}
+
+void Controller::run_next() {
+  if (jobs_.empty()) {
+    running_ = false;
+    return;
+  }
+  running_ = true;
+  Job job = std::move(jobs_.front());
+  jobs_.pop_front();
+  job(guarded([this] { run_next(); }));
+}
+
+void Controller::resign() {
+  if (active_) env_.trace(Note{"controller " + std::to_string(self_.value()) + " resigns"});
+  active_ = false;
+  ++generation_;
+  jobs_.clear();
+  running_ = false;
+  rebalance_.cancel();
+}
+
+std::vector<TopicPartition> Controller::all_partitions() const {
+  std::vector<TopicPartition> out;
+  for (const auto& [topic, assignment] : topics_) {
+    for (const auto& [p, replicas] : assignment) out.push_back(TopicPartition{topic, p});
+  }
+  return out;
+}
+
+std::set<BrokerId> Controller::live_ids() const {
+  std::set<BrokerId> out;
+  for (const auto& [id, b] : live_) out.insert(id);
+  return out;
+}
+
+void Controller::elect() {
+  if (active_ || !zk_.session()) return;
+  zk_.multi({ZkOp{ZkOpType::create, zk::kController, "brokerid=" + std::to_string(self_.value()), -1, true}},
+            guarded([this](const ZkMultiResponse& r) {
+              if (r.error == ZkError::ok) return enqueue([this](Done done) { become_controller(std::move(done)); });
+              if (r.error == ZkError::node_exists) {
+                // Someone else leads: watch for it to go.
+                zk_.read(zk::kController, false, true, guarded([this](const ZkReadResponse& read) {
+                           if (read.error == ZkError::no_node) elect();
+                         }));
+              }
+            }));
+}
+
+void Controller::on_watch(const ZkWatchEvent& event) {
+  if (event.path == zk::kController && event.type == ZkEventType::deleted) return elect();
+  if (!active_) return;
+  if (event.path == zk::kBrokerIds) enqueue([this](Done done) { on_broker_change(std::move(done)); });
+  if (event.path == zk::kTopics) enqueue([this](Done done) { on_topic_change(std::move(done)); });
+}
+
+void Controller::read_all(const std::vector<std::string>& paths, std::function<void(Paths)> done) {
+  if (paths.empty()) return done({});
+  auto results = std::make_shared<Paths>();
+  auto remaining = std::make_shared<std::size_t>(paths.size());
+  for (const std::string& path : paths) {
+    zk_.read(path, false, false, guarded([results, remaining, path, done](const ZkReadResponse& r) {
+               (*results)[path] = r;
+               if (--*remaining == 0) done(std::move(*results));
+             }));
+  }
+}
+
+void Controller::read_brokers(std::function<void(std::map<BrokerId, LiveBroker>)> done) {
+  zk_.read(zk::kBrokerIds, true, true, guarded([this, done](const ZkReadResponse& ids) {
+             std::vector<std::string> paths;
+             for (const std::string& child : ids.children) paths.push_back(zk::kBrokerIds + "/" + child);
+             read_all(paths, [done](Paths found) {
+               std::map<BrokerId, LiveBroker> brokers;
+               for (const auto& [path, r] : found) {
+                 const auto reg = zk::decode_broker(r.data);
+                 const auto id = zk::decode_number(path.substr(zk::kBrokerIds.size() + 1));
+                 if (r.error != ZkError::ok || !reg || !id) continue;  // gone meanwhile, or not a broker
+                 brokers[BrokerId{*id}] = LiveBroker{reg->node, reg->rack, r.stat.czxid};
+               }
+               done(std::move(brokers));
+             });
+           }));
+}
+
+void Controller::load_topics(const std::vector<std::string>& topics, Done done) {
+  std::vector<std::string> paths;
+  for (const std::string& t : topics) paths.push_back(zk::topic_path(t));
+  read_all(paths, [this, topics, done](Paths found) {
+    std::vector<std::string> state_paths;
+    for (const std::string& t : topics) {
+      const ZkReadResponse& r = found[zk::topic_path(t)];
+      const auto assignment = zk::decode_assignment(r.data);
+      if (r.error != ZkError::ok || !assignment) {
+        env_.trace(Note{"controller: ignoring topic " + t + " with an unreadable assignment"});
+        continue;
+      }
+      topics_[t] = *assignment;
+      for (const auto& [p, replicas] : *assignment) state_paths.push_back(zk::partition_state_path(TopicPartition{t, p}));
+    }
+    read_all(state_paths, [this, done](Paths states) {
+      for (const auto& [topic, assignment] : topics_) {
+        for (const auto& [p, replicas] : assignment) {
+          const TopicPartition tp{topic, p};
+          auto it = states.find(zk::partition_state_path(tp));
+          if (it == states.end() || it->second.error != ZkError::ok) continue;
+          const auto s = zk::decode_leader_and_isr(it->second.data);
+          if (!s) continue;
+          states_[tp] = PartitionState{tp, s->controller_epoch, s->leader, s->leader_epoch, s->isr, replicas,
+                                       it->second.stat.version};
+        }
+      }
+      done();
+    });
+  });
+}
+
+void Controller::become_controller(Done done) {
+  zk_.read(zk::kControllerEpoch, false, false, guarded([this, done](const ZkReadResponse& r) {
+             const auto previous = r.error == ZkError::ok ? zk::decode_number(r.data) : std::optional<std::int32_t>(0);
+             if (!previous) return done();  // unreadable: leave it to an operator
+             const ControllerEpoch epoch{*previous + 1};
+             ZkOp bump{ZkOpType::create, zk::kControllerEpoch, std::to_string(epoch.value()), -1, false};
+             if (r.error == ZkError::ok) {
+               bump = ZkOp{ZkOpType::set_data, zk::kControllerEpoch, bump.data, r.stat.version, false};
+             }
+             zk_.multi({bump}, guarded([this, done, epoch](const ZkMultiResponse& w) {
+                         if (w.error != ZkError::ok) return done();  // another controller got there first
+                         active_ = true;
+                         epoch_ = epoch;
+                         epoch_version_ = w.stats[0].version;
+                         env_.trace(ControllerElected{self_.value(), epoch_.value()});
+                         read_brokers(guarded([this, done](std::map<BrokerId, LiveBroker> brokers) {
+                           live_ = std::move(brokers);
+                           zk_.read(zk::kTopics, true, true, guarded([this, done](const ZkReadResponse& topics) {
+                                      load_topics(topics.children, [this, done] {
+                                        const std::vector<TopicPartition> all = all_partitions();
+                                        commit(elect_leaders(all), false, guarded([this, done, all](bool) {
+                                                 send_update_metadata();
+                                                 send_leader_and_isr(all, {});
+                                                 schedule_rebalance();
+                                                 done();
+                                               }));
+                                      });
+                                    }));
+                         }));
+                       }));
+           }));
+}
+
+std::vector<Controller::Change> Controller::elect_leaders(const std::vector<TopicPartition>& partitions) {
+  const std::set<BrokerId> live = live_ids();
+  std::vector<Change> changes;
+  for (const TopicPartition& tp : partitions) {
+    const std::vector<BrokerId>& replicas = topics_.at(tp.topic).at(tp.partition);
+    auto it = states_.find(tp);
+    if (it == states_.end()) {
+      const std::vector<BrokerId> isr = only_live(replicas, live);
+      if (isr.empty()) continue;  // no replica alive: the partition waits offline
+      changes.push_back(Change{PartitionState{tp, epoch_, isr[0], LeaderEpoch{0}, isr, replicas, -1}, true, false,
+                               "new_partition"});
+      continue;
+    }
+    const PartitionState& current = it->second;
+    if (live.contains(current.leader)) continue;
+    const auto elected = elect_offline_leader(replicas, current.isr, live, config_.unclean_leader_election_enable);
+    if (!elected) continue;
+    PartitionState next = current;
+    next.leader = elected->leader;
+    next.leader_epoch = LeaderEpoch{current.leader_epoch.value() + 1};
+    next.isr = elected->unclean ? std::vector<BrokerId>{elected->leader} : only_live(current.isr, live);
+    changes.push_back(Change{next, false, elected->unclean, "offline"});
+  }
+  return changes;
+}
+
+void Controller::commit(std::vector<Change> changes, bool tell_replicas, std::function<void(bool)> done) {
+  if (changes.empty()) return done(true);
+  std::vector<ZkOp> ops{ZkOp{ZkOpType::check, zk::kControllerEpoch, "", epoch_version_, false}};
+  std::vector<std::size_t> state_op;  // index in ops of each change's state write
+  std::set<std::string> created;
+  for (const Change& c : changes) {
+    const std::string path = zk::partition_state_path(c.state.tp);
+    const std::string data = zk::encode(zk::LeaderAndIsr{c.state.leader, c.state.leader_epoch, c.state.isr, epoch_});
+    if (c.create) {
+      const bool topic_has_states = std::any_of(states_.begin(), states_.end(),
+                                                [&](const auto& s) { return s.first.topic == c.state.tp.topic; });
+      const auto parents = zk::partition_parents(c.state.tp);
+      for (std::size_t i = 0; i < parents.size(); ++i) {
+        if ((i == 0 && topic_has_states) || !created.insert(parents[i]).second) continue;
+        ops.push_back(ZkOp{ZkOpType::create, parents[i], "", -1, false});
+      }
+      ops.push_back(ZkOp{ZkOpType::create, path, data, -1, false});
+    } else {
+      ops.push_back(ZkOp{ZkOpType::set_data, path, data, c.state.partition_epoch, false});
+    }
+    state_op.push_back(ops.size() - 1);
+  }
+  zk_.multi(std::move(ops), guarded([this, changes = std::move(changes), state_op, tell_replicas,
+                                     done](const ZkMultiResponse& r) {
+              if (r.error != ZkError::ok) {
+                env_.trace(Note{"controller: state write failed: " + std::string(zk_error_name(r.error))});
+                if (r.failed_op == 0) resign();  // the controller epoch moved on: deposed
+                return done(false);
+              }
+              std::vector<TopicPartition> changed;
+              for (std::size_t i = 0; i < changes.size(); ++i) {
+                PartitionState s = changes[i].state;
+                s.controller_epoch = epoch_;
+                s.partition_epoch = r.stats[state_op[i]].version;
+                states_[s.tp] = s;
+                changed.push_back(s.tp);
+                env_.trace(PartitionStateRecorded{s.tp.str(), s.leader.value(), s.leader_epoch.value(),
+                                                  broker_list(s.isr), s.partition_epoch});
+                if (!changes[i].reason.empty()) {
+                  env_.trace(LeaderElected{s.tp.str(), s.leader.value(), s.leader_epoch.value(), broker_list(s.isr),
+                                           changes[i].unclean, changes[i].reason});
+                }
+              }
+              if (tell_replicas) {
+                send_leader_and_isr(changed, {});
+                send_update_metadata();
+              }
+              done(true);
+            }));
+}
+
+void Controller::send_leader_and_isr(const std::vector<TopicPartition>& partitions, const std::set<BrokerId>& only_to) {
+  std::map<BrokerId, LeaderAndIsrRequest> requests;
+  for (const TopicPartition& tp : partitions) {
+    auto it = states_.find(tp);
+    if (it == states_.end()) continue;
+    for (BrokerId r : it->second.replicas) {
+      if (!live_.contains(r) || (!only_to.empty() && !only_to.contains(r))) continue;
+      requests[r].partitions.push_back(it->second);
+    }
+  }
+  for (auto& [broker, request] : requests) {
+    request.controller_id = self_;
+    request.controller_epoch = epoch_;
+    for (const auto& [id, b] : live_) request.brokers.emplace_back(id, b.node);
+    env_.send(live_.at(broker).node, make_message(std::move(request)));
+  }
+}
+
+void Controller::send_update_metadata() {
+  UpdateMetadataRequest request;
+  request.controller_id = self_;
+  request.controller_epoch = epoch_;
+  for (const auto& [tp, s] : states_) request.partitions.push_back(s);
+  for (const auto& [id, b] : live_) request.live_brokers.push_back(BrokerEndpoint{id, b.node, b.rack});
+  for (const auto& [id, b] : live_) env_.send(b.node, make_message(request));
+}
+
+void Controller::on_broker_change(Done done) {
+  read_brokers(guarded([this, done](std::map<BrokerId, LiveBroker> now) { on_brokers(std::move(now), done); }));
+}
+
+void Controller::on_brokers(std::map<BrokerId, LiveBroker> now, Done done) {
+  std::set<BrokerId> failed, started;
+  for (const auto& [id, b] : live_) {
+    auto it = now.find(id);
+    if (it == now.end()) {
+      failed.insert(id);
+    } else if (it->second.epoch != b.epoch) {
+      if (config_.broker_epoch_fencing) {
+        failed.insert(id);  // KIP-380: a new broker epoch means it restarted
+        started.insert(id);
+      } else {
+        live_[id] = it->second;
+      }
+    }
+  }
+  for (const auto& [id, b] : now) {
+    if (!live_.contains(id)) started.insert(id);
+  }
+  for (BrokerId id : failed) live_.erase(id);
+  // Failures: partitions they led need a leader; the ISRs they were in shrink (new epoch).
+  std::vector<TopicPartition> leaderless;
+  std::vector<Change> changes;
+  for (const auto& [tp, s] : states_) {
+    if (failed.contains(s.leader)) {
+      leaderless.push_back(tp);
+    } else if (std::any_of(s.isr.begin(), s.isr.end(), [&](BrokerId b) { return failed.contains(b); })) {
+      PartitionState next = s;
+      next.isr = without(s.isr, failed);
+      next.leader_epoch = LeaderEpoch{s.leader_epoch.value() + 1};
+      changes.push_back(Change{next, false, false, ""});
+    }
+  }
+  for (Change& c : elect_leaders(leaderless)) changes.push_back(std::move(c));
+  commit(std::move(changes), true, guarded([this, now = std::move(now), started, done](bool) {
+           // Startups: they learn the cluster and their partitions; offline partitions may get a leader.
+           for (BrokerId id : started) live_[id] = now.at(id);
+           if (started.empty()) {
+             send_update_metadata();
+             return done();
+           }
+           const std::vector<TopicPartition> all = all_partitions();
+           commit(elect_leaders(all), true, guarded([this, started, all, done](bool) {
+                    send_update_metadata();
+                    send_leader_and_isr(all, started);
+                    done();
+                  }));
+         }));
+}
+
+void Controller::on_topic_change(Done done) {
+  zk_.read(zk::kTopics, true, true, guarded([this, done](const ZkReadResponse& r) {
+             std::vector<std::string> fresh;
+             for (const std::string& t : r.children) {
+               if (!topics_.contains(t)) fresh.push_back(t);
+             }
+             load_topics(fresh, [this, fresh, done] {
+               std::vector<TopicPartition> partitions;
+               for (const std::string& t : fresh) {
+                 if (!topics_.contains(t)) continue;
+                 for (const auto& [p, replicas] : topics_.at(t)) partitions.push_back(TopicPartition{t, p});
+               }
+               commit(elect_leaders(partitions), true, guarded([done](bool) { done(); }));
+             });
+           }));
+}
+
+bool Controller::handle(NodeId from, const Message& message) {
+  const auto* alter = body_cast<AlterIsrRequest>(message);
+  if (alter == nullptr) return false;
+  if (!active_) {
+    AlterIsrResponse refused;
+    for (const AlterIsrItem& item : alter->partitions) refused.partitions.push_back(refusal(item.tp, Errors::NOT_CONTROLLER));
+    env_.send(from, make_message(std::move(refused)));
+    return true;
+  }
+  enqueue([this, from, request = *alter](Done done) { handle_alter_isr(from, request, std::move(done)); });
+  return true;
+}
+
+void Controller::handle_alter_isr(NodeId from, const AlterIsrRequest& request, Done done) {
+  auto answers = std::make_shared<std::vector<AlterIsrResult>>();
+  std::vector<Change> changes;
+  for (const AlterIsrItem& item : request.partitions) {
+    auto it = states_.find(item.tp);
+    if (it == states_.end()) {
+      answers->push_back(refusal(item.tp, Errors::UNKNOWN_TOPIC_OR_PARTITION));
+      continue;
+    }
+    AlterIsrResult judged = judge_isr_change(it->second, request.broker_id, item);
+    if (judged.error == Errors::NONE) {
+      PartitionState next = it->second;
+      next.isr = judged.isr;
+      changes.push_back(Change{next, false, false, ""});
+    }
+    answers->push_back(judged);
+  }
+  commit(std::move(changes), false, guarded([this, from, answers, done](bool written) {
+           for (AlterIsrResult& a : *answers) {
+             if (a.error != Errors::NONE) continue;
+             if (!written) {
+               a.error = Errors::NOT_CONTROLLER;
+               continue;
+             }
+             const PartitionState& s = states_.at(a.tp);
+             a.isr = s.isr;
+             a.partition_epoch = s.partition_epoch;
+           }
+           env_.send(from, make_message(AlterIsrResponse{*answers}));
+           if (written) send_update_metadata();
+           done();
+         }));
+}
+
+void Controller::schedule_rebalance() {
+  if (!config_.auto_leader_rebalance_enable) return;
+  rebalance_ = env_.after(Duration::millis(config_.leader_imbalance_check_interval_ms), guarded([this] {
+                            enqueue([this](Done done) { rebalance_leaders(std::move(done)); });
+                            schedule_rebalance();
+                          }));
+}
+
+void Controller::rebalance_leaders(Done done) {
+  const std::set<BrokerId> live = live_ids();
+  std::map<BrokerId, std::vector<TopicPartition>> preferred_of;
+  for (const auto& [tp, s] : states_) {
+    if (!s.replicas.empty()) preferred_of[s.replicas[0]].push_back(tp);
+  }
+  std::vector<Change> changes;
+  for (const auto& [broker, partitions] : preferred_of) {
+    std::vector<TopicPartition> away;
+    for (const TopicPartition& tp : partitions) {
+      if (states_.at(tp).leader != broker) away.push_back(tp);
+    }
+    if (away.size() * 100 <= partitions.size() * static_cast<std::size_t>(config_.leader_imbalance_per_broker_percentage)) {
+      continue;
+    }
+    for (const TopicPartition& tp : away) {
+      const PartitionState& s = states_.at(tp);
+      if (!elect_preferred_leader(s.replicas, s.isr, live)) continue;
+      PartitionState next = s;
+      next.leader = broker;
+      next.leader_epoch = LeaderEpoch{s.leader_epoch.value() + 1};
+      changes.push_back(Change{next, false, false, "preferred"});
+    }
+  }
+  commit(std::move(changes), true, guarded([done](bool) { done(); }));
+}
+
+}  // namespace kafkasim::controller
