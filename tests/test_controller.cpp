@@ -7,6 +7,8 @@
 #include "model/client/producer_node.h"
 #include "model/controller/elections.h"
 #include "model/controller/zk_client.h"
+#include "model/protocol/record_id.h"
+#include "storage_support.h"
 #include "zk_cluster_support.h"
 
 using namespace kafkasim;
@@ -157,6 +159,63 @@ std::vector<std::pair<std::string, Assignment>> one_partition(std::vector<Broker
   return {{"orders", Assignment{{0, std::move(replicas)}}}};
 }
 
+// What the trace tells about leadership and acknowledgements.
+struct Witness final : sim::TraceSink {
+  std::vector<std::pair<SimTime, LeaderElected>> elections;
+  std::vector<std::pair<SimTime, ControllerElected>> controllers;
+  std::vector<std::pair<SimTime, std::string>> acked;  // record ids acknowledged, when
+  void on_event(const sim::TraceRecord& r) override {
+    if (const auto* e = std::get_if<LeaderElected>(&r.event)) elections.emplace_back(r.time, *e);
+    if (const auto* e = std::get_if<ControllerElected>(&r.event)) controllers.emplace_back(r.time, *e);
+    if (const auto* d = std::get_if<ProducerBatchDone>(&r.event); d && d->error == "NONE") {
+      std::string id = d->first_id;
+      for (std::int32_t i = 0; i < d->count; ++i, id = next_record_id(id)) acked.emplace_back(r.time, id);
+    }
+  }
+  std::vector<LeaderElected> offline_elections() const {
+    std::vector<LeaderElected> out;
+    for (const auto& [t, e] : elections) {
+      if (e.reason == std::string_view("offline")) out.push_back(e);
+    }
+    return out;
+  }
+};
+
+std::set<std::string> ids_in(storage::Log& log) {
+  std::set<std::string> out;
+  auto read = log.read(log.log_start_offset(), 1 << 26, log.log_end_offset(), true);
+  for (const ByteView& b : read.value().records.batches()) {
+    for (const auto& r : records_of(b)) {
+      for (const auto& h : r.headers) {
+        if (h.key == kRecordIdHeader) out.insert(text(*h.value));
+      }
+    }
+  }
+  return out;
+}
+
+NodeId add_producer(ZkCluster& c, std::int16_t acks, double per_sec) {
+  client::ProducerConfig config;
+  config.client_id = "p1";
+  config.bootstrap = c.brokers;
+  config.acks = acks;
+  config.request_timeout_ms = 3000;
+  config.linger_ms = 2;
+  client::ProducerWorkload w;
+  w.topic = "orders";
+  w.messages_per_sec = per_sec;
+  const NodeId id = c.world.add_node("p1", [config, w](Env& env) { return std::make_unique<client::ProducerNode>(env, config, w); });
+  c.world.start(id);
+  return id;
+}
+
+broker::BrokerConfig fast_failover() {
+  broker::BrokerConfig b;
+  b.zookeeper_session_timeout_ms = 6000;
+  b.replica_lag_time_max_ms = 2000;
+  return b;
+}
+
 }  // namespace
 
 TEST_CASE("Controller: one broker wins the election and leads every partition to its preferred replica",
@@ -179,4 +238,169 @@ TEST_CASE("Controller: one broker wins the election and leads every partition to
   REQUIRE(answer.topics.size() == 1);
   CHECK(answer.topics[0].partitions.size() == 2);
   CHECK(answer.brokers.size() == 3);
+}
+
+TEST_CASE("Controller: a leader crash elects a new leader from the ISR; acks=all resumes and nothing acked is lost",
+          "[controller][zk]") {
+  ZkCluster c(3, one_partition(), fast_failover());
+  Witness w;
+  c.world.trace().add_sink(&w);
+  c.run_for(Duration::seconds(2));
+  const NodeId producer = add_producer(c, -1, 200);
+  c.run_for(Duration::seconds(3));
+  const SimTime crash = c.world.now();
+  c.world.kill(c.node(BrokerId{1}));
+  c.run_for(Duration::seconds(17));
+  auto* p = c.world.node_as<client::ProducerNode>(producer);
+  // Within the session timeout (6 s) plus a tick and a few round trips.
+  const auto offline = w.offline_elections();
+  REQUIRE(offline.size() == 1);
+  SimTime elected_at = SimTime::max();
+  for (const auto& [t, e] : w.elections) {
+    if (e.reason == std::string_view("offline")) elected_at = t;
+  }
+  CHECK(elected_at - crash <= Duration::millis(6000 + 200 + 100));
+  CHECK(offline[0].leader_epoch == 1);
+  CHECK_FALSE(offline[0].unclean);
+  const BrokerId leader{offline[0].leader};
+  // Acknowledgements resumed after the election...
+  std::size_t after = 0;
+  for (const auto& [t, id] : w.acked) after += t > elected_at ? 1 : 0;
+  CHECK(after > 1000);
+  CHECK(p->producer().stats().records_failed == 0);
+  // ...and every acknowledged record is in the new leader's log.
+  const std::set<std::string> log = ids_in(*c.broker(leader)->log_manager()->get(kT0));
+  for (const auto& [t, id] : w.acked) REQUIRE(log.contains(id));
+}
+
+TEST_CASE("Controller: when the controller is paused past its session, another takes over with a higher epoch",
+          "[controller][zk]") {
+  ZkCluster c(3, one_partition(), fast_failover());
+  Witness w;
+  c.world.trace().add_sink(&w);
+  c.run_for(Duration::seconds(2));
+  const BrokerId first = c.active_controller();
+  REQUIRE(first.value() != 0);
+  c.world.pause(c.node(first));
+  c.run_for(Duration::seconds(8));
+  // The paused one still believes it leads (it cannot know); a live one now leads in epoch 2.
+  REQUIRE(w.controllers.size() == 2);
+  CHECK(w.controllers[1].second.epoch == 2);
+  CHECK(w.controllers[1].second.broker != first.value());
+  CHECK(c.zk().data("/controller_epoch") == "2");
+  c.world.resume(c.node(first));
+  c.run_for(Duration::seconds(5));
+  // Back, it learns its session expired, resigns, registers anew and follows the new controller.
+  CHECK_FALSE(c.broker(first)->controller()->active());
+  CHECK(c.active_controller().value() == w.controllers[1].second.broker);
+  for (BrokerId b : k123) CHECK(c.broker(b)->metadata_cache().controller_epoch() == ControllerEpoch{2});
+  CHECK(c.zk().data(zk::broker_path(first)).has_value());
+}
+
+TEST_CASE("Controller: a leader cut off from the store and its followers loses its session and cannot commit",
+          "[controller][zk]") {
+  ZkCluster c(3, one_partition(), fast_failover());
+  Witness w;
+  c.world.trace().add_sink(&w);
+  c.run_for(Duration::seconds(2));
+  const NodeId producer = add_producer(c, -1, 200);
+  c.run_for(Duration::seconds(2));
+  // broker-1 and the producer on one side; the store and the other brokers on the other.
+  const SimTime cut = c.world.now();
+  const auto partition = c.world.start_fault(
+      sim::NetworkPartition{{{c.node(BrokerId{1}), producer}, {c.zookeeper, c.node(BrokerId{2}), c.node(BrokerId{3})}}});
+  c.run_for(Duration::seconds(12));
+  const auto offline = w.offline_elections();
+  REQUIRE(offline.size() == 1);
+  CHECK(offline[0].leader != 1);
+  // The old leader could not shrink its ISR, so nothing it took after the cut was acknowledged.
+  auto* old_leader = c.broker(BrokerId{1})->replica_manager()->partition(kT0);
+  CHECK(old_leader->is_leader());  // it was never told otherwise
+  CHECK(old_leader->isr() == k123);
+  for (const auto& [t, id] : w.acked) CHECK(t < cut + Duration::millis(50));
+  c.world.end_fault(partition);
+  c.run_for(Duration::seconds(15));
+  // Healed: broker-1 follows, drops what was never committed, and acknowledgements resume.
+  const BrokerId leader{offline[0].leader};
+  CHECK_FALSE(c.broker(BrokerId{1})->replica_manager()->partition(kT0)->is_leader());
+  const std::set<std::string> log = ids_in(*c.broker(leader)->log_manager()->get(kT0));
+  std::size_t after = 0;
+  for (const auto& [t, id] : w.acked) {
+    REQUIRE(log.contains(id));
+    after += t > cut ? 1 : 0;
+  }
+  CHECK(after > 500);
+  CHECK(ids_in(*c.broker(BrokerId{1})->log_manager()->get(kT0)) == log);
+}
+
+namespace {
+
+// RF 2 on brokers 1 and 2; broker-2 falls out of the ISR, broker-1 commits alone, then dies.
+// Returns the offline elections and when broker-1 died.
+std::pair<std::vector<LeaderElected>, SimTime> leader_dies_alone(bool unclean, std::unique_ptr<ZkCluster>& out, Witness& w) {
+  broker::BrokerConfig b = fast_failover();
+  b.controller.unclean_leader_election_enable = unclean;
+  out = std::make_unique<ZkCluster>(3, one_partition({BrokerId{1}, BrokerId{2}}), b);
+  ZkCluster* c = out.get();
+  c->world.trace().add_sink(&w);
+  c->run_for(Duration::seconds(2));
+  const auto isolated = c->world.start_fault(sim::Isolate{{c->node(BrokerId{2})}});
+  c->run_for(Duration::seconds(1));
+  add_producer(*c, 1, 200);
+  c->run_for(Duration::seconds(4));  // the ISR shrinks to {1}; acks=1 writes commit on broker-1 alone
+  REQUIRE(c->state(kT0)->isr == std::vector<BrokerId>{BrokerId{1}});
+  REQUIRE(c->broker(BrokerId{1})->replica_manager()->partition(kT0)->high_watermark().value() > 0);
+  const SimTime death = c->world.now();
+  c->world.kill(c->node(BrokerId{1}));
+  c->world.end_fault(isolated);
+  c->run_for(Duration::seconds(12));
+  return {w.offline_elections(), death};
+}
+
+}  // namespace
+
+TEST_CASE("Controller: unclean election happens only when enabled, and then loses committed records",
+          "[controller][zk]") {
+  Witness clean_w;
+  std::unique_ptr<ZkCluster> clean;
+  const auto [clean_elections, clean_death] = leader_dies_alone(false, clean, clean_w);
+  CHECK(clean_elections.empty());  // broker-2 was not in the ISR: the partition stays offline
+  CHECK(clean->state(kT0)->leader == BrokerId{1});
+
+  Witness w;
+  std::unique_ptr<ZkCluster> c;
+  const auto [elections, death] = leader_dies_alone(true, c, w);
+  REQUIRE(elections.size() == 1);
+  CHECK(elections[0].leader == 2);
+  CHECK(elections[0].unclean);
+  CHECK(elections[0].isr == "2");
+  // broker-2 never had what broker-1 committed alone: records acknowledged before the death
+  // are missing from the new leader's log.
+  const std::set<std::string> log = ids_in(*c->broker(BrokerId{2})->log_manager()->get(kT0));
+  std::size_t lost = 0;
+  for (const auto& [t, id] : w.acked) lost += t < death && !log.contains(id) ? 1 : 0;
+  CHECK(lost > 100);
+}
+
+TEST_CASE("Controller: the preferred leader takes leadership back after it returns", "[controller][zk]") {
+  broker::BrokerConfig b = fast_failover();
+  b.controller.leader_imbalance_check_interval_ms = 3000;
+  ZkCluster c(3, one_partition(), b);
+  Witness w;
+  c.world.trace().add_sink(&w);
+  c.run_for(Duration::seconds(2));
+  add_producer(c, -1, 100);
+  c.run_for(Duration::seconds(1));
+  c.world.kill(c.node(BrokerId{1}));
+  c.run_for(Duration::seconds(8));
+  REQUIRE(c.state(kT0)->leader != BrokerId{1});
+  c.world.restart(c.node(BrokerId{1}));
+  c.run_for(Duration::seconds(15));
+  const auto s = c.state(kT0);
+  CHECK(s->leader == BrokerId{1});
+  CHECK(s->isr.size() == 3);
+  bool preferred = false;
+  for (const auto& [t, e] : w.elections) preferred = preferred || (e.reason == std::string_view("preferred") && e.leader == 1);
+  CHECK(preferred);
+  CHECK(c.broker(BrokerId{1})->replica_manager()->partition(kT0)->is_leader());
 }
