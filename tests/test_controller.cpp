@@ -404,3 +404,50 @@ TEST_CASE("Controller: the preferred leader takes leadership back after it retur
   CHECK(preferred);
   CHECK(c.broker(BrokerId{1})->replica_manager()->partition(kT0)->is_leader());
 }
+
+namespace {
+
+struct Admin final : Node {
+  explicit Admin(Env& e) : env(e) {}
+  void start() override {}
+  void on_message(NodeId, const MessagePtr& m) override {
+    if (const auto* r = body_cast<CreateTopicsResponse>(*m)) {
+      for (const auto& [name, error] : r->topics) answers[name] = error;
+    }
+  }
+  Env& env;
+  std::map<std::string, Errors> answers;
+};
+
+}  // namespace
+
+TEST_CASE("Controller: CreateTopics places replicas across racks and starts every partition", "[controller][zk]") {
+  ZkCluster c(6, {}, fast_failover(), ZkCluster::quiet(), {"a", "a", "b", "b", "c", "c"});
+  const NodeId admin = c.world.add_node("admin", [](Env& env) { return std::make_unique<Admin>(env); });
+  c.world.start(admin);
+  c.run_for(Duration::seconds(2));
+  const BrokerId controller = c.active_controller();
+  REQUIRE(controller.value() != 0);
+  Env& env = c.world.node_as<Admin>(admin)->env;
+  CreateTopicsRequest request{1, {NewTopic{"payments", 6, 3, {}}, NewTopic{"huge", 1, 7, {}}, NewTopic{"bad/name", 1, 1, {}}}};
+  env.send(c.node(controller), make_message(request));
+  c.run_for(Duration::seconds(1));
+  env.send(c.node(controller), make_message(CreateTopicsRequest{2, {NewTopic{"payments", 1, 1, {}}}}));
+  c.run_for(Duration::seconds(1));
+  const auto& answers = c.world.node_as<Admin>(admin)->answers;
+  CHECK(answers.at("huge") == Errors::INVALID_REPLICATION_FACTOR);
+  CHECK(answers.at("bad/name") == Errors::INVALID_TOPIC_EXCEPTION);
+  CHECK(answers.at("payments") == Errors::TOPIC_ALREADY_EXISTS);  // the second request's answer
+  const auto assignment = zk::decode_assignment(*c.zk().data(zk::topic_path("payments")));
+  REQUIRE(assignment);
+  CHECK(assignment->size() == 6);
+  for (const auto& [p, replicas] : *assignment) {
+    std::set<std::string> racks;
+    for (BrokerId b : replicas) racks.insert(c.broker(b)->config().rack);
+    CHECK(racks.size() == 3);
+    const auto state = c.state(TopicPartition{"payments", p});
+    REQUIRE(state);
+    CHECK(state->leader == replicas[0]);
+    CHECK(c.broker(replicas[0])->replica_manager()->partition(TopicPartition{"payments", p})->is_leader());
+  }
+}

@@ -1,6 +1,7 @@
 #include "model/controller/controller.h"
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include "model/controller/elections.h"
@@ -376,6 +377,16 @@ void Controller::on_topic_change(Done done) {
 }
 
 bool Controller::handle(NodeId from, const Message& message) {
+  if (const auto* create = body_cast<CreateTopicsRequest>(message)) {
+    if (!active_) {
+      CreateTopicsResponse refused{create->correlation_id, {}};
+      for (const NewTopic& t : create->topics) refused.topics.emplace_back(t.name, Errors::NOT_CONTROLLER);
+      env_.send(from, make_message(std::move(refused)));
+    } else {
+      enqueue([this, from, request = *create](Done done) { handle_create_topics(from, request, std::move(done)); });
+    }
+    return true;
+  }
   const auto* alter = body_cast<AlterIsrRequest>(message);
   if (alter == nullptr) return false;
   if (!active_) {
@@ -420,6 +431,55 @@ void Controller::handle_alter_isr(NodeId from, const AlterIsrRequest& request, D
            if (written) send_update_metadata();
            done();
          }));
+}
+
+std::variant<Assignment, Errors> Controller::place(const NewTopic& topic) {
+  const bool legal_name = !topic.name.empty() && topic.name.size() <= 249 &&
+                          std::all_of(topic.name.begin(), topic.name.end(), [](char ch) {
+                            return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+                          });
+  if (!legal_name) return Errors::INVALID_TOPIC_EXCEPTION;
+  if (topics_.contains(topic.name)) return Errors::TOPIC_ALREADY_EXISTS;
+  if (!topic.assignment.empty()) {
+    std::int32_t expected = 0;
+    for (const auto& [p, replicas] : topic.assignment) {
+      const std::set<BrokerId> distinct(replicas.begin(), replicas.end());
+      if (p != expected++ || replicas.empty() || distinct.size() != replicas.size()) return Errors::INVALID_REPLICA_ASSIGNMENT;
+    }
+    return topic.assignment;
+  }
+  if (topic.num_partitions < 1) return Errors::INVALID_PARTITIONS;
+  if (topic.replication_factor < 1 || static_cast<std::size_t>(topic.replication_factor) > live_.size()) {
+    return Errors::INVALID_REPLICATION_FACTOR;
+  }
+  std::vector<BrokerRack> brokers;
+  for (const auto& [id, b] : live_) brokers.push_back(BrokerRack{id, b.rack});
+  return assign_replicas(topic.num_partitions, topic.replication_factor, brokers, env_.rng());
+}
+
+void Controller::handle_create_topics(NodeId from, const CreateTopicsRequest& request, Done done) {
+  auto response = std::make_shared<CreateTopicsResponse>();
+  response->correlation_id = request.correlation_id;
+  std::vector<ZkOp> ops;
+  for (const NewTopic& topic : request.topics) {
+    auto placed = place(topic);
+    if (const auto* error = std::get_if<Errors>(&placed)) {
+      response->topics.emplace_back(topic.name, *error);
+      continue;
+    }
+    ops.push_back(ZkOp{ZkOpType::create, zk::topic_path(topic.name), zk::encode(std::get<Assignment>(placed)), -1, false});
+    response->topics.emplace_back(topic.name, Errors::NONE);
+  }
+  // The topic znodes are all the controller writes: its watch on /brokers/topics starts them.
+  auto answer = [this, from, response, done](bool written) {
+    for (auto& [name, error] : response->topics) {
+      if (!written && error == Errors::NONE) error = Errors::NOT_CONTROLLER;
+    }
+    env_.send(from, make_message(std::move(*response)));
+    done();
+  };
+  if (ops.empty()) return answer(true);
+  zk_.multi(std::move(ops), guarded([answer](const ZkMultiResponse& r) { answer(r.error == ZkError::ok); }));
 }
 
 void Controller::schedule_rebalance() {

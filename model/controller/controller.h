@@ -20,6 +20,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "model/controller/replica_assignment.h"
@@ -48,7 +49,7 @@ class Controller {
   // The session is gone: stop acting as controller.
   void resign();
   void on_watch(const ZkWatchEvent& event);
-  // AlterIsr from leaders; false for other messages.
+  // AlterIsr from leaders, CreateTopics from clients; false for other messages.
   bool handle(NodeId from, const Message& message);
 
   bool active() const { return active_; }
@@ -87,6 +88,9 @@ class Controller {
   void on_topic_change(Done done);
   void on_brokers(std::map<BrokerId, LiveBroker> now, Done done);
   void handle_alter_isr(NodeId from, const AlterIsrRequest& request, Done done);
+  void handle_create_topics(NodeId from, const CreateTopicsRequest& request, Done done);
+  // The placement of a new topic, or why there is none.
+  std::variant<Assignment, Errors> place(const NewTopic& topic);
   void rebalance_leaders(Done done);
   void schedule_rebalance();
 

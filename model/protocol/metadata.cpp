@@ -37,6 +37,18 @@ std::string MetadataResponse::describe() const {
   return out;
 }
 
+std::string CreateTopicsRequest::describe() const {
+  std::string out;
+  for (const auto& t : topics) out.append(out.empty() ? "" : " ").append(t.name);
+  return out;
+}
+
+std::string CreateTopicsResponse::describe() const {
+  std::string out;
+  for (const auto& [name, error] : topics) out.append(out.empty() ? "" : " ").append(name).append(":").append(error_name(error));
+  return out;
+}
+
 std::string InitProducerIdResponse::describe() const {
   return std::string(error_name(error)).append(" producerId=").append(std::to_string(producer_id.value()));
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,31 @@ struct MetadataResponse {
   BrokerId controller_id{-1};
   std::vector<TopicMetadata> topics;
   std::size_t wire_bytes() const;
+  std::string describe() const;
+};
+
+// CreateTopics, sent to the controller (Kafka routes it there): an explicit assignment, or a
+// partition count and replication factor for the controller to place (rack-aware).
+struct NewTopic {
+  std::string name;
+  std::int32_t num_partitions = 1;
+  std::int32_t replication_factor = 1;
+  std::map<std::int32_t, std::vector<BrokerId>> assignment;  // empty: the controller chooses
+};
+
+struct CreateTopicsRequest {
+  static constexpr const char* kName = "CreateTopics";
+  std::int32_t correlation_id = 0;
+  std::vector<NewTopic> topics;
+  std::size_t wire_bytes() const { return 32 + topics.size() * 48; }
+  std::string describe() const;
+};
+
+struct CreateTopicsResponse {
+  static constexpr const char* kName = "CreateTopicsResponse";
+  std::int32_t correlation_id = 0;
+  std::vector<std::pair<std::string, Errors>> topics;
+  std::size_t wire_bytes() const { return 16 + topics.size() * 24; }
   std::string describe() const;
 };
 
