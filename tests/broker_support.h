@@ -11,6 +11,7 @@
 #include "model/broker/broker.h"
 #include "model/controller/isr_change.h"
 #include "model/protocol/metadata.h"
+#include "model/protocol/record_id.h"
 #include "sim/world.h"
 #include "storage_support.h"
 
@@ -58,13 +59,21 @@ struct Harness final : Node {
 inline const TopicPartition kOrders{"orders", 0};
 inline const std::vector<BrokerId> kAll{BrokerId{1}, BrokerId{2}, BrokerId{3}};
 
+// A network of 1 ms links without jitter: round trips easy to count in tests.
+inline sim::WorldConfig quiet_world() {
+  sim::WorldConfig c;
+  c.network.latency = Duration::millis(1);
+  c.network.jitter = Duration::zero();
+  return c;
+}
+
 struct BrokerCluster {
   sim::World world;
   std::vector<NodeId> brokers;  // broker-1.. has BrokerId 1..
   NodeId harness;
   ControllerEpoch controller_epoch{1};
 
-  explicit BrokerCluster(int n, broker::BrokerConfig base = {}, sim::WorldConfig wc = quiet()) : world(wc) {
+  explicit BrokerCluster(int n, broker::BrokerConfig base = {}, sim::WorldConfig wc = quiet_world()) : world(wc) {
     for (int i = 1; i <= n; ++i) {
       broker::BrokerConfig c = base;
       c.broker_id = BrokerId{i};
@@ -73,12 +82,6 @@ struct BrokerCluster {
     }
     harness = world.add_node("harness", [](Env& env) { return std::make_unique<Harness>(env); });
     world.start_all();
-  }
-  static sim::WorldConfig quiet() {
-    sim::WorldConfig c;
-    c.network.latency = Duration::millis(1);
-    c.network.jitter = Duration::zero();
-    return c;
   }
   Harness& h() { return *world.node_as<Harness>(harness); }
   NodeId node(BrokerId b) const { return brokers.at(static_cast<std::size_t>(b.value() - 1)); }
@@ -143,6 +146,20 @@ struct BrokerCluster {
   }
   void run_for(Duration d) { world.run_until(world.now() + d); }
 };
+
+// The record ids (model/protocol/record_id.h) in a log, in offset order.
+inline std::vector<std::string> record_ids(storage::Log& log) {
+  std::vector<std::string> out;
+  auto read = log.read(log.log_start_offset(), 1 << 26, log.log_end_offset(), true);
+  for (const ByteView& b : read.value().records.batches()) {
+    for (const auto& r : records_of(b)) {
+      for (const auto& h : r.headers) {
+        if (h.key == kRecordIdHeader) out.push_back(text(*h.value));
+      }
+    }
+  }
+  return out;
+}
 
 // (offset, value) of every record in a log.
 inline std::vector<std::pair<std::int64_t, std::string>> contents(storage::Log& log) {

@@ -158,7 +158,7 @@ std::vector<std::pair<std::int64_t, std::string>> kip101(ReplicaTruncation mode,
   BrokerConfig config;
   config.replica_truncation = mode;
   config.replica_high_watermark_checkpoint_interval_ms = 1;
-  sim::WorldConfig wc = BrokerCluster::quiet();
+  sim::WorldConfig wc = quiet_world();
   wc.disk.fsync_latency = Duration::micros(20);
   BrokerCluster c(2, config, wc);
   c.world.trace().add_sink(&truncations);
@@ -231,7 +231,7 @@ TEST_CASE("Broker: a deposed leader cuts the suffix the new leader never had", "
 TEST_CASE("Property: under delays, loss and pauses, followers equal the leader below the high watermark",
           "[broker][property]") {
   rc::prop("replicas never diverge below the high watermark, and converge once healed", [] {
-    sim::WorldConfig wc = BrokerCluster::quiet();
+    sim::WorldConfig wc = quiet_world();
     wc.seed = *rc::gen::arbitrary<std::uint64_t>();
     wc.network.latency = Duration::micros(*rc::gen::inRange<std::int64_t>(100, 5000));
     wc.network.jitter = Duration::micros(*rc::gen::inRange<std::int64_t>(0, 5000));

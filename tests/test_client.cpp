@@ -15,20 +15,6 @@ using namespace kafkasim::testing;
 
 namespace {
 
-// The record ids in a log, in offset order.
-std::vector<std::string> record_ids(storage::Log& log) {
-  std::vector<std::string> out;
-  auto read = log.read(log.log_start_offset(), 1 << 26, log.log_end_offset(), true);
-  for (const ByteView& b : read.value().records.batches()) {
-    for (const auto& r : records_of(b)) {
-      for (const auto& h : r.headers) {
-        if (h.key == kRecordIdHeader) out.push_back(text(*h.value));
-      }
-    }
-  }
-  return out;
-}
-
 std::vector<std::string> expected_ids(const std::string& client, std::int64_t n) {
   std::vector<std::string> out;
   for (std::int64_t i = 0; i < n; ++i) out.push_back(record_id(client, i));

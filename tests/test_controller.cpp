@@ -30,7 +30,7 @@ struct ZkUser final : Node {
 };
 
 struct ZkWorld {
-  sim::World world{ZkCluster::quiet()};
+  sim::World world{quiet_world()};
   NodeId server = world.add_node("zookeeper", [](Env& env) { return std::make_unique<ZooKeeperServer>(env, ZooKeeperConfig{}); });
   NodeId a = world.add_node("a", [this](Env& env) { return std::make_unique<ZkUser>(env, server); });
   NodeId b = world.add_node("b", [this](Env& env) { return std::make_unique<ZkUser>(env, server); });
@@ -182,16 +182,8 @@ struct Witness final : sim::TraceSink {
 };
 
 std::set<std::string> ids_in(storage::Log& log) {
-  std::set<std::string> out;
-  auto read = log.read(log.log_start_offset(), 1 << 26, log.log_end_offset(), true);
-  for (const ByteView& b : read.value().records.batches()) {
-    for (const auto& r : records_of(b)) {
-      for (const auto& h : r.headers) {
-        if (h.key == kRecordIdHeader) out.insert(text(*h.value));
-      }
-    }
-  }
-  return out;
+  const std::vector<std::string> ids = record_ids(log);
+  return {ids.begin(), ids.end()};
 }
 
 NodeId add_producer(ZkCluster& c, std::int16_t acks, double per_sec) {
@@ -422,7 +414,7 @@ struct Admin final : Node {
 }  // namespace
 
 TEST_CASE("Controller: CreateTopics places replicas across racks and starts every partition", "[controller][zk]") {
-  ZkCluster c(6, {}, fast_failover(), ZkCluster::quiet(), {"a", "a", "b", "b", "c", "c"});
+  ZkCluster c(6, {}, fast_failover(), quiet_world(), {"a", "a", "b", "b", "c", "c"});
   const NodeId admin = c.world.add_node("admin", [](Env& env) { return std::make_unique<Admin>(env); });
   c.world.start(admin);
   c.run_for(Duration::seconds(2));

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "broker_support.h"
 #include "model/broker/broker.h"
 #include "model/controller/zk_layout.h"
 #include "model/controller/zookeeper_server.h"
@@ -19,7 +20,7 @@ struct ZkCluster {
   std::vector<NodeId> brokers;  // broker-1.. has BrokerId 1..
 
   ZkCluster(int n, const std::vector<std::pair<std::string, controller::Assignment>>& topics,
-            broker::BrokerConfig base = {}, sim::WorldConfig wc = quiet(), std::vector<std::string> racks = {})
+            broker::BrokerConfig base = {}, sim::WorldConfig wc = quiet_world(), std::vector<std::string> racks = {})
       : world(wc) {
     controller::ZooKeeperConfig zc;
     zc.initial_ops = controller::zk::initial_ops(topics);
@@ -33,12 +34,6 @@ struct ZkCluster {
                                        [c](Env& env) { return std::make_unique<broker::Broker>(env, c); }));
     }
     world.start_all();
-  }
-  static sim::WorldConfig quiet() {
-    sim::WorldConfig c;
-    c.network.latency = Duration::millis(1);
-    c.network.jitter = Duration::zero();
-    return c;
   }
   NodeId node(BrokerId b) const { return brokers.at(static_cast<std::size_t>(b.value() - 1)); }
   broker::Broker* broker(BrokerId b) { return world.node_as<broker::Broker>(node(b)); }
