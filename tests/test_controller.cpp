@@ -443,3 +443,44 @@ TEST_CASE("Controller: CreateTopics places replicas across racks and starts ever
     CHECK(c.broker(replicas[0])->replica_manager()->partition(TopicPartition{"payments", p})->is_leader());
   }
 }
+
+namespace {
+
+// A follower restarts quickly (kill, restart 1 s later). Its old session expires after 6 s and
+// it registers anew at once; the controller's link to the store is slow, so when it reads
+// /brokers/ids after the watch fires the broker is already back: only the broker epoch tells.
+std::unique_ptr<ZkCluster> fast_bounce(bool fencing, BrokerId& bounced) {
+  broker::BrokerConfig b = fast_failover();
+  b.replica_lag_time_max_ms = 60000;  // the leader alone would take a minute to notice
+  b.registration_retry_ms = 100;
+  b.controller.broker_epoch_fencing = fencing;
+  auto c = std::make_unique<ZkCluster>(3, one_partition(), b);
+  c->run_for(Duration::seconds(2));
+  const BrokerId controller = c->active_controller();
+  bounced = controller == BrokerId{3} ? BrokerId{2} : BrokerId{3};
+  c->world.start_fault(sim::DegradedNetwork{{c->node(controller)}, {c->zookeeper}, sim::Direction::both,
+                                            sim::LinkDegradation{Duration::millis(400), Duration::zero()}});
+  c->world.kill(c->node(bounced));
+  c->run_for(Duration::seconds(1));
+  c->world.restart(c->node(bounced));
+  c->run_for(Duration::seconds(12));
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("Controller: with broker epoch fencing a fast bounce leaves the ISR and rejoins; without, it is missed",
+          "[controller][zk]") {
+  BrokerId bounced;
+  auto fenced = fast_bounce(true, bounced);
+  const auto s = fenced->state(kT0);
+  CHECK(s->leader_epoch.value() >= 1);  // it was dropped from the ISR (a new leader epoch)...
+  CHECK(s->isr.size() == 3);            // ...then followed the leader again and rejoined
+  CHECK(fenced->broker(bounced)->replica_manager()->partition(kT0)->leader() == BrokerId{1});
+
+  auto missed = fast_bounce(false, bounced);
+  const auto m = missed->state(kT0);
+  CHECK(m->leader_epoch.value() == 0);  // the controller saw the same broker ids: nothing changed
+  CHECK(m->isr.size() == 3);            // the restarted broker counts as in sync...
+  CHECK(missed->broker(bounced)->replica_manager()->partition(kT0) == nullptr);  // ...yet replicates nothing
+}
