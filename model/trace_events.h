@@ -324,10 +324,30 @@ struct LeaderElected {
   }
 };
 
+// A broker process started with this broker id and opened its logs; each log follows as a
+// LogRecovered with the end its recovery left (a power loss may have cut it).
+struct BrokerStarted {
+  static constexpr std::string_view kName = "broker_started";
+  std::int32_t broker;
+  template <class V>
+  void fields(V& v) const { v("broker", broker); }
+};
+
+struct LogRecovered {
+  static constexpr std::string_view kName = "log_recovered";
+  std::string tp;
+  std::int64_t log_end_offset;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("leo", log_end_offset);
+  }
+};
+
 using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled, BecameLeaderOrFollower,
                                 RecordsAppended, HighWatermarkUpdated, ProduceAnswered, LogTruncated,
                                 IsrChangeProposed, IsrChangeAnswered, PartitionStateRecorded, ProducerBatchDone,
                                 FetchServed, RecordsConsumed, ConsumerTruncationDetected, ControllerElected,
-                                LeaderElected>;
+                                LeaderElected, BrokerStarted, LogRecovered>;
 
 }  // namespace kafkasim

@@ -73,7 +73,11 @@ struct BrokerCluster {
   NodeId harness;
   ControllerEpoch controller_epoch{1};
 
-  explicit BrokerCluster(int n, broker::BrokerConfig base = {}, sim::WorldConfig wc = quiet_world()) : world(wc) {
+  // `sink`, when given, sees the trace from the very start.
+  explicit BrokerCluster(int n, broker::BrokerConfig base = {}, sim::WorldConfig wc = quiet_world(),
+                         sim::TraceSink* sink = nullptr)
+      : world(wc) {
+    if (sink) world.trace().add_sink(sink);
     for (int i = 1; i <= n; ++i) {
       broker::BrokerConfig c = base;
       c.broker_id = BrokerId{i};
@@ -169,6 +173,45 @@ inline std::vector<std::pair<std::int64_t, std::string>> contents(storage::Log& 
     for (const auto& r : records_of(b)) out.emplace_back(r.offset.value(), text(*r.value));
   }
   return out;
+}
+
+inline void await_produce(BrokerCluster& c, std::int32_t corr) {
+  REQUIRE(c.world.run_until([&] { return c.produce_answered_at(corr) != SimTime::max(); },
+                            c.world.now() + Duration::seconds(5)));
+}
+
+// KIP-101's first example. A follower has a committed record but not yet the high watermark
+// that covers it; it restarts, the leader dies, and it becomes leader.
+inline std::vector<std::pair<std::int64_t, std::string>> kip101(broker::ReplicaTruncation mode, sim::TraceSink& sink) {
+  broker::BrokerConfig config;
+  config.replica_truncation = mode;
+  config.replica_high_watermark_checkpoint_interval_ms = 1;
+  sim::WorldConfig wc = quiet_world();
+  wc.disk.fsync_latency = Duration::micros(20);
+  BrokerCluster c(2, config, wc, &sink);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.run_for(Duration::millis(10));
+  c.produce(a, 1, -1, make_batch(0, 1, 1000));  // m1: "v0"
+  await_produce(c, 1);
+  c.run_for(Duration::millis(600));  // the follower learns the high watermark 1 and checkpoints it
+  c.produce(a, 2, -1, make_batch(1, 1, 1000));  // m2: "v1"
+  await_produce(c, 2);
+  REQUIRE(c.produce_response(2).error == Errors::NONE);  // committed and acknowledged
+  REQUIRE(c.partition(b).log_end_offset() == Offset{2});
+  REQUIRE(c.partition(b).high_watermark() == Offset{1});  // it learns of 2 only on its next fetch
+  // The follower restarts, and cannot reach the leader before the leader dies.
+  c.world.kill(c.node(b));
+  c.world.restart(c.node(b));
+  c.world.start_fault(sim::NetworkPartition{{{c.node(a)}, {c.node(b), c.harness}}});
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b}, {b});  // b follows a again
+  c.run_for(Duration::millis(50));
+  c.world.kill(c.node(a));
+  c.lead(b, LeaderEpoch{2}, {b}, {a, b}, {b});  // a clean election: b was in the ISR
+  c.run_for(Duration::millis(10));
+  c.produce(b, 3, 1, make_batch(100, 1, 2000));  // a new write: "v100"
+  await_produce(c, 3);
+  return contents(c.log(b));
 }
 
 }  // namespace kafkasim::testing

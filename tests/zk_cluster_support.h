@@ -20,8 +20,10 @@ struct ZkCluster {
   std::vector<NodeId> brokers;  // broker-1.. has BrokerId 1..
 
   ZkCluster(int n, const std::vector<std::pair<std::string, controller::Assignment>>& topics,
-            broker::BrokerConfig base = {}, sim::WorldConfig wc = quiet_world(), std::vector<std::string> racks = {})
+            broker::BrokerConfig base = {}, sim::WorldConfig wc = quiet_world(), std::vector<std::string> racks = {},
+            sim::TraceSink* sink = nullptr)
       : world(wc) {
+    if (sink) world.trace().add_sink(sink);
     controller::ZooKeeperConfig zc;
     zc.initial_ops = controller::zk::initial_ops(topics);
     zookeeper = world.add_node("zookeeper", [zc](Env& env) { return std::make_unique<controller::ZooKeeperServer>(env, zc); });

@@ -43,6 +43,9 @@ struct BrokerConfig {
   std::int32_t zookeeper_session_timeout_ms = 18000;  // zookeeper.session.timeout.ms
   std::int64_t registration_retry_ms = 500;  // while the previous incarnation's znode lingers
   controller::ControllerConfig controller;   // unclean.leader.election.enable, ...
+  // Only for proving the invariant checkers: a deliberately broken broker that takes a
+  // LeaderAndIsr of its current leader epoch as new (Kafka requires a newer one).
+  bool test_only_accept_equal_leader_epoch = false;
 };
 
 }  // namespace kafkasim::broker

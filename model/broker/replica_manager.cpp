@@ -197,6 +197,7 @@ void ReplicaManager::truncate(Partition& p, Offset offset, std::string_view reas
   if (p.log_end_offset() != from) {
     env_.trace(LogTruncated{p.tp().str(), from.value(), p.log_end_offset().value(), reason});
   }
+  trace_high_watermark(p);  // what the follower now believes is committed
 }
 
 bool ReplicaManager::truncate_to_leader_epoch(Partition& p, const EpochEndOffset& leader) {
@@ -305,7 +306,9 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
     }
     Partition& p = *slot;
     // As Kafka: only a newer leader epoch changes anything.
-    if (state.leader_epoch <= p.leader_epoch()) {
+    const bool newer = state.leader_epoch > p.leader_epoch() ||
+                       (config_.test_only_accept_equal_leader_epoch && state.leader_epoch == p.leader_epoch());
+    if (!newer) {
       response.partitions.emplace_back(state.tp, Errors::STALE_CONTROLLER_EPOCH);
       continue;
     }
@@ -313,6 +316,7 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
     if (state.leader == config_.broker_id) {
       p.make_leader(state, now_ms(env_));
       fetcher_.remove(state.tp);
+      trace_high_watermark(p);  // a new leader starts from the high watermark it had
     } else {
       p.make_follower(state);
       // Before 0.11 a new follower cut its log to its high watermark at once; since KIP-101 it

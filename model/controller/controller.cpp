@@ -221,7 +221,7 @@ std::vector<Controller::Change> Controller::elect_leaders(const std::vector<Topi
     if (!elected) continue;
     PartitionState next = current;
     next.leader = elected->leader;
-    next.leader_epoch = LeaderEpoch{current.leader_epoch.value() + 1};
+    next.leader_epoch = next_epoch(current.leader_epoch);
     next.isr = elected->unclean ? std::vector<BrokerId>{elected->leader} : only_live(current.isr, live);
     changes.push_back(Change{next, false, elected->unclean, "offline"});
   }
@@ -338,7 +338,7 @@ void Controller::on_brokers(std::map<BrokerId, LiveBroker> now, Done done) {
     } else if (std::any_of(s.isr.begin(), s.isr.end(), [&](BrokerId b) { return failed.contains(b); })) {
       PartitionState next = s;
       next.isr = without(s.isr, failed);
-      next.leader_epoch = LeaderEpoch{s.leader_epoch.value() + 1};
+      next.leader_epoch = next_epoch(s.leader_epoch);
       changes.push_back(Change{next, false, false, ""});
     }
   }
@@ -510,7 +510,7 @@ void Controller::rebalance_leaders(Done done) {
       if (!elect_preferred_leader(s.replicas, s.isr, live)) continue;
       PartitionState next = s;
       next.leader = broker;
-      next.leader_epoch = LeaderEpoch{s.leader_epoch.value() + 1};
+      next.leader_epoch = next_epoch(s.leader_epoch);
       changes.push_back(Change{next, false, false, "preferred"});
     }
   }

@@ -37,6 +37,9 @@ struct ControllerConfig {
   std::int32_t leader_imbalance_per_broker_percentage = 10;
   std::int64_t leader_imbalance_check_interval_ms = 300000;
   bool broker_epoch_fencing = true;
+  // Only for proving the invariant checkers: a deliberately broken controller that moves leader
+  // epochs by this step (0 reuses an epoch, -1 lowers it). Kafka always steps by 1.
+  std::int32_t test_only_leader_epoch_step = 1;
 };
 
 class Controller {
@@ -103,6 +106,7 @@ class Controller {
   void send_leader_and_isr(const std::vector<TopicPartition>& partitions, const std::set<BrokerId>& only_to);
   void send_update_metadata();
   std::set<BrokerId> live_ids() const;
+  LeaderEpoch next_epoch(LeaderEpoch e) const { return LeaderEpoch{e.value() + config_.test_only_leader_epoch_step}; }
   std::vector<TopicPartition> all_partitions() const;
 
   Env& env_;

@@ -1,0 +1,66 @@
+#include "sim/invariants/invariant_suite.h"
+
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+#include <utility>
+
+#include "sim/invariants/leadership_checkers.h"
+#include "sim/invariants/log_checkers.h"
+
+namespace kafkasim::sim::invariants {
+namespace {
+
+using Factory = std::function<std::unique_ptr<Checker>()>;
+
+const std::vector<std::pair<std::string, Factory>>& registry() {
+  static const std::vector<std::pair<std::string, Factory>> all{
+      {"committed_record_lost", [] { return std::make_unique<CommittedRecordLost>(); }},
+      {"hw_exceeds_isr_leo", [] { return std::make_unique<HwExceedsIsrLeo>(); }},
+      {"acked_write_lost", [] { return std::make_unique<AckedWriteLost>(); }},
+      {"replica_divergence", [] { return std::make_unique<ReplicaDivergence>(); }},
+      {"multiple_leaders", [] { return std::make_unique<MultipleLeaders>(); }},
+      {"epoch_regression", [] { return std::make_unique<EpochRegression>(); }},
+  };
+  return all;
+}
+
+}  // namespace
+
+const std::vector<std::string>& InvariantSuite::implemented() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& [name, factory] : registry()) out.push_back(name);
+    return out;
+  }();
+  return names;
+}
+
+InvariantSuite::InvariantSuite(const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    const auto& all = registry();
+    if (std::none_of(all.begin(), all.end(), [&](const auto& entry) { return entry.first == name; })) {
+      throw std::invalid_argument("no invariant checker named \"" + name + "\"");
+    }
+  }
+  for (const auto& [name, factory] : registry()) {
+    if (names.empty() || std::find(names.begin(), names.end(), name) != names.end()) checkers_.push_back(factory());
+  }
+}
+
+void InvariantSuite::on_event(const TraceRecord& record) {
+  for (const auto& c : checkers_) c->on_event(record);
+}
+
+void InvariantSuite::finish(SimTime end) {
+  for (const auto& c : checkers_) c->finish(end);
+}
+
+std::vector<Violation> InvariantSuite::violations() const {
+  std::vector<Violation> out;
+  for (const auto& c : checkers_) out.insert(out.end(), c->violations().begin(), c->violations().end());
+  std::stable_sort(out.begin(), out.end(), [](const Violation& a, const Violation& b) { return a.time < b.time; });
+  return out;
+}
+
+}  // namespace kafkasim::sim::invariants

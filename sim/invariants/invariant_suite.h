@@ -1,0 +1,29 @@
+// The checkers of a run, by their names in SCENARIO_FORMAT.md, fed every trace event as it is
+// recorded.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/invariants/checker.h"
+
+namespace kafkasim::sim::invariants {
+
+class InvariantSuite final : public TraceSink {
+ public:
+  // Every implemented checker, or those named. Throws std::invalid_argument naming an unknown one.
+  explicit InvariantSuite(const std::vector<std::string>& names = {});
+  static const std::vector<std::string>& implemented();
+
+  void on_event(const TraceRecord& record) override;
+  void finish(SimTime end);
+  // Every violation found, in the order found.
+  std::vector<Violation> violations() const;
+
+ private:
+  std::vector<std::unique_ptr<Checker>> checkers_;
+};
+
+}  // namespace kafkasim::sim::invariants

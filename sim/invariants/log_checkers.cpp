@@ -1,0 +1,250 @@
+#include "sim/invariants/log_checkers.h"
+
+#include <charconv>
+
+#include "model/protocol/record_id.h"
+
+namespace kafkasim::sim::invariants {
+namespace {
+
+std::string broker_name(const ReplicaLogs& logs, NodeId node) {
+  const std::int32_t id = logs.broker_of(node);
+  return id < 0 ? std::string("node ").append(std::to_string(node.value())) : std::string("broker-").append(std::to_string(id));
+}
+
+std::vector<std::int32_t> parse_brokers(const std::string& list) {
+  std::vector<std::int32_t> out;
+  std::size_t start = 0;
+  while (start < list.size()) {
+    auto end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    std::int32_t id = 0;
+    std::from_chars(list.data() + start, list.data() + end, id);
+    out.push_back(id);
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool split_record_id(std::string_view id, std::string_view& client, std::int64_t& n) {
+  const auto colon = id.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  client = id.substr(0, colon);
+  const auto digits = id.substr(colon + 1);
+  return std::from_chars(digits.data(), digits.data() + digits.size(), n).ec == std::errc() && !digits.empty();
+}
+
+// --- committed_record_lost ---------------------------------------------------------------
+
+void CommittedRecordLost::on_event(const TraceRecord& record) {
+  logs_.apply(record);
+  if (const auto* t = std::get_if<LogTruncated>(&record.event)) {
+    last_truncation_[{record.node, t->tp}] = {*t, record.index};
+  } else if (const auto* h = std::get_if<HighWatermarkUpdated>(&record.event)) {
+    Replica* r = logs_.find(record.node, h->tp);
+    if (r && r->leader) commit_below_high_watermark(record, h->tp, *r);
+  } else if (const auto* role = std::get_if<BecameLeaderOrFollower>(&record.event); role && role->leader) {
+    check_new_leader(record, role->tp, *logs_.find(record.node, role->tp));
+  } else if (const auto* consumed = std::get_if<RecordsConsumed>(&record.event)) {
+    check_consumed(record, *consumed);
+  }
+}
+
+void CommittedRecordLost::commit_below_high_watermark(const TraceRecord& record, const std::string& tp, Replica& leader) {
+  auto& committed = committed_[tp];
+  for (const auto& [base, batch] : leader.batches) {
+    if (batch.last_offset >= leader.high_watermark) break;
+    auto [it, fresh] = committed.try_emplace(base, Committed{batch, record.time, record.node, leader.leader_epoch,
+                                                             leader.high_watermark, record.index});
+    if (fresh || it->second.batch == batch) continue;
+    report(record.time, record.node, tp, base,
+           "offset " + std::to_string(base) + " was committed at " + seconds_text(it->second.at) + " (HW " +
+               std::to_string(it->second.high_watermark) + " on " + broker_name(logs_, it->second.leader) + ", epoch " +
+               std::to_string(it->second.epoch) + ") with CRC " + std::to_string(it->second.batch.crc) + "; " +
+               broker_name(logs_, record.node) + ", leader in epoch " + std::to_string(leader.leader_epoch) +
+               ", now commits a different batch there (CRC " + std::to_string(batch.crc) + ")",
+           {it->second.evidence, it->second.batch.appended_at, batch.appended_at, record.index});
+    it->second.batch = batch;  // report each replacement once
+  }
+}
+
+void CommittedRecordLost::check_new_leader(const TraceRecord& record, const std::string& tp, const Replica& leader) {
+  auto found = committed_.find(tp);
+  if (found == committed_.end()) return;
+  for (auto it = found->second.begin(); it != found->second.end();) {
+    const std::int64_t base = it->first;
+    const Committed c = it->second;
+    auto held = leader.batches.find(base);
+    if (held != leader.batches.end() && held->second == c.batch) {
+      ++it;
+      continue;
+    }
+    std::string why;
+    auto truncation = last_truncation_.find({record.node, tp});
+    std::vector<std::uint64_t> evidence{c.evidence, c.batch.appended_at, record.index};
+    if (truncation != last_truncation_.end() && truncation->second.first.to_offset <= base) {
+      why = std::string(" after truncating to ").append(std::to_string(truncation->second.first.to_offset)).append(" (")
+                .append(truncation->second.first.reason).append(")");
+      evidence.push_back(truncation->second.second);
+    }
+    report(record.time, record.node, tp, base,
+           "offset " + std::to_string(base) + " was committed at " + seconds_text(c.at) + " (HW " +
+               std::to_string(c.high_watermark) + " on " + broker_name(logs_, c.leader) + ", epoch " +
+               std::to_string(c.epoch) + "); " + broker_name(logs_, record.node) + " became leader in epoch " +
+               std::to_string(leader.leader_epoch) + " at " + seconds_text(record.time) + " with LEO " +
+               std::to_string(leader.log_end) + why + (held == leader.batches.end() ? ", without it" : ", holding another batch there"),
+           std::move(evidence));
+    it = found->second.erase(it);  // reported once; what this leader commits there is new
+  }
+}
+
+void CommittedRecordLost::check_consumed(const TraceRecord& record, const RecordsConsumed& consumed) {
+  auto found = committed_.find(consumed.tp);
+  if (found == committed_.end() || consumed.first_id.empty()) return;
+  auto it = found->second.upper_bound(consumed.first_offset);
+  if (it == found->second.begin()) return;
+  --it;
+  const Committed& c = it->second;
+  if (c.batch.last_offset < consumed.first_offset || c.batch.first_id.empty()) return;
+  std::string_view client, got_client;
+  std::int64_t n = 0, got = 0;
+  if (!split_record_id(c.batch.first_id, client, n) || !split_record_id(consumed.first_id, got_client, got)) return;
+  const std::int64_t expected = n + (consumed.first_offset - it->first);
+  if (client == got_client && expected == got) return;
+  report(record.time, record.node, consumed.tp, consumed.first_offset,
+         consumed.client + " read record " + consumed.first_id + " at offset " + std::to_string(consumed.first_offset) +
+             ", where " + record_id(client, expected) + " was committed at " + seconds_text(c.at),
+         {c.evidence, record.index});
+}
+
+// --- hw_exceeds_isr_leo ------------------------------------------------------------------
+
+void HwExceedsIsrLeo::on_event(const TraceRecord& record) {
+  const TraceEvent& e = record.event;
+  if (const auto* s = std::get_if<PartitionStateRecorded>(&e)) {
+    isr_[s->tp] = {parse_brokers(s->isr), record.index};
+    return check(record, s->tp);
+  }
+  if (!logs_.apply(record)) return;
+  if (const auto* h = std::get_if<HighWatermarkUpdated>(&e)) return check(record, h->tp);
+  if (const auto* t = std::get_if<LogTruncated>(&e)) return check(record, t->tp);
+  if (const auto* r = std::get_if<LogRecovered>(&e)) return check(record, r->tp);
+}
+
+void HwExceedsIsrLeo::check(const TraceRecord& record, const std::string& tp) {
+  auto isr = isr_.find(tp);
+  if (isr == isr_.end()) return;
+  // The leader: the replica acting as leader in the highest epoch.
+  const Replica* leader = nullptr;
+  NodeId leader_node{};
+  for (const auto& [key, r] : logs_.all()) {
+    if (key.second == tp && r.leader && (!leader || r.leader_epoch > leader->leader_epoch)) {
+      leader = &r;
+      leader_node = key.first;
+    }
+  }
+  if (!leader) return;
+  for (std::int32_t broker : isr->second.first) {
+    const auto node = logs_.node_of(broker);
+    if (!node) continue;  // a broker the trace never showed starting: nothing to judge by
+    const Replica* member = logs_.find(*node, tp);
+    const std::int64_t leo = member ? member->log_end : 0;
+    if (leader->high_watermark <= leo || !reported_.insert({tp, broker}).second) continue;
+    report(record.time, leader_node, tp, leo,
+           broker_name(logs_, leader_node) + " leads " + tp + " in epoch " + std::to_string(leader->leader_epoch) +
+               " with high watermark " + std::to_string(leader->high_watermark) + ", but broker-" +
+               std::to_string(broker) + ", in the ISR the controller recorded, has log end offset " +
+               std::to_string(leo) + ": offsets " + std::to_string(leo) + ".." +
+               std::to_string(leader->high_watermark - 1) + " count as committed without it",
+           {isr->second.second, record.index});
+  }
+}
+
+// --- replica_divergence ------------------------------------------------------------------
+
+void ReplicaDivergence::on_event(const TraceRecord& record) {
+  if (!logs_.apply(record)) return;
+  const TraceEvent& e = record.event;
+  if (const auto* t = std::get_if<LogTruncated>(&e)) {
+    auto& v = verified_to_[{record.node, t->tp}];
+    v = std::min(v, t->to_offset);
+  } else if (const auto* r = std::get_if<LogRecovered>(&e)) {
+    verified_to_[{record.node, r->tp}] = 0;
+  } else if (const auto* h = std::get_if<HighWatermarkUpdated>(&e)) {
+    check(record, record.node, h->tp);
+  }
+}
+
+void ReplicaDivergence::check(const TraceRecord& record, NodeId node, const std::string& tp) {
+  const Replica* mine = logs_.find(node, tp);
+  std::int64_t& verified = verified_to_[{node, tp}];
+  if (mine->high_watermark <= verified) return;
+  for (auto it = mine->batches.lower_bound(verified); it != mine->batches.end() && it->second.last_offset < mine->high_watermark; ++it) {
+    for (const auto& [key, other] : logs_.all()) {
+      if (key.second != tp || key.first == node || other.down) continue;
+      const auto* theirs = other.batch_at(it->first);
+      if (!theirs || theirs->second.last_offset >= other.high_watermark) continue;  // not below their HW
+      if (theirs->first == it->first && theirs->second == it->second) continue;
+      if (!reported_.insert({tp, it->first}).second) continue;
+      report(record.time, node, tp, it->first,
+             broker_name(logs_, node) + " and " + broker_name(logs_, key.first) + " hold different batches at offset " +
+                 std::to_string(it->first) + " of " + tp + " (CRC " + std::to_string(it->second.crc) + ", epoch " +
+                 std::to_string(it->second.leader_epoch) + " against CRC " + std::to_string(theirs->second.crc) +
+                 ", epoch " + std::to_string(theirs->second.leader_epoch) + "), below both high watermarks (" +
+                 std::to_string(mine->high_watermark) + " and " + std::to_string(other.high_watermark) + ")",
+             {it->second.appended_at, theirs->second.appended_at, record.index});
+    }
+  }
+  verified = mine->high_watermark;
+}
+
+// --- acked_write_lost --------------------------------------------------------------------
+
+void AckedWriteLost::on_event(const TraceRecord& record) {
+  logs_.apply(record);
+  if (const auto* answered = std::get_if<ProduceAnswered>(&record.event)) {
+    if (answered->acks != -1 || answered->error != "NONE") return;
+    const Replica* r = logs_.find(record.node, answered->tp);
+    const auto* batch = r ? r->batch_at(answered->base_offset) : nullptr;
+    if (!batch) return;
+    acked_.push_back(Acked{answered->tp, answered->base_offset, batch->second.first_id, batch->second.crc, record.time,
+                           record.node, record.index});
+  } else if (const auto* done = std::get_if<ProducerBatchDone>(&record.event)) {
+    if (done->acks != -1 || done->error != "NONE") return;
+    acked_.push_back(Acked{done->tp, done->base_offset, done->first_id, 0, record.time, record.node, record.index});
+  }
+}
+
+void AckedWriteLost::finish(SimTime end) {
+  std::set<std::pair<std::string, std::int64_t>> reported;
+  for (const Acked& a : acked_) {
+    // The log at the end: the current leader's, or, with none, the longest replica's.
+    const Replica* final_log = nullptr;
+    NodeId holder{};
+    for (const auto& [key, r] : logs_.all()) {
+      if (key.second != a.tp) continue;
+      const bool better = !final_log || (r.leader && !final_log->leader) ||
+                          (r.leader == final_log->leader && (r.leader_epoch > final_log->leader_epoch ||
+                                                             (r.leader_epoch == final_log->leader_epoch && r.log_end > final_log->log_end)));
+      if (better) {
+        final_log = &r;
+        holder = key.first;
+      }
+    }
+    if (!final_log) continue;
+    auto held = final_log->batches.find(a.base_offset);
+    const bool kept = held != final_log->batches.end() && (a.crc != 0 ? held->second.crc == a.crc : held->second.first_id == a.first_id);
+    if (kept || !reported.insert({a.tp, a.base_offset}).second) continue;
+    report(end, holder, a.tp, a.base_offset,
+           "a write acknowledged with acks=all at " + seconds_text(a.at) + " (offset " + std::to_string(a.base_offset) +
+               (a.first_id.empty() ? std::string() : ", record " + a.first_id) + ") is not in " + a.tp + " at the end: " +
+               broker_name(logs_, holder) + (final_log->leader ? " (leader, epoch " + std::to_string(final_log->leader_epoch) + ")" : "") +
+               " has " + (held == final_log->batches.end() ? std::string("no batch there") : "another batch there") +
+               " (log end offset " + std::to_string(final_log->log_end) + ")",
+           {a.evidence});
+  }
+}
+
+}  // namespace kafkasim::sim::invariants

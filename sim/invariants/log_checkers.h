@@ -1,0 +1,93 @@
+// The invariants about what replicas hold (SCENARIO_FORMAT.md): committed_record_lost,
+// hw_exceeds_isr_leo, replica_divergence, acked_write_lost. Each keeps its own ReplicaLogs.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/invariants/checker.h"
+#include "sim/invariants/replica_logs.h"
+
+namespace kafkasim::sim::invariants {
+
+// Once a batch is below a leader's high watermark it is committed: every later leader must
+// hold it, and a consumer that reads its offsets must get its records.
+class CommittedRecordLost final : public Checker {
+ public:
+  std::string_view name() const override { return "committed_record_lost"; }
+  void on_event(const TraceRecord& record) override;
+
+ private:
+  struct Committed {
+    BatchInfo batch;
+    SimTime at;
+    NodeId leader;
+    std::int32_t epoch;
+    std::int64_t high_watermark;
+    std::uint64_t evidence;  // the high watermark event
+  };
+  void commit_below_high_watermark(const TraceRecord& record, const std::string& tp, Replica& leader);
+  void check_new_leader(const TraceRecord& record, const std::string& tp, const Replica& leader);
+  void check_consumed(const TraceRecord& record, const RecordsConsumed& consumed);
+
+  ReplicaLogs logs_;
+  std::map<std::string, std::map<std::int64_t, Committed>> committed_;  // tp -> first offset ->
+  std::map<std::pair<NodeId, std::string>, std::pair<LogTruncated, std::uint64_t>> last_truncation_;
+};
+
+// The leader's high watermark never exceeds the log end offset of a replica in the ISR as the
+// controller records it.
+class HwExceedsIsrLeo final : public Checker {
+ public:
+  std::string_view name() const override { return "hw_exceeds_isr_leo"; }
+  void on_event(const TraceRecord& record) override;
+
+ private:
+  void check(const TraceRecord& record, const std::string& tp);
+
+  ReplicaLogs logs_;
+  std::map<std::string, std::pair<std::vector<std::int32_t>, std::uint64_t>> isr_;  // tp -> (brokers, event)
+  std::set<std::pair<std::string, std::int32_t>> reported_;  // (tp, broker): once each
+};
+
+// Two replicas never hold different batches at an offset below both of their high watermarks.
+class ReplicaDivergence final : public Checker {
+ public:
+  std::string_view name() const override { return "replica_divergence"; }
+  void on_event(const TraceRecord& record) override;
+
+ private:
+  void check(const TraceRecord& record, NodeId node, const std::string& tp);
+
+  ReplicaLogs logs_;
+  std::map<std::pair<NodeId, std::string>, std::int64_t> verified_to_;
+  std::set<std::pair<std::string, std::int64_t>> reported_;  // (tp, offset)
+};
+
+// A write acknowledged with acks=all is in the log at the end of the run.
+class AckedWriteLost final : public Checker {
+ public:
+  std::string_view name() const override { return "acked_write_lost"; }
+  void on_event(const TraceRecord& record) override;
+  void finish(SimTime end) override;
+
+ private:
+  struct Acked {
+    std::string tp;
+    std::int64_t base_offset;
+    std::string first_id;
+    std::uint32_t crc = 0;  // 0: unknown (told by a client)
+    SimTime at;
+    NodeId node;
+    std::uint64_t evidence;
+  };
+  ReplicaLogs logs_;
+  std::vector<Acked> acked_;
+};
+
+// Parses "client:n" into its parts; false when malformed.
+bool split_record_id(std::string_view id, std::string_view& client, std::int64_t& n);
+
+}  // namespace kafkasim::sim::invariants

@@ -1,0 +1,51 @@
+// What each replica holds, rebuilt from the trace: per broker node and partition, the batches
+// in its log (first and last offset, leader epoch, CRC, first record id), its log end offset
+// and high watermark, and its role. Checkers that reason about logs keep one of these each.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "sim/trace.h"
+
+namespace kafkasim::sim::invariants {
+
+struct BatchInfo {
+  std::int64_t last_offset = 0;
+  std::int32_t leader_epoch = -1;
+  std::uint32_t crc = 0;
+  std::string first_id;
+  std::uint64_t appended_at = 0;  // trace index of its append on this replica
+  bool operator==(const BatchInfo& o) const { return last_offset == o.last_offset && crc == o.crc; }
+};
+
+struct Replica {
+  std::map<std::int64_t, BatchInfo> batches;  // by first offset
+  std::int64_t log_end = 0;
+  std::int64_t high_watermark = 0;
+  bool leader = false;
+  bool down = false;  // its broker is dead: its log waits on disk for recovery
+  std::int32_t leader_epoch = -1;
+  // The batch holding `offset`, if any.
+  const std::pair<const std::int64_t, BatchInfo>* batch_at(std::int64_t offset) const;
+};
+
+class ReplicaLogs {
+ public:
+  // Applies the events that change what a replica holds. Returns true for those.
+  bool apply(const TraceRecord& record);
+
+  Replica* find(NodeId node, const std::string& tp);
+  const std::map<std::pair<NodeId, std::string>, Replica>& all() const { return replicas_; }
+  // The broker id a node runs as (from BrokerStarted); -1 if unknown.
+  std::int32_t broker_of(NodeId node) const;
+  std::optional<NodeId> node_of(std::int32_t broker) const;
+
+ private:
+  std::map<std::pair<NodeId, std::string>, Replica> replicas_;
+  std::map<NodeId, std::int32_t> broker_ids_;
+};
+
+}  // namespace kafkasim::sim::invariants
