@@ -228,14 +228,16 @@ struct ProducerBatchDone {
   }
 };
 
-// A leader answered a fetch with records: from `fetch_offset`, `bytes` of whole or partial
-// batches, while its high watermark was `high_watermark` (replica -1: a consumer).
+// A leader answered a fetch with records: from `fetch_offset` to `last_offset`, `bytes` of
+// whole or partial batches, while its high watermark was `high_watermark` (replica -1: a
+// consumer).
 struct FetchServed {
   static constexpr std::string_view kName = "fetch_served";
   std::string tp;
   std::uint32_t to_node;
   std::int32_t replica;
   std::int64_t fetch_offset;
+  std::int64_t last_offset;  // of the last whole batch sent; -1 when none is whole
   std::int64_t bytes;
   std::int64_t high_watermark;
   template <class V>
@@ -244,6 +246,7 @@ struct FetchServed {
     v("toNode", to_node);
     v("replica", replica);
     v("fetchOffset", fetch_offset);
+    v("lastOffset", last_offset);
     v("bytes", bytes);
     v("hw", high_watermark);
   }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "broker_support.h"
+#include "model/client/consumer_node.h"
 #include "sim/invariants/invariant_suite.h"
 #include "zk_cluster_support.h"
 
@@ -121,4 +122,91 @@ TEST_CASE("Checkers: a controller that reuses or lowers leader epochs is caught;
 
 TEST_CASE("Checkers: an unknown invariant name is refused", "[invariants]") {
   CHECK_THROWS_WITH(InvariantSuite({"committed_record_lost", "no_such_thing"}), Catch::Contains("no_such_thing"));
+}
+
+namespace {
+
+NodeId add_consumer(BrokerCluster& c, bool validate) {
+  client::ConsumerConfig config;
+  config.client_id = "c1";
+  config.bootstrap = c.brokers;
+  config.auto_offset_reset = client::OffsetReset::earliest;
+  config.fetch_max_wait_ms = 100;
+  config.validate_position_on_leader_change = validate;
+  client::ConsumerWorkload workload;
+  workload.topics = {"orders"};
+  const NodeId node = c.world.add_node("c1", [config, workload](Env& env) {
+    return std::make_unique<client::ConsumerNode>(env, config, workload);
+  });
+  c.world.start(node);
+  return node;
+}
+
+// A consumer reads offsets 0-9, which broker-1 committed alone; broker-1 dies and broker-2,
+// holding 0-4, is elected uncleanly and takes three new records.
+std::vector<Violation> consumer_after_unclean_election(bool validate) {
+  broker::BrokerConfig config;
+  config.replica_lag_time_max_ms = 500;
+  InvariantSuite suite;
+  BrokerCluster c(2, config, quiet_world(), &suite);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.update_metadata({a, b});
+  c.run_for(Duration::millis(10));
+  add_consumer(c, validate);
+  for (int i = 0; i < 5; ++i) c.produce(a, i, -1, make_batch(i, 1, 1000 + i));
+  c.run_for(Duration::millis(200));
+  c.world.start_fault(sim::Isolate{{c.node(b)}});
+  c.run_for(Duration::seconds(2));
+  for (int i = 5; i < 10; ++i) c.produce(a, i, 1, make_batch(i, 1, 1000 + i));
+  c.run_for(Duration::millis(500));
+  c.world.kill(c.node(a));
+  c.world.heal_all();
+  c.lead(b, LeaderEpoch{2}, {b}, {a, b}, {b});
+  c.update_metadata({b});
+  for (int i = 0; i < 3; ++i) c.produce(b, 100 + i, -1, make_batch(50 + i, 1, 2000 + i));
+  c.run_for(Duration::seconds(35));
+  suite.finish(c.world.now());
+  return suite.violations();
+}
+
+}  // namespace
+
+TEST_CASE("Checkers: a consumer without KIP-320 validation reads offsets again after an unclean election",
+          "[invariants]") {
+  // Finding its position past the new leader's log end, the old consumer resets to the earliest
+  // offset and reads 0.. again; a modern one detects the truncation and moves to its end.
+  const auto old_consumer = found(consumer_after_unclean_election(false));
+  CHECK(old_consumer.contains("consumer_order"));
+  CHECK(old_consumer.contains("committed_record_lost"));  // the unclean election itself
+  const auto modern = found(consumer_after_unclean_election(true));
+  CHECK_FALSE(modern.contains("consumer_order"));
+}
+
+namespace {
+
+std::vector<Violation> consumer_with_lagging_follower(bool broken) {
+  broker::BrokerConfig config;
+  config.test_only_serve_consumers_above_high_watermark = broken;
+  InvariantSuite suite;
+  BrokerCluster c(2, config, quiet_world(), &suite);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.update_metadata({a, b});
+  c.run_for(Duration::millis(10));
+  add_consumer(c, true);
+  c.world.start_fault(sim::Isolate{{c.node(b)}});  // nothing commits: the HW stays at 0
+  for (int i = 0; i < 5; ++i) c.produce(a, i, -1, make_batch(i, 1, 1000 + i), 60000);
+  c.run_for(Duration::seconds(2));
+  suite.finish(c.world.now());
+  return suite.violations();
+}
+
+}  // namespace
+
+TEST_CASE("Checkers: a broker that serves consumers above the high watermark is caught", "[invariants]") {
+  const auto broken = consumer_with_lagging_follower(true);
+  REQUIRE(found(broken).contains("consumer_read_uncommitted"));
+  CHECK_THAT(broken[0].detail, Catch::Contains("while the leader's high watermark was 0"));
+  CHECK(consumer_with_lagging_follower(false).empty());
 }

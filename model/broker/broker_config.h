@@ -46,6 +46,8 @@ struct BrokerConfig {
   // Only for proving the invariant checkers: a deliberately broken broker that takes a
   // LeaderAndIsr of its current leader epoch as new (Kafka requires a newer one).
   bool test_only_accept_equal_leader_epoch = false;
+  // Only for proving the invariant checkers: serves consumers up to the log end, as no Kafka does.
+  bool test_only_serve_consumers_above_high_watermark = false;
 };
 
 }  // namespace kafkasim::broker

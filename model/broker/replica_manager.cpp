@@ -388,7 +388,8 @@ FetchedPartition ReplicaManager::read_partition(BrokerId replica, const FetchPar
     return out;
   }
   // A follower may read to the log end; a consumer only what is committed.
-  const Offset max_offset = replica.value() >= 0 ? p->log_end_offset() : p->high_watermark();
+  const bool to_log_end = replica.value() >= 0 || config_.test_only_serve_consumers_above_high_watermark;
+  const Offset max_offset = to_log_end ? p->log_end_offset() : p->high_watermark();
   auto read = p->log().read(request.fetch_offset, static_cast<std::size_t>(request.max_bytes), max_offset, true);
   if (!read.ok()) {
     out.error = Errors::KAFKA_STORAGE_ERROR;
@@ -430,7 +431,9 @@ void ReplicaManager::answer_fetch(NodeId to, const FetchRequest& request) {
     response.partitions.push_back(read_partition(request.replica_id, fp));
     const FetchedPartition& out = response.partitions.back();
     if (!out.records.empty()) {
-      env_.trace(FetchServed{fp.tp.str(), to.value(), request.replica_id.value(), fp.fetch_offset.value(),
+      const std::vector<ByteView> batches = storage::Records(out.records).batches();
+      const std::int64_t last = batches.empty() ? -1 : storage::decode_batch_header(batches.back().data()).last_offset().value();
+      env_.trace(FetchServed{fp.tp.str(), to.value(), request.replica_id.value(), fp.fetch_offset.value(), last,
                              static_cast<std::int64_t>(chunks_bytes(out.records)), out.high_watermark.value()});
     }
   }

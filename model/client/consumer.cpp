@@ -86,7 +86,9 @@ void Consumer::run() {
     }
     if (leader->epoch > p.leader_epoch) {
       // A new leader: check that the log still holds what was consumed before going on.
-      if (p.state == State::fetching && p.offset_epoch.value() >= 0) p.state = State::awaiting_validation;
+      if (p.state == State::fetching && p.offset_epoch.value() >= 0 && config_.validate_position_on_leader_change) {
+        p.state = State::awaiting_validation;
+      }
       p.leader_epoch = leader->epoch;
     }
     if (p.request_in_flight) continue;

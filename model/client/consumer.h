@@ -36,6 +36,9 @@ struct ConsumerConfig {
   std::int32_t request_timeout_ms = 30000;
   std::int64_t retry_backoff_ms = 100;
   std::int64_t metadata_max_age_ms = 300000;
+  // KIP-320 position validation after a leader change (Kafka 2.3+). Off: as older consumers,
+  // which fetch on and, finding their offset out of range, reset by auto.offset.reset.
+  bool validate_position_on_leader_change = true;
 };
 
 struct ConsumerRecord {

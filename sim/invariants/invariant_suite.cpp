@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "sim/invariants/consumer_checkers.h"
 #include "sim/invariants/leadership_checkers.h"
 #include "sim/invariants/log_checkers.h"
 
@@ -21,6 +22,8 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"replica_divergence", [] { return std::make_unique<ReplicaDivergence>(); }},
       {"multiple_leaders", [] { return std::make_unique<MultipleLeaders>(); }},
       {"epoch_regression", [] { return std::make_unique<EpochRegression>(); }},
+      {"consumer_read_uncommitted", [] { return std::make_unique<ConsumerReadUncommitted>(); }},
+      {"consumer_order", [] { return std::make_unique<ConsumerOrder>(); }},
   };
   return all;
 }

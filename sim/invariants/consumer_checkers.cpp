@@ -1,0 +1,34 @@
+#include "sim/invariants/consumer_checkers.h"
+
+namespace kafkasim::sim::invariants {
+
+void ConsumerReadUncommitted::on_event(const TraceRecord& record) {
+  const auto* served = std::get_if<FetchServed>(&record.event);
+  if (!served || served->replica >= 0 || served->last_offset < served->high_watermark) return;
+  report(record.time, record.node, served->tp, served->high_watermark,
+         "a consumer (node " + std::to_string(served->to_node) + ") was sent offsets " +
+             std::to_string(served->fetch_offset) + ".." + std::to_string(served->last_offset) + " of " + served->tp +
+             " while the leader's high watermark was " + std::to_string(served->high_watermark) +
+             ": records from offset " + std::to_string(served->high_watermark) + " on were not committed",
+         {record.index});
+}
+
+void ConsumerOrder::on_event(const TraceRecord& record) {
+  if (const auto* reset = std::get_if<ConsumerTruncationDetected>(&record.event)) {
+    last_.erase({reset->client, reset->tp});
+    return;
+  }
+  const auto* consumed = std::get_if<RecordsConsumed>(&record.event);
+  if (!consumed) return;
+  auto [it, fresh] = last_.try_emplace({consumed->client, consumed->tp}, consumed->last_offset, record.index);
+  if (fresh) return;
+  if (consumed->first_offset <= it->second.first) {
+    report(record.time, record.node, consumed->tp, consumed->first_offset,
+           consumed->client + " received offset " + std::to_string(consumed->first_offset) + " of " + consumed->tp +
+               " after offset " + std::to_string(it->second.first) + ", in the same assignment: records come again or out of order",
+           {it->second.second, record.index});
+  }
+  it->second = {std::max(it->second.first, consumed->last_offset), record.index};
+}
+
+}  // namespace kafkasim::sim::invariants
