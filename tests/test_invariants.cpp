@@ -295,3 +295,29 @@ TEST_CASE("Property: the same clusters with a power loss of every broker lose ac
   CHECK_FALSE(held);
   CHECK(smallest <= 1);
 }
+
+namespace {
+
+std::vector<Violation> produce_that_times_out(std::int64_t early_ms) {
+  broker::BrokerConfig config;
+  config.test_only_timer_fire_early_ms = early_ms;
+  InvariantSuite suite;
+  BrokerCluster c(2, config, quiet_world(), &suite);
+  c.lead(BrokerId{1}, LeaderEpoch{1}, {BrokerId{1}, BrokerId{2}}, {BrokerId{1}, BrokerId{2}});
+  c.run_for(Duration::millis(10));
+  c.world.start_fault(sim::Isolate{{c.node(BrokerId{2})}});
+  c.produce(BrokerId{1}, 1, -1, make_batch(0, 1, 1000), 500);  // waits in the purgatory, then expires
+  c.run_for(Duration::seconds(1));
+  REQUIRE(c.produce_response(1).error == Errors::REQUEST_TIMED_OUT);
+  suite.finish(c.world.now());
+  return suite.violations();
+}
+
+}  // namespace
+
+TEST_CASE("Checkers: a purgatory timer that fires early is caught", "[invariants]") {
+  const auto early = produce_that_times_out(200);
+  REQUIRE(found(early).contains("timer_fired_early"));
+  CHECK_THAT(early[0].detail, Catch::Contains("Produce timer task") && Catch::Contains("before its deadline"));
+  CHECK(produce_that_times_out(0).empty());
+}

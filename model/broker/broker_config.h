@@ -48,6 +48,8 @@ struct BrokerConfig {
   bool test_only_accept_equal_leader_epoch = false;
   // Only for proving the invariant checkers: serves consumers up to the log end, as no Kafka does.
   bool test_only_serve_consumers_above_high_watermark = false;
+  // Only for proving the invariant checkers: purgatory timers fire this much early.
+  std::int64_t test_only_timer_fire_early_ms = 0;
 };
 
 }  // namespace kafkasim::broker

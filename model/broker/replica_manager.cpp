@@ -85,8 +85,8 @@ ReplicaManager::ReplicaManager(Env& env, const BrokerConfig& config, storage::Lo
     : env_(env),
       config_(config),
       logs_(logs),
-      produce_purgatory_(env, "Produce"),
-      fetch_purgatory_(env, "Fetch"),
+      produce_purgatory_(env, "Produce", 1000, config.test_only_timer_fire_early_ms),
+      fetch_purgatory_(env, "Fetch", 1000, config.test_only_timer_fire_early_ms),
       fetcher_(env, config, *this) {
   auto checkpointed = logs_.read_high_watermarks();
   if (checkpointed.ok()) {

@@ -16,8 +16,8 @@ void DelayedOperation::run() {
   if (force_complete()) on_expiration();
 }
 
-ExpirationReaper::ExpirationReaper(Env& env, std::string_view name)
-    : env_(env), name_(name), timer_(env.now().as_micros() / 1000) {
+ExpirationReaper::ExpirationReaper(Env& env, std::string_view name, std::int64_t test_only_fire_early_ms)
+    : env_(env), name_(name), timer_(env.now().as_micros() / 1000), early_ms_(test_only_fire_early_ms) {
   timer_.set_observer(this);
 }
 
@@ -41,10 +41,10 @@ void ExpirationReaper::rearm() {
   if (wakeup_.pending() && wakeup_at_ms_ == *next) return;
   wakeup_.cancel();
   wakeup_at_ms_ = *next;
-  const std::int64_t delay_us = std::max<std::int64_t>(0, *next * 1000 - env_.now().as_micros());
+  const std::int64_t delay_us = std::max<std::int64_t>(0, (*next - early_ms_) * 1000 - env_.now().as_micros());
   wakeup_ = env_.after(Duration::micros(delay_us), [this] {
     wakeup_at_ms_ = -1;
-    timer_.advance_clock(now_ms());
+    timer_.advance_clock(now_ms() + early_ms_);
     rearm();
   });
 }
@@ -59,8 +59,9 @@ void ExpirationReaper::on_run(const TimerTask& task, std::int64_t now_ms) {
 
 void ExpirationReaper::on_cancelled(const TimerTask& task) { env_.trace(TimerCancelled{name_, task.id()}); }
 
-DelayedOperationPurgatory::DelayedOperationPurgatory(Env& env, std::string_view name, std::size_t purge_interval)
-    : reaper_(env, name), purge_interval_(purge_interval) {}
+DelayedOperationPurgatory::DelayedOperationPurgatory(Env& env, std::string_view name, std::size_t purge_interval,
+                                                     std::int64_t test_only_fire_early_ms)
+    : reaper_(env, name, test_only_fire_early_ms), purge_interval_(purge_interval) {}
 
 bool DelayedOperationPurgatory::try_complete_else_watch(const std::shared_ptr<DelayedOperation>& op,
                                                         const std::vector<std::string>& keys) {

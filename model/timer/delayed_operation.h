@@ -45,7 +45,9 @@ class DelayedOperation : public TimerTask {
 // in the trace.
 class ExpirationReaper final : public TimerObserver {
  public:
-  ExpirationReaper(Env& env, std::string_view name);
+  // `test_only_fire_early_ms`: a deliberately broken timer that fires tasks that much before
+  // their deadline, only for proving the timer_fired_early checker.
+  ExpirationReaper(Env& env, std::string_view name, std::int64_t test_only_fire_early_ms = 0);
   ~ExpirationReaper();
   ExpirationReaper(const ExpirationReaper&) = delete;
   ExpirationReaper& operator=(const ExpirationReaper&) = delete;
@@ -66,12 +68,14 @@ class ExpirationReaper final : public TimerObserver {
   SystemTimer timer_;
   TimerHandle wakeup_;
   std::int64_t wakeup_at_ms_ = -1;
+  std::int64_t early_ms_;
 };
 
 class DelayedOperationPurgatory {
  public:
   // `name` must outlive the purgatory (a literal: "Produce", "Fetch").
-  DelayedOperationPurgatory(Env& env, std::string_view name, std::size_t purge_interval = 1000);
+  DelayedOperationPurgatory(Env& env, std::string_view name, std::size_t purge_interval = 1000,
+                            std::int64_t test_only_fire_early_ms = 0);
 
   // Completes the operation at once if it can; otherwise watches it under every key and
   // starts its timeout. True when it completed at once.

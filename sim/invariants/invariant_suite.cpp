@@ -8,6 +8,7 @@
 #include "sim/invariants/consumer_checkers.h"
 #include "sim/invariants/leadership_checkers.h"
 #include "sim/invariants/log_checkers.h"
+#include "sim/invariants/timer_checker.h"
 
 namespace kafkasim::sim::invariants {
 namespace {
@@ -24,6 +25,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"epoch_regression", [] { return std::make_unique<EpochRegression>(); }},
       {"consumer_read_uncommitted", [] { return std::make_unique<ConsumerReadUncommitted>(); }},
       {"consumer_order", [] { return std::make_unique<ConsumerOrder>(); }},
+      {"timer_fired_early", [] { return std::make_unique<TimerFiredEarly>(); }},
   };
   return all;
 }
