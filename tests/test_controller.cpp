@@ -209,6 +209,14 @@ broker::BrokerConfig fast_failover() {
   return b;
 }
 
+// Three brokers with one partition, watched by the checkers and a witness from the start.
+struct Watched {
+  sim::invariants::InvariantSuite checkers;
+  ZkCluster cluster{3, one_partition(), fast_failover(), quiet_world(), {}, &checkers};
+  Witness witness;
+  Watched() { cluster.world.trace().add_sink(&witness); }
+};
+
 }  // namespace
 
 TEST_CASE("Controller: one broker wins the election and leads every partition to its preferred replica",
@@ -235,10 +243,8 @@ TEST_CASE("Controller: one broker wins the election and leads every partition to
 
 TEST_CASE("Controller: a leader crash elects a new leader from the ISR; acks=all resumes and nothing acked is lost",
           "[controller][zk]") {
-  sim::invariants::InvariantSuite checkers;
-  ZkCluster c(3, one_partition(), fast_failover(), quiet_world(), {}, &checkers);
-  Witness w;
-  c.world.trace().add_sink(&w);
+  Watched x;
+  auto& [checkers, c, w] = x;
   c.run_for(Duration::seconds(2));
   const NodeId producer = add_producer(c, -1, 200);
   c.run_for(Duration::seconds(3));
@@ -295,10 +301,8 @@ TEST_CASE("Controller: when the controller is paused past its session, another t
 
 TEST_CASE("Controller: a leader cut off from the store and its followers loses its session and cannot commit",
           "[controller][zk]") {
-  sim::invariants::InvariantSuite checkers;
-  ZkCluster c(3, one_partition(), fast_failover(), quiet_world(), {}, &checkers);
-  Witness w;
-  c.world.trace().add_sink(&w);
+  Watched x;
+  auto& [checkers, c, w] = x;
   c.run_for(Duration::seconds(2));
   const NodeId producer = add_producer(c, -1, 200);
   c.run_for(Duration::seconds(2));
