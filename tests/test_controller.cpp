@@ -504,3 +504,39 @@ TEST_CASE("Controller: with broker epoch fencing a fast bounce leaves the ISR an
   CHECK(m->isr.size() == 3);            // the restarted broker counts as in sync...
   CHECK(missed->broker(bounced)->replica_manager()->partition(kT0) == nullptr);  // ...yet replicates nothing
 }
+
+TEST_CASE("Controller: a controlled shutdown moves leadership away before the broker stops", "[controller][zk]") {
+  sim::invariants::InvariantSuite checkers;
+  const Assignment three{{0, k123}, {1, {BrokerId{2}, BrokerId{3}, BrokerId{1}}}, {2, {BrokerId{3}, BrokerId{1}, BrokerId{2}}}};
+  ZkCluster c(3, {{"orders", three}}, fast_failover(), quiet_world(), {}, &checkers);
+  Witness w;
+  c.world.trace().add_sink(&w);
+  c.run_for(Duration::seconds(2));
+  add_producer(c, -1, 200);
+  c.run_for(Duration::seconds(2));
+  // A broker that leads a partition and is not the controller stops.
+  const BrokerId leaving = c.active_controller() == BrokerId{1} ? BrokerId{2} : BrokerId{1};
+  c.broker(leaving)->begin_controlled_shutdown();
+  REQUIRE(c.world.run_until([&] { return c.broker(leaving)->controlled_shutdown_done(); },
+                            c.world.now() + Duration::seconds(2)));
+  c.run_for(Duration::millis(300));  // it finishes its requests (answering NOT_LEADER) and stops
+  const SimTime stopped = c.world.now();
+  c.world.kill(c.node(leaving));
+  c.run_for(Duration::seconds(8));
+  // Its partition got a new leader before it went: no offline election, and acknowledgements
+  // did not pause for a session timeout.
+  bool moved = false;
+  for (const auto& [t, e] : w.elections) moved = moved || (e.reason == std::string_view("controlled_shutdown") && t < stopped);
+  CHECK(moved);
+  CHECK(w.offline_elections().empty());
+  std::size_t soon_after = 0;
+  for (const auto& [t, id] : w.acked) soon_after += t > stopped && t < stopped + Duration::seconds(1) ? 1 : 0;
+  CHECK(soon_after > 100);
+  for (std::int32_t p = 0; p < 3; ++p) {
+    const auto s = c.state(TopicPartition{"orders", p});
+    CHECK(s->leader != leaving);
+    CHECK(s->isr.size() == 2);  // it could not rejoin on its way out (KIP-841)
+  }
+  checkers.finish(c.world.now());
+  CHECK(checkers.violations().empty());
+}

@@ -41,11 +41,31 @@ void Broker::register_broker() {
              });
 }
 
+void Broker::begin_controlled_shutdown() {
+  shutdown_attempts_ = 0;
+  send_controlled_shutdown();
+}
+
+void Broker::send_controlled_shutdown() {
+  if (shutdown_done_ || shutdown_attempts_ > config_.controlled_shutdown_max_retries) return;
+  ++shutdown_attempts_;
+  if (const auto controller = metadata_.controller_node()) {
+    env_.send(*controller, make_message(ControlledShutdownRequest{shutdown_attempts_, config_.broker_id}));
+  }
+  shutdown_retry_ = env_.after(Duration::millis(config_.controlled_shutdown_retry_backoff_ms),
+                               [this] { send_controlled_shutdown(); });
+}
+
 void Broker::on_message(NodeId from, const MessagePtr& message) {
   if (!replicas_) return;
   if (zk_ && (zk_->handle(*message) || controller_->handle(from, *message))) return;
   if (const auto* leader_and_isr = body_cast<LeaderAndIsrRequest>(*message)) {
     env_.send(from, make_message(replicas_->become_leader_or_follower(from, *leader_and_isr)));
+  } else if (const auto* shutdown = body_cast<ControlledShutdownResponse>(*message)) {
+    if (shutdown->error == Errors::NONE && shutdown->partitions_remaining == 0) {
+      shutdown_done_ = true;
+      shutdown_retry_.cancel();
+    }
   } else if (const auto* isr_answer = body_cast<AlterIsrResponse>(*message)) {
     replicas_->handle_alter_isr_response(*isr_answer);
   } else if (const auto* update = body_cast<UpdateMetadataRequest>(*message)) {

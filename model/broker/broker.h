@@ -23,7 +23,10 @@ class Broker final : public Node {
 
   void start() override;
   void on_message(NodeId from, const MessagePtr& message) override;
-  ~Broker() override { registration_retry_.cancel(); }
+  ~Broker() override {
+    registration_retry_.cancel();
+    shutdown_retry_.cancel();
+  }
 
   const BrokerConfig& config() const { return config_; }
   // Null while the log directory could not be opened (the broker then answers nothing).
@@ -32,9 +35,14 @@ class Broker final : public Node {
   const MetadataCache& metadata_cache() const { return metadata_; }
   // Null outside ZooKeeper mode.
   const controller::Controller* controller() const { return controller_.get(); }
+  // Asks the controller to move this broker's leaderships away before it stops (SIGTERM in
+  // Kafka), retrying up to controlled.shutdown.max.retries times; done() once it is safe.
+  void begin_controlled_shutdown();
+  bool controlled_shutdown_done() const { return shutdown_done_; }
 
  private:
   void register_broker();
+  void send_controlled_shutdown();
 
   Env& env_;
   BrokerConfig config_;
@@ -44,6 +52,9 @@ class Broker final : public Node {
   std::unique_ptr<controller::ZkClient> zk_;
   std::unique_ptr<controller::Controller> controller_;
   TimerHandle registration_retry_;
+  TimerHandle shutdown_retry_;
+  std::int32_t shutdown_attempts_ = 0;
+  bool shutdown_done_ = false;
   MetadataCache metadata_;
 };
 

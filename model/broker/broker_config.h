@@ -42,6 +42,8 @@ struct BrokerConfig {
   std::string rack;                                   // broker.rack
   std::int32_t zookeeper_session_timeout_ms = 18000;  // zookeeper.session.timeout.ms
   std::int64_t registration_retry_ms = 500;  // while the previous incarnation's znode lingers
+  std::int32_t controlled_shutdown_max_retries = 3;
+  std::int64_t controlled_shutdown_retry_backoff_ms = 5000;
   controller::ControllerConfig controller;   // unclean.leader.election.enable, ...
   // Only for proving the invariant checkers: a deliberately broken broker that takes a
   // LeaderAndIsr of its current leader epoch as new (Kafka requires a newer one).

@@ -17,6 +17,12 @@ class MetadataCache {
   bool update(const UpdateMetadataRequest& request);
   MetadataResponse metadata(const MetadataRequest& request) const;
   ControllerEpoch controller_epoch() const { return controller_epoch_; }
+  // Where the controller of the latest UpdateMetadata can be reached.
+  std::optional<NodeId> controller_node() const {
+    auto it = live_brokers_.find(controller_id_);
+    if (it == live_brokers_.end()) return std::nullopt;
+    return it->second.node;
+  }
 
  private:
   TopicMetadata topic_metadata(const std::string& topic) const;

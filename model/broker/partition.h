@@ -85,6 +85,9 @@ class Partition {
   // ISR; a refusal leaves the proposal pending until a LeaderAndIsr arrives. True when the
   // high watermark moved.
   bool complete_isr_change(const AlterIsrResult& result);
+  // Leader: the controller refused the proposal as ineligible: back to the confirmed ISR, to
+  // propose again later.
+  void abandon_isr_change() { pending_.reset(); }
 
   // Follower: takes the leader's high watermark, bounded by the local log end. True when moved.
   bool update_follower_high_watermark(Offset leader_high_watermark);

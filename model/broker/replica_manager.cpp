@@ -177,6 +177,10 @@ void ReplicaManager::handle_alter_isr_response(const AlterIsrResponse& response)
         // for the maximal ISR) until the controller's LeaderAndIsr says what is true.
         isr_change_retries_[result.tp].cancel();
         break;
+      case Errors::INELIGIBLE_REPLICA:
+        isr_change_retries_[result.tp].cancel();
+        p->abandon_isr_change();
+        break;
       case Errors::NONE:
         isr_change_retries_[result.tp].cancel();
         if (p->complete_isr_change(result)) on_high_watermark_moved(*p);

@@ -328,7 +328,10 @@ void Controller::on_brokers(std::map<BrokerId, LiveBroker> now, Done done) {
   for (const auto& [id, b] : now) {
     if (!live_.contains(id)) started.insert(id);
   }
-  for (BrokerId id : failed) live_.erase(id);
+  for (BrokerId id : failed) {
+    live_.erase(id);
+    shutting_down_.erase(id);
+  }
   // Failures: partitions they led need a leader; the ISRs they were in shrink (new epoch).
   std::vector<TopicPartition> leaderless;
   std::vector<Change> changes;
@@ -387,6 +390,14 @@ bool Controller::handle(NodeId from, const Message& message) {
     }
     return true;
   }
+  if (const auto* shutdown = body_cast<ControlledShutdownRequest>(message)) {
+    if (!active_) {
+      env_.send(from, make_message(ControlledShutdownResponse{shutdown->correlation_id, Errors::NOT_CONTROLLER, 0}));
+    } else {
+      enqueue([this, from, request = *shutdown](Done done) { handle_controlled_shutdown(from, request, std::move(done)); });
+    }
+    return true;
+  }
   const auto* alter = body_cast<AlterIsrRequest>(message);
   if (alter == nullptr) return false;
   if (!active_) {
@@ -409,6 +420,11 @@ void Controller::handle_alter_isr(NodeId from, const AlterIsrRequest& request, D
       continue;
     }
     AlterIsrResult judged = judge_isr_change(it->second, request.broker_id, item);
+    // A broker on its way out may not join an ISR (KIP-841).
+    for (BrokerId b : item.new_isr) {
+      const bool joining = std::find(it->second.isr.begin(), it->second.isr.end(), b) == it->second.isr.end();
+      if (joining && shutting_down_.contains(b) && judged.error == Errors::NONE) judged = refusal(item.tp, Errors::INELIGIBLE_REPLICA);
+    }
     if (judged.error == Errors::NONE) {
       PartitionState next = it->second;
       next.isr = judged.isr;
@@ -480,6 +496,36 @@ void Controller::handle_create_topics(NodeId from, const CreateTopicsRequest& re
   };
   if (ops.empty()) return answer(true);
   zk_.multi(std::move(ops), guarded([answer](const ZkMultiResponse& r) { answer(r.error == ZkError::ok); }));
+}
+
+void Controller::handle_controlled_shutdown(NodeId from, const ControlledShutdownRequest& request, Done done) {
+  const BrokerId leaving = request.broker_id;
+  shutting_down_.insert(leaving);
+  const std::set<BrokerId> live = live_ids();
+  std::vector<Change> changes;
+  for (const auto& [tp, s] : states_) {
+    const bool in_isr = std::find(s.isr.begin(), s.isr.end(), leaving) != s.isr.end();
+    if (s.leader == leaving) {
+      const auto elected = elect_controlled_shutdown_leader(s.replicas, s.isr, live, shutting_down_);
+      if (!elected) continue;  // nobody else in the ISR: it keeps leading until it goes
+      PartitionState next = s;
+      next.leader = elected->leader;
+      next.leader_epoch = next_epoch(s.leader_epoch);
+      next.isr = without(s.isr, {leaving});
+      changes.push_back(Change{next, false, false, "controlled_shutdown"});
+    } else if (in_isr) {
+      PartitionState next = s;
+      next.isr = without(s.isr, {leaving});
+      next.leader_epoch = next_epoch(s.leader_epoch);
+      changes.push_back(Change{next, false, false, ""});
+    }
+  }
+  commit(std::move(changes), true, guarded([this, from, leaving, corr = request.correlation_id, done](bool written) {
+           std::int32_t remaining = 0;
+           for (const auto& [tp, s] : states_) remaining += s.leader == leaving ? 1 : 0;
+           env_.send(from, make_message(ControlledShutdownResponse{corr, written ? Errors::NONE : Errors::NOT_CONTROLLER, remaining}));
+           done();
+         }));
 }
 
 void Controller::schedule_rebalance() {

@@ -52,7 +52,8 @@ class Controller {
   // The session is gone: stop acting as controller.
   void resign();
   void on_watch(const ZkWatchEvent& event);
-  // AlterIsr from leaders, CreateTopics from clients; false for other messages.
+  // AlterIsr from leaders, ControlledShutdown from brokers, CreateTopics from clients; false
+  // for other messages.
   bool handle(NodeId from, const Message& message);
 
   bool active() const { return active_; }
@@ -92,6 +93,7 @@ class Controller {
   void on_brokers(std::map<BrokerId, LiveBroker> now, Done done);
   void handle_alter_isr(NodeId from, const AlterIsrRequest& request, Done done);
   void handle_create_topics(NodeId from, const CreateTopicsRequest& request, Done done);
+  void handle_controlled_shutdown(NodeId from, const ControlledShutdownRequest& request, Done done);
   // The placement of a new topic, or why there is none.
   std::variant<Assignment, Errors> place(const NewTopic& topic);
   void rebalance_leaders(Done done);
@@ -120,6 +122,7 @@ class Controller {
   std::map<BrokerId, LiveBroker> live_;
   std::map<std::string, Assignment> topics_;
   std::map<TopicPartition, PartitionState> states_;
+  std::set<BrokerId> shutting_down_;  // asked for a controlled shutdown, not yet gone
   std::deque<Job> jobs_;
   bool running_ = false;
   TimerHandle rebalance_;

@@ -33,6 +33,7 @@ enum class Errors : std::int16_t {
   STALE_BROKER_EPOCH = 77,
   INVALID_PRODUCER_EPOCH = 90,
   INVALID_UPDATE_VERSION = 95,
+  INELIGIBLE_REPLICA = 107,
 };
 
 constexpr std::string_view error_name(Errors e) {
@@ -63,6 +64,7 @@ constexpr std::string_view error_name(Errors e) {
     case Errors::STALE_BROKER_EPOCH: return "STALE_BROKER_EPOCH";
     case Errors::INVALID_PRODUCER_EPOCH: return "INVALID_PRODUCER_EPOCH";
     case Errors::INVALID_UPDATE_VERSION: return "INVALID_UPDATE_VERSION";
+    case Errors::INELIGIBLE_REPLICA: return "INELIGIBLE_REPLICA";
   }
   return "UNKNOWN_SERVER_ERROR";
 }

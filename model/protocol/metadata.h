@@ -92,6 +92,27 @@ struct CreateTopicsResponse {
   std::string describe() const;
 };
 
+// ControlledShutdown: a broker about to stop asks the controller to move its leaderships away
+// first. The answer counts the partitions it still leads (none could take over).
+struct ControlledShutdownRequest {
+  static constexpr const char* kName = "ControlledShutdown";
+  std::int32_t correlation_id = 0;
+  BrokerId broker_id;
+  std::size_t wire_bytes() const { return 24; }
+  std::string describe() const { return std::string("broker=").append(std::to_string(broker_id.value())); }
+};
+
+struct ControlledShutdownResponse {
+  static constexpr const char* kName = "ControlledShutdownResponse";
+  std::int32_t correlation_id = 0;
+  Errors error = Errors::NONE;
+  std::int32_t partitions_remaining = 0;
+  std::size_t wire_bytes() const { return 24; }
+  std::string describe() const {
+    return std::string(error_name(error)).append(" remaining=").append(std::to_string(partitions_remaining));
+  }
+};
+
 // An idempotent producer asks any broker for its producer id and epoch.
 struct InitProducerIdRequest {
   static constexpr const char* kName = "InitProducerId";
