@@ -15,6 +15,7 @@
 
 #include "bench/sim_bench.h"
 #include "bench/storage_bench.h"
+#include "bench/checker_bench.h"
 #include "bench/timer_bench.h"
 #include "sim/demo/echo_demo.h"
 
@@ -150,6 +151,28 @@ int run_bench_timer(const kafkasim::bench::TimerBenchOptions& o, bool json) {
   return kExitOk;
 }
 
+int run_bench_checkers(const kafkasim::bench::CheckerBenchOptions& o, bool json) {
+  std::cerr << "bench checkers: " << o.simulated_ms << " simulated ms of a busy cluster, without and with every checker...\n";
+  const auto r = kafkasim::bench::run_checker_bench(o);
+  if (json) {
+    nlohmann::ordered_json out;
+    out["simulatedMs"] = o.simulated_ms;
+    out["events"] = r.events;
+    out["plainSeconds"] = r.plain_seconds;
+    out["checkedSeconds"] = r.checked_seconds;
+    out["checkerShare"] = r.share();
+    out["simulatedPerWall"] = r.simulated_per_wall(o.simulated_ms);
+    out["violations"] = r.violations;
+    std::cout << out.dump() << '\n';
+  } else {
+    std::printf("without checkers: %8.3f s wall (%.0fx real time, %llu trace events)\n", r.plain_seconds,
+                r.simulated_per_wall(o.simulated_ms), static_cast<unsigned long long>(r.events));
+    std::printf("with checkers   : %8.3f s wall; their share of the run: %.2f (target < 0.33)\n", r.checked_seconds,
+                r.share());
+  }
+  return kExitOk;
+}
+
 int run_bench_storage(const kafkasim::bench::StorageBenchOptions& o, bool json) {
   std::cerr << "bench storage: " << o.seconds << " s of Log appends in " << o.dir << ", then the same bytes raw...\n";
   auto result = kafkasim::bench::run_storage_bench(o);
@@ -221,6 +244,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
   bench_timer->add_flag("--json", timer_json, "Print the figures as one JSON object");
 
+  kafkasim::bench::CheckerBenchOptions checker_options;
+  bool checker_json = false;
+  auto* bench_checkers = bench_cmd->add_subcommand(
+      "checkers", "The invariant checkers' share of a busy Kafka run (three brokers, two producers, a crash)");
+  bench_checkers->footer("Example: kafkasim bench checkers --simulated-ms 60000 --json");
+  bench_checkers->add_option("--simulated-ms", checker_options.simulated_ms, "Simulated time of each run")
+      ->check(CLI::Range(std::int64_t{1000}, std::int64_t{3'600'000}));
+  bench_checkers->add_option("--rate", checker_options.messages_per_sec, "Messages per second of each producer")
+      ->check(CLI::Range(1.0, 100000.0));
+  bench_checkers->add_flag("--json", checker_json, "Print the figures as one JSON object");
+
   kafkasim::bench::StorageBenchOptions storage_options;
   bool storage_json = false;
   auto* bench_storage = bench_cmd->add_subcommand(
@@ -255,6 +289,7 @@ int main(int argc, char** argv) {
     if (*bench_sim) return run_bench_sim(bench_options, bench_json);
     if (*bench_storage) return run_bench_storage(storage_options, storage_json);
     if (*bench_timer) return run_bench_timer(timer_options, timer_json);
+    if (*bench_checkers) return run_bench_checkers(checker_options, checker_json);
   } catch (const UsageError& e) {
     std::cerr << "kafkasim: " << e.what() << '\n';
     return kExitUsage;

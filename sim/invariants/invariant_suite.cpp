@@ -13,19 +13,19 @@
 namespace kafkasim::sim::invariants {
 namespace {
 
-using Factory = std::function<std::unique_ptr<Checker>()>;
+using Factory = std::function<std::unique_ptr<Checker>(const ReplicaLogs&)>;
 
 const std::vector<std::pair<std::string, Factory>>& registry() {
   static const std::vector<std::pair<std::string, Factory>> all{
-      {"committed_record_lost", [] { return std::make_unique<CommittedRecordLost>(); }},
-      {"hw_exceeds_isr_leo", [] { return std::make_unique<HwExceedsIsrLeo>(); }},
-      {"acked_write_lost", [] { return std::make_unique<AckedWriteLost>(); }},
-      {"replica_divergence", [] { return std::make_unique<ReplicaDivergence>(); }},
-      {"multiple_leaders", [] { return std::make_unique<MultipleLeaders>(); }},
-      {"epoch_regression", [] { return std::make_unique<EpochRegression>(); }},
-      {"consumer_read_uncommitted", [] { return std::make_unique<ConsumerReadUncommitted>(); }},
-      {"consumer_order", [] { return std::make_unique<ConsumerOrder>(); }},
-      {"timer_fired_early", [] { return std::make_unique<TimerFiredEarly>(); }},
+      {"committed_record_lost", [](const ReplicaLogs& logs) { return std::make_unique<CommittedRecordLost>(logs); }},
+      {"hw_exceeds_isr_leo", [](const ReplicaLogs& logs) { return std::make_unique<HwExceedsIsrLeo>(logs); }},
+      {"acked_write_lost", [](const ReplicaLogs& logs) { return std::make_unique<AckedWriteLost>(logs); }},
+      {"replica_divergence", [](const ReplicaLogs& logs) { return std::make_unique<ReplicaDivergence>(logs); }},
+      {"multiple_leaders", [](const ReplicaLogs&) { return std::make_unique<MultipleLeaders>(); }},
+      {"epoch_regression", [](const ReplicaLogs&) { return std::make_unique<EpochRegression>(); }},
+      {"consumer_read_uncommitted", [](const ReplicaLogs&) { return std::make_unique<ConsumerReadUncommitted>(); }},
+      {"consumer_order", [](const ReplicaLogs&) { return std::make_unique<ConsumerOrder>(); }},
+      {"timer_fired_early", [](const ReplicaLogs&) { return std::make_unique<TimerFiredEarly>(); }},
   };
   return all;
 }
@@ -49,11 +49,12 @@ InvariantSuite::InvariantSuite(const std::vector<std::string>& names) {
     }
   }
   for (const auto& [name, factory] : registry()) {
-    if (names.empty() || std::find(names.begin(), names.end(), name) != names.end()) checkers_.push_back(factory());
+    if (names.empty() || std::find(names.begin(), names.end(), name) != names.end()) checkers_.push_back(factory(logs_));
   }
 }
 
 void InvariantSuite::on_event(const TraceRecord& record) {
+  logs_.apply(record);
   for (const auto& c : checkers_) c->on_event(record);
 }
 

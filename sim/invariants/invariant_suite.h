@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/invariants/checker.h"
+#include "sim/invariants/replica_logs.h"
 
 namespace kafkasim::sim::invariants {
 
@@ -23,6 +24,7 @@ class InvariantSuite final : public TraceSink {
   std::vector<Violation> violations() const;
 
  private:
+  ReplicaLogs logs_;  // what each replica holds, shared by the checkers that need it
   std::vector<std::unique_ptr<Checker>> checkers_;
 };
 

@@ -39,11 +39,10 @@ bool split_record_id(std::string_view id, std::string_view& client, std::int64_t
 // --- committed_record_lost ---------------------------------------------------------------
 
 void CommittedRecordLost::on_event(const TraceRecord& record) {
-  logs_.apply(record);
   if (const auto* t = std::get_if<LogTruncated>(&record.event)) {
     last_truncation_[{record.node, t->tp}] = {*t, record.index};
   } else if (const auto* h = std::get_if<HighWatermarkUpdated>(&record.event)) {
-    Replica* r = logs_.find(record.node, h->tp);
+    const Replica* r = logs_.find(record.node, h->tp);
     if (r && r->leader) commit_below_high_watermark(record, h->tp, *r);
   } else if (const auto* role = std::get_if<BecameLeaderOrFollower>(&record.event); role && role->leader) {
     check_new_leader(record, role->tp, *logs_.find(record.node, role->tp));
@@ -52,7 +51,7 @@ void CommittedRecordLost::on_event(const TraceRecord& record) {
   }
 }
 
-void CommittedRecordLost::commit_below_high_watermark(const TraceRecord& record, const std::string& tp, Replica& leader) {
+void CommittedRecordLost::commit_below_high_watermark(const TraceRecord& record, const std::string& tp, const Replica& leader) {
   auto& committed = committed_[tp];
   for (const auto& [base, batch] : leader.batches) {
     if (batch.last_offset >= leader.high_watermark) break;
@@ -127,7 +126,7 @@ void HwExceedsIsrLeo::on_event(const TraceRecord& record) {
     isr_[s->tp] = {parse_brokers(s->isr), record.index};
     return check(record, s->tp);
   }
-  if (!logs_.apply(record)) return;
+  if (!ReplicaLogs::affects(e)) return;
   if (const auto* h = std::get_if<HighWatermarkUpdated>(&e)) return check(record, h->tp);
   if (const auto* t = std::get_if<LogTruncated>(&e)) return check(record, t->tp);
   if (const auto* r = std::get_if<LogRecovered>(&e)) return check(record, r->tp);
@@ -165,7 +164,7 @@ void HwExceedsIsrLeo::check(const TraceRecord& record, const std::string& tp) {
 // --- replica_divergence ------------------------------------------------------------------
 
 void ReplicaDivergence::on_event(const TraceRecord& record) {
-  if (!logs_.apply(record)) return;
+  if (!ReplicaLogs::affects(record.event)) return;
   const TraceEvent& e = record.event;
   if (const auto* t = std::get_if<LogTruncated>(&e)) {
     auto& v = verified_to_[{record.node, t->tp}];
@@ -203,7 +202,6 @@ void ReplicaDivergence::check(const TraceRecord& record, NodeId node, const std:
 // --- acked_write_lost --------------------------------------------------------------------
 
 void AckedWriteLost::on_event(const TraceRecord& record) {
-  logs_.apply(record);
   if (const auto* answered = std::get_if<ProduceAnswered>(&record.event)) {
     if (answered->acks != -1 || answered->error != "NONE") return;
     const Replica* r = logs_.find(record.node, answered->tp);

@@ -1,5 +1,5 @@
 // The invariants about what replicas hold (SCENARIO_FORMAT.md): committed_record_lost,
-// hw_exceeds_isr_leo, replica_divergence, acked_write_lost. Each keeps its own ReplicaLogs.
+// hw_exceeds_isr_leo, replica_divergence, acked_write_lost. They read the suite's ReplicaLogs.
 #pragma once
 
 #include <map>
@@ -16,6 +16,7 @@ namespace kafkasim::sim::invariants {
 // hold it, and a consumer that reads its offsets must get its records.
 class CommittedRecordLost final : public Checker {
  public:
+  explicit CommittedRecordLost(const ReplicaLogs& logs) : logs_(logs) {}
   std::string_view name() const override { return "committed_record_lost"; }
   void on_event(const TraceRecord& record) override;
 
@@ -28,11 +29,11 @@ class CommittedRecordLost final : public Checker {
     std::int64_t high_watermark;
     std::uint64_t evidence;  // the high watermark event
   };
-  void commit_below_high_watermark(const TraceRecord& record, const std::string& tp, Replica& leader);
+  void commit_below_high_watermark(const TraceRecord& record, const std::string& tp, const Replica& leader);
   void check_new_leader(const TraceRecord& record, const std::string& tp, const Replica& leader);
   void check_consumed(const TraceRecord& record, const RecordsConsumed& consumed);
 
-  ReplicaLogs logs_;
+  const ReplicaLogs& logs_;
   std::map<std::string, std::map<std::int64_t, Committed>> committed_;  // tp -> first offset ->
   std::map<std::pair<NodeId, std::string>, std::pair<LogTruncated, std::uint64_t>> last_truncation_;
 };
@@ -41,13 +42,14 @@ class CommittedRecordLost final : public Checker {
 // controller records it.
 class HwExceedsIsrLeo final : public Checker {
  public:
+  explicit HwExceedsIsrLeo(const ReplicaLogs& logs) : logs_(logs) {}
   std::string_view name() const override { return "hw_exceeds_isr_leo"; }
   void on_event(const TraceRecord& record) override;
 
  private:
   void check(const TraceRecord& record, const std::string& tp);
 
-  ReplicaLogs logs_;
+  const ReplicaLogs& logs_;
   std::map<std::string, std::pair<std::vector<std::int32_t>, std::uint64_t>> isr_;  // tp -> (brokers, event)
   std::set<std::pair<std::string, std::int32_t>> reported_;  // (tp, broker): once each
 };
@@ -55,13 +57,14 @@ class HwExceedsIsrLeo final : public Checker {
 // Two replicas never hold different batches at an offset below both of their high watermarks.
 class ReplicaDivergence final : public Checker {
  public:
+  explicit ReplicaDivergence(const ReplicaLogs& logs) : logs_(logs) {}
   std::string_view name() const override { return "replica_divergence"; }
   void on_event(const TraceRecord& record) override;
 
  private:
   void check(const TraceRecord& record, NodeId node, const std::string& tp);
 
-  ReplicaLogs logs_;
+  const ReplicaLogs& logs_;
   std::map<std::pair<NodeId, std::string>, std::int64_t> verified_to_;
   std::set<std::pair<std::string, std::int64_t>> reported_;  // (tp, offset)
 };
@@ -69,6 +72,7 @@ class ReplicaDivergence final : public Checker {
 // A write acknowledged with acks=all is in the log at the end of the run.
 class AckedWriteLost final : public Checker {
  public:
+  explicit AckedWriteLost(const ReplicaLogs& logs) : logs_(logs) {}
   std::string_view name() const override { return "acked_write_lost"; }
   void on_event(const TraceRecord& record) override;
   void finish(SimTime end) override;
@@ -83,7 +87,7 @@ class AckedWriteLost final : public Checker {
     NodeId node;
     std::uint64_t evidence;
   };
-  ReplicaLogs logs_;
+  const ReplicaLogs& logs_;
   std::vector<Acked> acked_;
 };
 

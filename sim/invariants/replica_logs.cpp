@@ -81,7 +81,14 @@ bool ReplicaLogs::apply(const TraceRecord& record) {
   return false;
 }
 
-Replica* ReplicaLogs::find(NodeId node, const std::string& tp) {
+bool ReplicaLogs::affects(const TraceEvent& e) {
+  if (const auto* life = std::get_if<NodeLifecycle>(&e)) return life->what == "kill" || life->what == "power_loss";
+  return std::holds_alternative<RecordsAppended>(e) || std::holds_alternative<LogTruncated>(e) ||
+         std::holds_alternative<HighWatermarkUpdated>(e) || std::holds_alternative<BecameLeaderOrFollower>(e) ||
+         std::holds_alternative<BrokerStarted>(e) || std::holds_alternative<LogRecovered>(e);
+}
+
+const Replica* ReplicaLogs::find(NodeId node, const std::string& tp) const {
   auto it = replicas_.find({node, tp});
   return it == replicas_.end() ? nullptr : &it->second;
 }

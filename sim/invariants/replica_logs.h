@@ -1,6 +1,6 @@
 // What each replica holds, rebuilt from the trace: per broker node and partition, the batches
 // in its log (first and last offset, leader epoch, CRC, first record id), its log end offset
-// and high watermark, and its role. Checkers that reason about logs keep one of these each.
+// and high watermark, and its role.
 #pragma once
 
 #include <cstdint>
@@ -32,12 +32,16 @@ struct Replica {
   const std::pair<const std::int64_t, BatchInfo>* batch_at(std::int64_t offset) const;
 };
 
+// One ReplicaLogs serves every checker of a suite: it is built from the trace alone, before
+// the checkers see each event.
 class ReplicaLogs {
  public:
   // Applies the events that change what a replica holds. Returns true for those.
   bool apply(const TraceRecord& record);
+  // Whether apply() would change anything for this event.
+  static bool affects(const TraceEvent& event);
 
-  Replica* find(NodeId node, const std::string& tp);
+  const Replica* find(NodeId node, const std::string& tp) const;
   const std::map<std::pair<NodeId, std::string>, Replica>& all() const { return replicas_; }
   // The broker id a node runs as (from BrokerStarted); -1 if unknown.
   std::int32_t broker_of(NodeId node) const;
