@@ -237,7 +237,7 @@ struct FetchServed {
   std::uint32_t to_node;
   std::int32_t replica;
   std::int64_t fetch_offset;
-  std::int64_t last_offset;  // of the last whole batch sent; -1 when none is whole
+  std::int64_t last_offset;  // of the last whole batch sent to a consumer; -1 for none, and for followers
   std::int64_t bytes;
   std::int64_t high_watermark;
   template <class V>

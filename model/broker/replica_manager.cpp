@@ -435,8 +435,12 @@ void ReplicaManager::answer_fetch(NodeId to, const FetchRequest& request) {
     response.partitions.push_back(read_partition(request.replica_id, fp));
     const FetchedPartition& out = response.partitions.back();
     if (!out.records.empty()) {
-      const std::vector<ByteView> batches = storage::Records(out.records).batches();
-      const std::int64_t last = batches.empty() ? -1 : storage::decode_batch_header(batches.back().data()).last_offset().value();
+      // What a consumer was sent is judged against the high watermark; followers may read past it.
+      std::int64_t last = -1;
+      if (request.replica_id.value() < 0) {
+        const std::vector<ByteView> batches = storage::Records(out.records).batches();
+        if (!batches.empty()) last = storage::decode_batch_header(batches.back().data()).last_offset().value();
+      }
       env_.trace(FetchServed{fp.tp.str(), to.value(), request.replica_id.value(), fp.fetch_offset.value(), last,
                              static_cast<std::int64_t>(chunks_bytes(out.records)), out.high_watermark.value()});
     }
