@@ -53,7 +53,16 @@ void CommittedRecordLost::on_event(const TraceRecord& record) {
 
 void CommittedRecordLost::commit_below_high_watermark(const TraceRecord& record, const std::string& tp, const Replica& leader) {
   auto& committed = committed_[tp];
-  for (const auto& [base, batch] : leader.batches) {
+  // A leader never rewrites its log below its high watermark: only what is new needs a look.
+  std::int64_t from = committed.empty() ? 0 : std::prev(committed.end())->second.batch.last_offset + 1;
+  if (auto rescan = rescan_from_.find(tp); rescan != rescan_from_.end()) {
+    from = std::min(from, rescan->second);
+    rescan_from_.erase(rescan);
+  }
+  const auto* straddling = leader.batch_at(from);
+  for (auto next = straddling ? leader.batches.find(straddling->first) : leader.batches.lower_bound(from);
+       next != leader.batches.end(); ++next) {
+    const auto& [base, batch] = *next;
     if (batch.last_offset >= leader.high_watermark) break;
     auto [it, fresh] = committed.try_emplace(base, Committed{batch, record.time, record.node, leader.leader_epoch,
                                                              leader.high_watermark, record.index});
@@ -96,6 +105,8 @@ void CommittedRecordLost::check_new_leader(const TraceRecord& record, const std:
                std::to_string(leader.log_end) + why + (held == leader.batches.end() ? ", without it" : ", holding another batch there"),
            std::move(evidence));
     it = found->second.erase(it);  // reported once; what this leader commits there is new
+    auto& rescan = rescan_from_.try_emplace(tp, base).first->second;
+    rescan = std::min(rescan, base);
   }
 }
 

@@ -35,6 +35,9 @@ class CommittedRecordLost final : public Checker {
 
   const ReplicaLogs& logs_;
   std::map<std::string, std::map<std::int64_t, Committed>> committed_;  // tp -> first offset ->
+  // Where the next leader's high watermark pass starts: the end of what is committed, or lower
+  // where a loss was reported and the offsets are free to be committed anew.
+  std::map<std::string, std::int64_t> rescan_from_;
   std::map<std::pair<NodeId, std::string>, std::pair<LogTruncated, std::uint64_t>> last_truncation_;
 };
 
