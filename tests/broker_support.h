@@ -157,9 +157,7 @@ inline std::vector<std::string> record_ids(storage::Log& log) {
   auto read = log.read(log.log_start_offset(), 1 << 26, log.log_end_offset(), true);
   for (const ByteView& b : read.value().records.batches()) {
     for (const auto& r : records_of(b)) {
-      for (const auto& h : r.headers) {
-        if (h.key == kRecordIdHeader) out.push_back(text(*h.value));
-      }
+      if (const auto id = r.header(kRecordIdHeader)) out.push_back(text(*id));
     }
   }
   return out;

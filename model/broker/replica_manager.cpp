@@ -15,11 +15,8 @@ std::int64_t now_ms(const Env& env) { return env.now().as_micros() / 1000; }
 std::string first_record_id(const ByteView& batch) {
   auto view = storage::RecordBatchView::parse(batch);
   auto first = view ? view->first_record() : std::nullopt;
-  if (!first) return {};
-  for (const storage::RecordHeader& h : first->headers) {
-    if (h.key == kRecordIdHeader && h.value) return std::string(h.value->text());
-  }
-  return {};
+  const auto id = first ? first->header(kRecordIdHeader) : std::nullopt;
+  return id ? std::string(id->text()) : std::string();
 }
 
 // acks=-1: waits until the high watermark passes the appended batches.

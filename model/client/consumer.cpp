@@ -10,10 +10,8 @@ namespace kafkasim::client {
 namespace {
 
 std::string id_of(const storage::Record& r) {
-  for (const storage::RecordHeader& h : r.headers) {
-    if (h.key == kRecordIdHeader && h.value) return std::string(h.value->text());
-  }
-  return {};
+  const auto id = r.header(kRecordIdHeader);
+  return id ? std::string(id->text()) : std::string();
 }
 
 }  // namespace

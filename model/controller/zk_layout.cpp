@@ -37,17 +37,6 @@ std::optional<std::map<std::string, std::string>> fields(const std::string& data
   return out;
 }
 
-std::optional<std::vector<BrokerId>> broker_ids(const std::string& text) {
-  std::vector<BrokerId> out;
-  if (text.empty()) return out;
-  for (const std::string& s : split(text, ',')) {
-    const auto id = number<std::int32_t>(s);
-    if (!id) return std::nullopt;
-    out.push_back(BrokerId{*id});
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string broker_path(BrokerId id) { return kBrokerIds + "/" + std::to_string(id.value()); }
@@ -83,7 +72,7 @@ std::optional<Assignment> decode_assignment(const std::string& data) {
   Assignment out;
   for (const auto& [p, replicas] : *f) {
     const auto partition = number<std::int32_t>(p);
-    const auto ids = broker_ids(replicas);
+    const auto ids = parse_broker_list(replicas);
     if (!partition || !ids || ids->empty()) return std::nullopt;
     out[*partition] = *ids;
   }
@@ -103,7 +92,7 @@ std::optional<LeaderAndIsr> decode_leader_and_isr(const std::string& data) {
   }
   const auto leader = number<std::int32_t>(f->at("leader"));
   const auto epoch = number<std::int32_t>(f->at("leader_epoch"));
-  const auto isr = broker_ids(f->at("isr"));
+  const auto isr = parse_broker_list(f->at("isr"));
   const auto controller_epoch = number<std::int32_t>(f->at("controller_epoch"));
   if (!leader || !epoch || !isr || !controller_epoch) return std::nullopt;
   return LeaderAndIsr{BrokerId{*leader}, LeaderEpoch{*epoch}, *isr, ControllerEpoch{*controller_epoch}};

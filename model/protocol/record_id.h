@@ -6,7 +6,9 @@
 // identified by its first record's id and its length.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,16 +20,26 @@ inline std::string record_id(std::string_view client, std::int64_t n) {
   return std::string(client).append(":").append(std::to_string(n));
 }
 
+struct RecordIdParts {
+  std::string_view client;
+  std::int64_t n = 0;
+};
+
+// "p1:17" as ("p1", 17); nothing for a malformed id.
+inline std::optional<RecordIdParts> parse_record_id(std::string_view id) {
+  const auto colon = id.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const std::string_view digits = id.substr(colon + 1);
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return RecordIdParts{id.substr(0, colon), n};
+}
+
 // The id that follows `id` in its batch ("p1:17" -> "p1:18"); "" for "" or a malformed id.
 inline std::string next_record_id(std::string_view id) {
-  const auto colon = id.rfind(':');
-  if (colon == std::string_view::npos || colon + 1 == id.size()) return {};
-  std::int64_t n = 0;
-  for (char c : id.substr(colon + 1)) {
-    if (c < '0' || c > '9') return {};
-    n = n * 10 + (c - '0');
-  }
-  return record_id(id.substr(0, colon), n + 1);
+  const auto parts = parse_record_id(id);
+  return parts ? record_id(parts->client, parts->n + 1) : std::string();
 }
 
 }  // namespace kafkasim

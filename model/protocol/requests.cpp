@@ -1,5 +1,6 @@
 #include "model/protocol/requests.h"
 
+#include <charconv>
 #include <string_view>
 
 namespace kafkasim {
@@ -18,6 +19,22 @@ std::string num(std::int64_t v) { return std::to_string(v); }
 std::string ids(const std::vector<BrokerId>& brokers) { return cat("[", broker_list(brokers), "]"); }
 
 }  // namespace
+
+std::optional<std::vector<BrokerId>> parse_broker_list(std::string_view text) {
+  std::vector<BrokerId> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const std::string_view part = text.substr(0, comma);
+    std::int32_t id = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), id);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size()) return std::nullopt;
+    out.push_back(BrokerId{id});
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+    if (text.empty()) return std::nullopt;  // a trailing comma
+  }
+  return out;
+}
 
 std::string broker_list(const std::vector<BrokerId>& brokers) {
   std::string out;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,6 +24,8 @@ inline std::size_t chunks_bytes(const std::vector<ByteView>& chunks) {
 
 // "1,2,3": a list of brokers (an ISR, replicas) as traces and logs print it.
 std::string broker_list(const std::vector<BrokerId>& brokers);
+// The reverse; nothing when a part is not a number.
+std::optional<std::vector<BrokerId>> parse_broker_list(std::string_view text);
 
 // LeaderAndIsr: the controller tells a broker who leads a partition, in which epoch.
 struct PartitionState {

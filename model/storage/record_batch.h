@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/protocol/bytes.h"
@@ -58,6 +59,13 @@ struct Record {
   std::optional<ByteView> key;    // nullopt: a null key
   std::optional<ByteView> value;  // nullopt: a tombstone
   std::vector<RecordHeader> headers;
+  // The value of the first header named `name`; nothing when there is none or it is null.
+  std::optional<ByteView> header(std::string_view name) const {
+    for (const RecordHeader& h : headers) {
+      if (h.key == name) return h.value;
+    }
+    return std::nullopt;
+  }
 };
 
 // The fixed fields of a batch, decoded.

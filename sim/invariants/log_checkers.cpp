@@ -1,8 +1,8 @@
 #include "sim/invariants/log_checkers.h"
 
-#include <charconv>
 
 #include "model/protocol/record_id.h"
+#include "model/protocol/requests.h"
 
 namespace kafkasim::sim::invariants {
 namespace {
@@ -12,29 +12,7 @@ std::string broker_name(const ReplicaLogs& logs, NodeId node) {
   return id < 0 ? std::string("node ").append(std::to_string(node.value())) : std::string("broker-").append(std::to_string(id));
 }
 
-std::vector<std::int32_t> parse_brokers(const std::string& list) {
-  std::vector<std::int32_t> out;
-  std::size_t start = 0;
-  while (start < list.size()) {
-    auto end = list.find(',', start);
-    if (end == std::string::npos) end = list.size();
-    std::int32_t id = 0;
-    std::from_chars(list.data() + start, list.data() + end, id);
-    out.push_back(id);
-    start = end + 1;
-  }
-  return out;
-}
-
 }  // namespace
-
-bool split_record_id(std::string_view id, std::string_view& client, std::int64_t& n) {
-  const auto colon = id.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  client = id.substr(0, colon);
-  const auto digits = id.substr(colon + 1);
-  return std::from_chars(digits.data(), digits.data() + digits.size(), n).ec == std::errc() && !digits.empty();
-}
 
 // --- committed_record_lost ---------------------------------------------------------------
 
@@ -118,11 +96,12 @@ void CommittedRecordLost::check_consumed(const TraceRecord& record, const Record
   --it;
   const Committed& c = it->second;
   if (c.batch.last_offset < consumed.first_offset || c.batch.first_id.empty()) return;
-  std::string_view client, got_client;
-  std::int64_t n = 0, got = 0;
-  if (!split_record_id(c.batch.first_id, client, n) || !split_record_id(consumed.first_id, got_client, got)) return;
-  const std::int64_t expected = n + (consumed.first_offset - it->first);
-  if (client == got_client && expected == got) return;
+  const auto committed_id = parse_record_id(c.batch.first_id);
+  const auto got = parse_record_id(consumed.first_id);
+  if (!committed_id || !got) return;
+  const std::string_view client = committed_id->client;
+  const std::int64_t expected = committed_id->n + (consumed.first_offset - it->first);
+  if (client == got->client && expected == got->n) return;
   report(record.time, record.node, consumed.tp, consumed.first_offset,
          consumed.client + " read record " + consumed.first_id + " at offset " + std::to_string(consumed.first_offset) +
              ", where " + record_id(client, expected) + " was committed at " + seconds_text(c.at),
@@ -134,7 +113,7 @@ void CommittedRecordLost::check_consumed(const TraceRecord& record, const Record
 void HwExceedsIsrLeo::on_event(const TraceRecord& record) {
   const TraceEvent& e = record.event;
   if (const auto* s = std::get_if<PartitionStateRecorded>(&e)) {
-    isr_[s->tp] = {parse_brokers(s->isr), record.index};
+    isr_[s->tp] = {parse_broker_list(s->isr).value_or(std::vector<BrokerId>{}), record.index};
     return check(record, s->tp);
   }
   if (!ReplicaLogs::affects(e)) return;
@@ -156,7 +135,8 @@ void HwExceedsIsrLeo::check(const TraceRecord& record, const std::string& tp) {
     }
   }
   if (!leader) return;
-  for (std::int32_t broker : isr->second.first) {
+  for (const BrokerId id : isr->second.first) {
+    const std::int32_t broker = id.value();
     const auto node = logs_.node_of(broker);
     if (!node) continue;  // a broker the trace never showed starting: nothing to judge by
     const Replica* member = logs_.find(*node, tp);

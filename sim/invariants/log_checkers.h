@@ -53,7 +53,7 @@ class HwExceedsIsrLeo final : public Checker {
   void check(const TraceRecord& record, const std::string& tp);
 
   const ReplicaLogs& logs_;
-  std::map<std::string, std::pair<std::vector<std::int32_t>, std::uint64_t>> isr_;  // tp -> (brokers, event)
+  std::map<std::string, std::pair<std::vector<BrokerId>, std::uint64_t>> isr_;  // tp -> (brokers, event)
   std::set<std::pair<std::string, std::int32_t>> reported_;  // (tp, broker): once each
 };
 
@@ -93,8 +93,5 @@ class AckedWriteLost final : public Checker {
   const ReplicaLogs& logs_;
   std::vector<Acked> acked_;
 };
-
-// Parses "client:n" into its parts; false when malformed.
-bool split_record_id(std::string_view id, std::string_view& client, std::int64_t& n);
 
 }  // namespace kafkasim::sim::invariants
