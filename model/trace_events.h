@@ -204,7 +204,8 @@ struct PartitionStateRecorded {
 };
 
 // A producer learns the fate of a batch of its records: ids first_id.. (count of them), as
-// acknowledged at base_offset.. with `acks`, or failed with `error` (base_offset -1).
+// acknowledged at base_offset.. with `acks`, or failed with `error` (base_offset -1),
+// `latency_ms` after the batch was started.
 struct ProducerBatchDone {
   static constexpr std::string_view kName = "producer_batch";
   std::string client;
@@ -215,6 +216,7 @@ struct ProducerBatchDone {
   std::string_view error;
   std::int64_t base_offset;
   std::int32_t attempts;
+  std::int64_t latency_ms;
   template <class V>
   void fields(V& v) const {
     v("client", client);
@@ -225,6 +227,7 @@ struct ProducerBatchDone {
     v("error", error);
     v("baseOffset", base_offset);
     v("attempts", attempts);
+    v("latencyMs", latency_ms);
   }
 };
 

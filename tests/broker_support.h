@@ -126,7 +126,7 @@ struct BrokerCluster {
     for (NodeId b : brokers) h().env.send(b, make_message(r));
   }
   void produce(BrokerId to, std::int32_t corr, std::int16_t acks, ByteView batch, std::int32_t timeout_ms = 30000) {
-    h().env.send(node(to), make_message(ProduceRequest{corr, acks, timeout_ms, kOrders, {std::move(batch)}}));
+    h().env.send(node(to), make_message(ProduceRequest{corr, acks, timeout_ms, {ProducePartition{kOrders, {std::move(batch)}}}}));
   }
   void consumer_fetch(BrokerId to, std::int32_t corr, Offset offset, LeaderEpoch epoch, std::int32_t max_wait_ms = 100) {
     FetchRequest f;
@@ -135,9 +135,10 @@ struct BrokerCluster {
     f.partitions.push_back(FetchPartition{kOrders, offset, epoch, 1 << 20});
     h().env.send(node(to), make_message(std::move(f)));
   }
-  ProduceResponse produce_response(std::int32_t corr) {
+  // The outcome for the one partition of the request.
+  ProducePartitionResponse produce_response(std::int32_t corr) {
     for (const auto& [t, r] : h().received<ProduceResponse>()) {
-      if (r.correlation_id == corr) return r;
+      if (r.correlation_id == corr && r.partitions.size() == 1) return r.partitions.front();
     }
     FAIL("no ProduceResponse with correlation id " << corr);
     return {};

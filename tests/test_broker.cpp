@@ -18,7 +18,7 @@ TEST_CASE("Broker: acks=all is answered once every ISR replica has the batch", "
   const SimTime sent = c.world.now();
   c.produce(BrokerId{1}, 1, -1, make_batch(0, 3, 1000));
   c.run_for(Duration::seconds(1));
-  const ProduceResponse r = c.produce_response(1);
+  const ProducePartitionResponse r = c.produce_response(1);
   CHECK(r.error == Errors::NONE);
   CHECK(r.base_offset == Offset{0});
   // Produce, a follower's fetch returning the batch, its next fetch reporting its new end:

@@ -452,7 +452,7 @@ TEMPLATE_TEST_CASE("LogManager: logs and checkpoints survive a restart; bad chec
   {
     auto m = LogManager::open(d.get(), "data", small_segments(), 0).value();
     for (const auto& tp : {orders0, orders1, dashed}) {
-      auto log = m->get_or_create(tp, small_segments(), 0);
+      auto log = m->get_or_create(tp, 0);
       REQUIRE(log.ok());
       append_batches(*log.value(), 20, 4);
     }

@@ -5,7 +5,7 @@
 namespace kafkasim::broker {
 
 void Broker::start() {
-  auto logs = storage::LogManager::open(env_.disk(), config_.data_dir, config_.log, env_.now().as_micros() / 1000);
+  auto logs = storage::LogManager::open(env_.disk(), config_.data_dir, config_.log_configs(), env_.now().as_micros() / 1000);
   if (!logs.ok()) {
     // Kafka takes a failed log directory offline; with one directory the broker serves nothing.
     env_.trace(Note{"log directory offline: " + logs.status().detail()});

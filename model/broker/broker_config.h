@@ -2,12 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
 #include "model/controller/controller.h"
 #include "model/protocol/types.h"
-#include "model/storage/log.h"
+#include "model/storage/log_manager.h"
 
 namespace kafkasim::broker {
 
@@ -18,11 +19,18 @@ enum class ReplicaTruncation {
   high_watermark,  // before 0.11: truncate to the (checkpointed) high watermark
 };
 
+// A topic's own settings, over the broker's (Kafka keeps them in /config/topics/<topic>).
+struct TopicConfig {
+  std::int32_t min_insync_replicas = 1;  // min.insync.replicas
+  storage::LogConfig log;                // segment.bytes, retention.ms, cleanup.policy, ...
+};
+
 struct BrokerConfig {
   BrokerId broker_id{1};
   std::string data_dir = "data";             // log.dirs
   storage::LogConfig log;                    // log.* and topic defaults
   std::int32_t min_insync_replicas = 1;      // min.insync.replicas
+  std::map<std::string, TopicConfig> topic_configs;  // topics with settings of their own
   std::int32_t replica_fetch_wait_max_ms = 500;
   std::int32_t replica_fetch_min_bytes = 1;
   std::int32_t replica_fetch_max_bytes = 1048576;
@@ -52,6 +60,16 @@ struct BrokerConfig {
   bool test_only_serve_consumers_above_high_watermark = false;
   // Only for proving the invariant checkers: purgatory timers fire this much early.
   std::int64_t test_only_timer_fire_early_ms = 0;
+
+  std::int32_t min_insync_replicas_of(const std::string& topic) const {
+    auto it = topic_configs.find(topic);
+    return it == topic_configs.end() ? min_insync_replicas : it->second.min_insync_replicas;
+  }
+  storage::TopicLogConfigs log_configs() const {
+    storage::TopicLogConfigs configs(log);
+    for (const auto& [topic, c] : topic_configs) configs.topics.emplace(topic, c.log);
+    return configs;
+  }
 };
 
 }  // namespace kafkasim::broker

@@ -19,46 +19,52 @@ std::string first_record_id(const ByteView& batch) {
   return id ? std::string(id->text()) : std::string();
 }
 
-// acks=-1: waits until the high watermark passes the appended batches.
+// acks=-1: waits until the high watermark passes the batches appended for every partition of
+// the request, then answers them all in one response.
 class DelayedProduce final : public timer::DelayedOperation {
  public:
-  DelayedProduce(ReplicaManager& replicas, Env& env, std::int32_t min_isr, NodeId client, ProduceRequest request,
-                 Offset base_offset, Offset required_offset)
+  struct Waiting {
+    std::size_t result;  // index in the response
+    Offset required_offset;
+    std::int32_t min_isr;
+  };
+  DelayedProduce(ReplicaManager& replicas, NodeId client, const ProduceRequest& request,
+                 std::vector<ProducePartitionResponse> results, std::vector<Waiting> waiting)
       : DelayedOperation(request.timeout_ms),
         replicas_(replicas),
-        env_(env),
-        min_isr_(min_isr),
         client_(client),
-        tp_(request.tp),
         correlation_id_(request.correlation_id),
-        base_offset_(base_offset),
-        required_offset_(required_offset) {}
+        results_(std::move(results)),
+        waiting_(std::move(waiting)) {}
 
   bool try_complete() override {
-    Partition* p = replicas_.partition(tp_);
-    const auto outcome = p ? p->check_enough_replicas_reach(required_offset_, min_isr_)
-                           : std::optional<Errors>(Errors::NOT_LEADER_OR_FOLLOWER);
-    if (!outcome) return false;
-    error_ = *outcome;
-    return force_complete();
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      ProducePartitionResponse& r = results_[it->result];
+      Partition* p = replicas_.partition(r.tp);
+      const auto outcome = p ? p->check_enough_replicas_reach(it->required_offset, it->min_isr)
+                             : std::optional<Errors>(Errors::NOT_LEADER_OR_FOLLOWER);
+      if (!outcome) {
+        ++it;
+        continue;
+      }
+      r.error = *outcome;
+      if (r.error != Errors::NONE) r.base_offset = Offset{-1};
+      it = waiting_.erase(it);
+    }
+    return waiting_.empty() && force_complete();
   }
   void on_complete() override {
-    const Offset base = error_ == Errors::NONE ? base_offset_ : Offset{-1};
-    env_.trace(ProduceAnswered{tp_.str(), correlation_id_, -1, error_name(error_), base.value()});
-    env_.send(client_, make_message(ProduceResponse{correlation_id_, tp_, error_, base}));
+    for (const Waiting& w : waiting_) results_[w.result] = {results_[w.result].tp, Errors::REQUEST_TIMED_OUT, Offset{-1}};
+    replicas_.answer_produce(client_, correlation_id_, -1, results_);
   }
   void on_expiration() override {}
 
  private:
   ReplicaManager& replicas_;
-  Env& env_;
-  std::int32_t min_isr_;
   NodeId client_;
-  TopicPartition tp_;
   std::int32_t correlation_id_;
-  Offset base_offset_;
-  Offset required_offset_;
-  Errors error_ = Errors::REQUEST_TIMED_OUT;  // what an expiry answers
+  std::vector<ProducePartitionResponse> results_;
+  std::vector<Waiting> waiting_;  // partitions whose high watermark has not passed their batches yet
 };
 
 }  // namespace
@@ -294,7 +300,7 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
   controller_ = from;
   std::map<BrokerId, NodeId> nodes(request.brokers.begin(), request.brokers.end());
   for (const PartitionState& state : request.partitions) {
-    auto log = logs_.get_or_create(state.tp, config_.log, now_ms(env_));
+    auto log = logs_.get_or_create(state.tp, now_ms(env_));
     if (!log.ok()) {
       response.partitions.emplace_back(state.tp, Errors::KAFKA_STORAGE_ERROR);
       continue;
@@ -358,26 +364,70 @@ void ReplicaManager::trace_append(const Partition& p, const storage::LogAppendIn
 }
 
 void ReplicaManager::handle_produce(NodeId from, const ProduceRequest& request) {
-  auto answer = [&](Errors error, Offset base) {
-    env_.trace(ProduceAnswered{request.tp.str(), request.correlation_id, request.acks, error_name(error), base.value()});
-    if (request.acks != 0) env_.send(from, make_message(ProduceResponse{request.correlation_id, request.tp, error, base}));
-  };
-  Partition* p = partition(request.tp);
-  if (p == nullptr) return answer(Errors::UNKNOWN_TOPIC_OR_PARTITION, Offset{-1});
-  const Offset hw_before = p->high_watermark();
-  const LeaderAppendResult result =
-      p->append_records_to_leader(request.records, request.acks, config_.min_insync_replicas, now_ms(env_));
-  if (result.error != Errors::NONE) return answer(result.error, Offset{-1});
-  const storage::LogAppendInfo& info = result.info;
-  if (!info.duplicate) {
-    trace_append(*p, info, storage::Records(request.records), /*as_leader=*/true);
-    fetch_purgatory_.check_and_complete(key_of(p->tp()));  // followers waiting for data
+  if (request.acks == 0) return process_produce(from, request);  // no response to wait for
+  auto [queue, first] = muted_produce_.try_emplace(from);
+  queue->second.push_back(request);
+  if (first) process_produce(from, request);  // otherwise it waits for the one in progress
+}
+
+void ReplicaManager::produce_answered(NodeId client) {
+  auto it = muted_produce_.find(client);
+  if (it == muted_produce_.end()) return;
+  it->second.pop_front();
+  if (it->second.empty()) {
+    muted_produce_.erase(it);
+    return;
   }
-  if (p->high_watermark() > hw_before) on_high_watermark_moved(*p);
-  if (request.acks != -1) return answer(Errors::NONE, info.first_offset);
-  auto delayed = std::make_shared<DelayedProduce>(*this, env_, config_.min_insync_replicas, from, request,
-                                                  info.first_offset, Offset{info.last_offset.value() + 1});
-  produce_purgatory_.try_complete_else_watch(delayed, {key_of(p->tp())});
+  // The next request runs as a new event, as Kafka reads it on a later poll: never inside the
+  // purgatory pass that completed this one.
+  env_.after(Duration::zero(), [this, client] {
+    auto queued = muted_produce_.find(client);
+    if (queued != muted_produce_.end()) process_produce(client, queued->second.front());
+  });
+}
+
+void ReplicaManager::process_produce(NodeId from, const ProduceRequest& request) {
+  std::vector<ProducePartitionResponse> results;
+  std::vector<DelayedProduce::Waiting> waiting;
+  std::vector<std::string> keys;
+  for (const ProducePartition& part : request.partitions) {
+    Partition* p = partition(part.tp);
+    if (p == nullptr) {
+      results.push_back({part.tp, Errors::UNKNOWN_TOPIC_OR_PARTITION, Offset{-1}});
+      continue;
+    }
+    const std::int32_t min_isr = config_.min_insync_replicas_of(part.tp.topic);
+    const Offset hw_before = p->high_watermark();
+    const LeaderAppendResult result = p->append_records_to_leader(part.records, request.acks, min_isr, now_ms(env_));
+    if (result.error != Errors::NONE) {
+      results.push_back({part.tp, result.error, Offset{-1}});
+      continue;
+    }
+    const storage::LogAppendInfo& info = result.info;
+    if (!info.duplicate) {
+      trace_append(*p, info, storage::Records(part.records), /*as_leader=*/true);
+      fetch_purgatory_.check_and_complete(key_of(p->tp()));  // followers waiting for data
+    }
+    if (p->high_watermark() > hw_before) on_high_watermark_moved(*p);
+    results.push_back({part.tp, Errors::NONE, info.first_offset});
+    if (request.acks == -1) {
+      waiting.push_back({results.size() - 1, Offset{info.last_offset.value() + 1}, min_isr});
+      keys.push_back(key_of(p->tp()));
+    }
+  }
+  if (waiting.empty()) return answer_produce(from, request.correlation_id, request.acks, results);
+  auto delayed = std::make_shared<DelayedProduce>(*this, from, request, std::move(results), std::move(waiting));
+  produce_purgatory_.try_complete_else_watch(delayed, keys);
+}
+
+void ReplicaManager::answer_produce(NodeId client, std::int32_t correlation_id, std::int16_t acks,
+                                    const std::vector<ProducePartitionResponse>& results) {
+  for (const auto& r : results) {
+    env_.trace(ProduceAnswered{r.tp.str(), correlation_id, acks, error_name(r.error), r.base_offset.value()});
+  }
+  if (acks == 0) return;
+  env_.send(client, make_message(ProduceResponse{correlation_id, results}));
+  produce_answered(client);
 }
 
 FetchedPartition ReplicaManager::read_partition(BrokerId replica, const FetchPartition& request) {

@@ -15,6 +15,7 @@
 // and are resent until answered.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -40,7 +41,15 @@ class ReplicaManager {
   void handle_alter_isr_response(const AlterIsrResponse& response);
   // Where ISR changes go: the controller of the latest UpdateMetadata or LeaderAndIsr.
   void set_controller(NodeId node) { controller_ = node; }
+  // Requests of one client are processed one at a time, in the order they came: Kafka's
+  // SocketServer mutes a connection until the response to its current request is sent, so a
+  // producer's pipelined requests are answered in request order even when one waits for
+  // replication.
   void handle_produce(NodeId from, const ProduceRequest& request);
+  // Traces the outcome per partition, sends the response (acks 1 and all) and lets the
+  // client's next request run.
+  void answer_produce(NodeId client, std::int32_t correlation_id, std::int16_t acks,
+                      const std::vector<ProducePartitionResponse>& results);
   void handle_fetch(NodeId from, const FetchRequest& request);
   void handle_fetch_response(NodeId from, const FetchResponse& response) { fetcher_.handle_response(from, response); }
   void handle_offsets_for_leader_epoch(NodeId from, const OffsetsForLeaderEpochRequest& request);
@@ -59,6 +68,8 @@ class ReplicaManager {
   Partition* partition(const TopicPartition& tp);
 
  private:
+  void process_produce(NodeId from, const ProduceRequest& request);
+  void produce_answered(NodeId client);
   friend class ReplicaFetcher;
   friend class DelayedFetch;
   // Reads what a fetch asks for, or tells why it cannot. Follower fetches update the leader.
@@ -103,6 +114,7 @@ class ReplicaManager {
   std::vector<Periodic> periodic_;  // addressed by index: the vector may grow
   timer::DelayedOperationPurgatory produce_purgatory_;
   timer::DelayedOperationPurgatory fetch_purgatory_;
+  std::map<NodeId, std::deque<ProduceRequest>> muted_produce_;  // client -> requests behind its current one
   ReplicaFetcher fetcher_;
 };
 

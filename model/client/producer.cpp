@@ -93,8 +93,9 @@ bool Producer::may_send(const ProducerBatch& batch) const {
   if (!config_.enable_idempotence || batch.attempts == 0) return true;
   // A retry goes only once no lower sequence of its partition is in flight.
   return std::none_of(in_flight_.begin(), in_flight_.end(), [&](const auto& entry) {
-    const ProducerBatch& other = entry.second.batch;
-    return other.tp == batch.tp && other.producer_id == batch.producer_id && other.base_sequence < batch.base_sequence;
+    return std::any_of(entry.second.batches.begin(), entry.second.batches.end(), [&](const ProducerBatch& other) {
+      return other.tp == batch.tp && other.producer_id == batch.producer_id && other.base_sequence < batch.base_sequence;
+    });
   });
 }
 
@@ -105,6 +106,8 @@ void Producer::run() {
   }
   const bool can_send = !config_.enable_idempotence || producer_id_.has_value();
   if (can_send) {
+    // Kafka's sender drains every ready partition of a broker into one request.
+    std::map<NodeId, std::vector<ProducerBatch>> requests;
     for (const TopicPartition& tp : accumulator_.ready(now_ms())) {
       const auto leader = metadata_.leader_for(tp);
       if (!leader) {
@@ -114,8 +117,9 @@ void Producer::run() {
       const auto& connection = connections_[leader->node];
       if (static_cast<std::int32_t>(connection.size()) >= config_.max_in_flight_requests_per_connection) continue;
       if (!may_send(accumulator_.first(tp))) continue;
-      send_batch(accumulator_.drain(tp), *leader);
+      requests[leader->node].push_back(accumulator_.drain(tp));
     }
+    for (auto& [node, batches] : requests) send_request(node, std::move(batches));
   }
   wake_.cancel();
   const auto next = accumulator_.next_ready_ms();
@@ -141,32 +145,36 @@ void Producer::encode(ProducerBatch& batch) {
   batch.encoded = builder.build();
 }
 
-void Producer::send_batch(ProducerBatch batch, const LeaderInfo& leader) {
-  if (!batch.encoded) encode(batch);
-  ++batch.attempts;
-  const std::int32_t corr = ++correlation_id_;
-  env_.send(leader.node, make_message(ProduceRequest{corr, config_.acks, config_.request_timeout_ms, batch.tp,
-                                                     {*batch.encoded}}));
+void Producer::send_request(NodeId node, std::vector<ProducerBatch> batches) {
+  ProduceRequest request{++correlation_id_, config_.acks, config_.request_timeout_ms, {}};
+  for (ProducerBatch& batch : batches) {
+    if (!batch.encoded) encode(batch);
+    ++batch.attempts;
+    request.partitions.push_back(ProducePartition{batch.tp, {*batch.encoded}});
+  }
+  const std::int32_t corr = request.correlation_id;
+  env_.send(node, make_message(std::move(request)));
   if (config_.acks == 0) {  // nothing will come back: done as soon as it is sent
-    finish(batch, Errors::NONE, Offset{-1});
+    for (const ProducerBatch& batch : batches) finish(batch, Errors::NONE, Offset{-1});
     return;
   }
-  connections_[leader.node].push_back(corr);
-  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, node = leader.node] {
+  connections_[node].push_back(corr);
+  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, node] {
     disconnect(node);
     run();
   });
-  in_flight_.emplace(corr, InFlight{std::move(batch), leader.node, timeout});
+  in_flight_.emplace(corr, InFlight{std::move(batches), node, timeout});
 }
 
-void Producer::on_produce_response(NodeId from, std::int32_t correlation_id, Errors error, Offset base_offset) {
+void Producer::on_produce_response(NodeId from, const ProduceResponse& response) {
   auto& connection = connections_[from];
-  if (std::find(connection.begin(), connection.end(), correlation_id) == connection.end()) return;  // a dropped connection's
-  if (connection.front() != correlation_id) {
+  const std::int32_t corr = response.correlation_id;
+  if (std::find(connection.begin(), connection.end(), corr) == connection.end()) return;  // a dropped connection's
+  if (connection.front() != corr) {
     disconnect(from);  // an earlier response was lost
   } else {
     connection.pop_front();
-    complete(correlation_id, error, base_offset);
+    complete(corr, &response, Errors::NONE);
   }
   run();
 }
@@ -174,14 +182,27 @@ void Producer::on_produce_response(NodeId from, std::int32_t correlation_id, Err
 void Producer::disconnect(NodeId node) {
   std::deque<std::int32_t> lost;
   lost.swap(connections_[node]);
-  for (std::int32_t corr : lost) complete(corr, Errors::NETWORK_EXCEPTION, Offset{-1});
+  for (std::int32_t corr : lost) complete(corr, nullptr, Errors::NETWORK_EXCEPTION);
 }
 
-void Producer::complete(std::int32_t correlation_id, Errors error, Offset base_offset) {
+void Producer::complete(std::int32_t correlation_id, const ProduceResponse* response, Errors error) {
   auto it = in_flight_.find(correlation_id);
   it->second.timeout.cancel();
-  ProducerBatch batch = std::move(it->second.batch);
+  std::vector<ProducerBatch> batches = std::move(it->second.batches);
   in_flight_.erase(it);
+  for (ProducerBatch& batch : batches) {
+    if (response == nullptr) {
+      complete_batch(std::move(batch), error, Offset{-1});
+      continue;
+    }
+    auto r = std::find_if(response->partitions.begin(), response->partitions.end(),
+                          [&](const ProducePartitionResponse& p) { return p.tp == batch.tp; });
+    if (r == response->partitions.end()) complete_batch(std::move(batch), Errors::NETWORK_EXCEPTION, Offset{-1});
+    else complete_batch(std::move(batch), r->error, r->base_offset);
+  }
+}
+
+void Producer::complete_batch(ProducerBatch batch, Errors error, Offset base_offset) {
   if (error == Errors::NONE || error == Errors::DUPLICATE_SEQUENCE_NUMBER) {
     finish(batch, Errors::NONE, base_offset);
   } else {
@@ -204,7 +225,7 @@ void Producer::retry_or_fail(ProducerBatch batch, Errors error) {
 void Producer::finish(const ProducerBatch& batch, Errors error, Offset base_offset) {
   env_.trace(ProducerBatchDone{config_.client_id, batch.tp.str(), record_id(config_.client_id, batch.first_record_number),
                                batch.record_count(), config_.acks, error_name(error), base_offset.value(),
-                               batch.attempts});
+                               batch.attempts, now_ms() - batch.created_ms});
   if (error == Errors::NONE) {
     stats_.records_acked += batch.record_count();
     for (const PendingRecord& r : batch.records) stats_.ack_latency_us.push_back(env_.now().as_micros() - r.timestamp_ms * 1000);
@@ -250,7 +271,7 @@ void Producer::on_init_producer_id(const InitProducerIdResponse& response) {
 
 bool Producer::handle(NodeId from, const Message& message) {
   if (const auto* r = body_cast<ProduceResponse>(message)) {
-    on_produce_response(from, r->correlation_id, r->error, r->base_offset);
+    on_produce_response(from, *r);
   } else if (const auto* m = body_cast<MetadataResponse>(message)) {
     metadata_.handle_response(*m);
   } else if (const auto* i = body_cast<InitProducerIdResponse>(message)) {

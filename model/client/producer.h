@@ -58,7 +58,7 @@ class Producer {
 
  private:
   struct InFlight {
-    ProducerBatch batch;
+    std::vector<ProducerBatch> batches;  // one per partition of the request
     NodeId node;
     TimerHandle timeout;
   };
@@ -67,12 +67,15 @@ class Producer {
   void partition_waiting_records();
   void append(const TopicPartition& tp, PendingRecord record);
   bool may_send(const ProducerBatch& batch) const;
-  void send_batch(ProducerBatch batch, const LeaderInfo& leader);
+  // One request to `node` with a batch of each partition.
+  void send_request(NodeId node, std::vector<ProducerBatch> batches);
   void encode(ProducerBatch& batch);
-  void on_produce_response(NodeId from, std::int32_t correlation_id, Errors error, Offset base_offset);
+  void on_produce_response(NodeId from, const ProduceResponse& response);
   // Fails every request in flight to `node` with NETWORK_EXCEPTION.
   void disconnect(NodeId node);
-  void complete(std::int32_t correlation_id, Errors error, Offset base_offset);
+  // Each batch of the request by its partition's outcome; nothing: every batch failed with `error`.
+  void complete(std::int32_t correlation_id, const ProduceResponse* response, Errors error);
+  void complete_batch(ProducerBatch batch, Errors error, Offset base_offset);
   void retry_or_fail(ProducerBatch batch, Errors error);
   void finish(const ProducerBatch& batch, Errors error, Offset base_offset);
   void init_producer_id();

@@ -90,12 +90,19 @@ std::string LeaderAndIsrResponse::describe() const {
 }
 
 std::string ProduceRequest::describe() const {
-  return cat("corr=", num(correlation_id), " ", tp.str(), " acks=", num(acks), " bytes=",
-             num(static_cast<std::int64_t>(chunks_bytes(records))));
+  std::string out = cat("corr=", num(correlation_id), " acks=", num(acks));
+  for (const auto& p : partitions) {
+    out.append(cat(" ", p.tp.str(), ":bytes=", num(static_cast<std::int64_t>(chunks_bytes(p.records)))));
+  }
+  return out;
 }
 
 std::string ProduceResponse::describe() const {
-  return cat("corr=", num(correlation_id), " ", tp.str(), " ", error_name(error), " baseOffset=", num(base_offset.value()));
+  std::string out = cat("corr=", num(correlation_id));
+  for (const auto& p : partitions) {
+    out.append(cat(" ", p.tp.str(), ":", error_name(p.error), ",baseOffset=", num(p.base_offset.value())));
+  }
+  return out;
 }
 
 std::string FetchRequest::describe() const {

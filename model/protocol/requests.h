@@ -91,24 +91,38 @@ struct AlterIsrResponse {
   std::string describe() const;
 };
 
+// One partition's records in a produce request.
+struct ProducePartition {
+  TopicPartition tp;
+  std::vector<ByteView> records;
+};
+
+// As Kafka's: one request carries the ready batches of every partition the broker leads.
 struct ProduceRequest {
   static constexpr const char* kName = "Produce";
   std::int32_t correlation_id = 0;
   std::int16_t acks = -1;  // 0, 1, or -1 (all)
   std::int32_t timeout_ms = 30000;
-  TopicPartition tp;
-  std::vector<ByteView> records;
-  std::size_t wire_bytes() const { return 48 + chunks_bytes(records); }
+  std::vector<ProducePartition> partitions;
+  std::size_t wire_bytes() const {
+    std::size_t bytes = 48;
+    for (const auto& p : partitions) bytes += 16 + chunks_bytes(p.records);
+    return bytes;
+  }
   std::string describe() const;
+};
+
+struct ProducePartitionResponse {
+  TopicPartition tp;
+  Errors error = Errors::NONE;
+  Offset base_offset{-1};
 };
 
 struct ProduceResponse {
   static constexpr const char* kName = "ProduceResponse";
   std::int32_t correlation_id = 0;
-  TopicPartition tp;
-  Errors error = Errors::NONE;
-  Offset base_offset{-1};
-  std::size_t wire_bytes() const { return 48; }
+  std::vector<ProducePartitionResponse> partitions;
+  std::size_t wire_bytes() const { return 48 + 24 * partitions.size(); }
   std::string describe() const;
 };
 

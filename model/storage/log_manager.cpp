@@ -22,9 +22,9 @@ OffsetMap LogManager::read_checkpoint_or_report(const char* name) {
   return {};
 }
 
-IoResult<std::unique_ptr<LogManager>> LogManager::open(Disk& disk, std::string data_dir, LogConfig defaults,
+IoResult<std::unique_ptr<LogManager>> LogManager::open(Disk& disk, std::string data_dir, TopicLogConfigs configs,
                                                        std::int64_t now_ms) {
-  std::unique_ptr<LogManager> m(new LogManager(disk, std::move(data_dir), defaults));
+  std::unique_ptr<LogManager> m(new LogManager(disk, std::move(data_dir), std::move(configs)));
   KAFKASIM_RETURN_IF_ERROR(disk.make_dir(m->data_dir_));
   const OffsetMap recovery_points = m->read_checkpoint_or_report(kRecoveryPointCheckpoint);
   const OffsetMap log_starts = m->read_checkpoint_or_report(kLogStartOffsetCheckpoint);
@@ -37,7 +37,7 @@ IoResult<std::unique_ptr<LogManager>> LogManager::open(Disk& disk, std::string d
       auto it = map.find(key);
       return it == map.end() ? Offset{0} : it->second;
     };
-    auto log = Log::open(disk, m->path(name), defaults, find_or_zero(recovery_points, *tp),
+    auto log = Log::open(disk, m->path(name), m->configs_.of(tp->topic), find_or_zero(recovery_points, *tp),
                          find_or_zero(log_starts, *tp), now_ms);
     if (!log.ok()) return log.status();
     for (const auto& note : log.value()->recovery().notes) m->notes_.push_back(note);
@@ -51,9 +51,9 @@ Log* LogManager::get(const TopicPartition& tp) const {
   return it == logs_.end() ? nullptr : it->second.get();
 }
 
-IoResult<Log*> LogManager::get_or_create(const TopicPartition& tp, const LogConfig& config, std::int64_t now_ms) {
+IoResult<Log*> LogManager::get_or_create(const TopicPartition& tp, std::int64_t now_ms) {
   if (Log* existing = get(tp)) return existing;
-  auto log = Log::open(disk_, path(log_dir_name(tp)), config, Offset{0}, Offset{0}, now_ms);
+  auto log = Log::open(disk_, path(log_dir_name(tp)), configs_.of(tp.topic), Offset{0}, Offset{0}, now_ms);
   if (!log.ok()) return log.status();
   KAFKASIM_RETURN_IF_ERROR(disk_.sync_dir(data_dir_));  // the new folder survives a power loss
   Log* raw = log.value().get();

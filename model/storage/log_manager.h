@@ -24,14 +24,26 @@ inline constexpr const char* kLogStartOffsetCheckpoint = "log-start-offset-check
 // "orders-0" -> {orders, 0}; nothing for a name that is not a partition folder.
 std::optional<TopicPartition> parse_log_dir_name(const std::string& name);
 
+// The log settings of every topic: the broker's defaults and the topics that override them
+// (Kafka keeps those in /config/topics/<topic>).
+struct TopicLogConfigs {
+  TopicLogConfigs(LogConfig broker_defaults = {}) : defaults(broker_defaults) {}  // NOLINT: implicit on purpose
+  LogConfig defaults;
+  std::map<std::string, LogConfig> topics;
+  const LogConfig& of(const std::string& topic) const {
+    auto it = topics.find(topic);
+    return it == topics.end() ? defaults : it->second;
+  }
+};
+
 class LogManager {
  public:
-  static IoResult<std::unique_ptr<LogManager>> open(Disk& disk, std::string data_dir, LogConfig defaults,
+  static IoResult<std::unique_ptr<LogManager>> open(Disk& disk, std::string data_dir, TopicLogConfigs configs,
                                                     std::int64_t now_ms);
 
   const std::map<TopicPartition, std::unique_ptr<Log>>& logs() const { return logs_; }
   Log* get(const TopicPartition& tp) const;
-  IoResult<Log*> get_or_create(const TopicPartition& tp, const LogConfig& config, std::int64_t now_ms);
+  IoResult<Log*> get_or_create(const TopicPartition& tp, std::int64_t now_ms);
   IoStatus remove(const TopicPartition& tp);
   // What opening found and repaired: each log's recovery notes and any checkpoint problem.
   const std::vector<std::string>& notes() const { return notes_; }
@@ -43,14 +55,14 @@ class LogManager {
   IoResult<OffsetMap> read_high_watermarks() const;
 
  private:
-  LogManager(Disk& disk, std::string data_dir, LogConfig defaults)
-      : disk_(disk), data_dir_(std::move(data_dir)), defaults_(defaults) {}
+  LogManager(Disk& disk, std::string data_dir, TopicLogConfigs configs)
+      : disk_(disk), data_dir_(std::move(data_dir)), configs_(std::move(configs)) {}
   std::string path(const std::string& name) const { return data_dir_ + "/" + name; }
   OffsetMap read_checkpoint_or_report(const char* name);
 
   Disk& disk_;
   std::string data_dir_;
-  LogConfig defaults_;
+  TopicLogConfigs configs_;
   std::map<TopicPartition, std::unique_ptr<Log>> logs_;
   std::vector<std::string> notes_;
 };
