@@ -17,18 +17,15 @@
 #include "bench/storage_bench.h"
 #include "bench/checker_bench.h"
 #include "bench/timer_bench.h"
+#include "cli/scenario_commands.h"
 #include "sim/demo/echo_demo.h"
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitUsage = 2;
-constexpr int kExitInternal = 70;
-
-// A user error: reported in one line, exit 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using kafkasim::cli::kExitInternal;
+using kafkasim::cli::kExitOk;
+using kafkasim::cli::kExitUsage;
+using kafkasim::cli::UsageError;
 
 std::unique_ptr<std::ofstream> open_output(const std::string& path, const char* what) {
   if (path.empty()) return nullptr;
@@ -207,6 +204,42 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("kafkasim ") + KAFKASIM_VERSION);
   app.require_subcommand(1);
 
+  kafkasim::cli::RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Run a scenario file under one seed and judge it against its expect");
+  run_cmd->footer("Example: kafkasim run scenarios/leader-crash.json --seed 7 --json --trace run.jsonl\n"
+                  "Exit: 0 as expected, 1 the outcome did not match expect, 2 invalid scenario, 70 internal error");
+  run_cmd->add_option("file", run.file, "Scenario file (JSON, comments allowed)")->required();
+  run_cmd->add_option("--seed", run.seed, "Seed of the run (default: the scenario's seed)");
+  run_cmd->add_flag("--json", run.json, "Print the run report as one JSON object");
+  run_cmd->add_option("--trace", run.trace_path, "Write every trace event as JSON lines");
+  run_cmd->add_option("--log", run.log_path, "Write every trace event as a readable line");
+
+  kafkasim::cli::RunArgs replay;
+  replay.command = "replay";
+  auto* replay_cmd = app.add_subcommand("replay", "Run one seed again with the full readable log (run with --log)");
+  replay_cmd->footer("Example: kafkasim replay scenarios/nemesis.json --seed 1234 --log seed1234.log");
+  replay_cmd->add_option("file", replay.file, "Scenario file")->required();
+  replay_cmd->add_option("--seed", replay.seed, "Seed to replay")->required();
+  replay_cmd->add_flag("--json", replay.json, "Print the run report as one JSON object");
+  replay_cmd->add_option("--trace", replay.trace_path, "Write every trace event as JSON lines");
+  replay_cmd->add_option("--log", replay.log_path, "Where the readable log goes (default: replay-<seed>.log)");
+
+  std::vector<std::string> validate_files;
+  auto* validate_cmd = app.add_subcommand("validate", "Check scenario files without running them");
+  validate_cmd->footer("Example: kafkasim validate scenarios/*.json\nExit: 0 all valid, 2 any problem (one line each)");
+  validate_cmd->add_option("files", validate_files, "Scenario files")->required();
+
+  kafkasim::cli::SweepArgs sweep;
+  auto* sweep_cmd = app.add_subcommand("sweep", "Run a scenario under every seed of a range, one process per seed");
+  sweep_cmd->footer("Example: kafkasim sweep scenarios/nemesis.json --seeds 1..1000 --jobs 8 --shard 2/4 --json\n"
+                    "Exit: 0 every seed as expected, 1 some seed failed, 2 bad usage, 70 some seed hit an internal error");
+  sweep_cmd->add_option("file", sweep.file, "Scenario file")->required();
+  sweep_cmd->add_option("--seeds", sweep.seeds, "Seed range A..B, both included")->required();
+  sweep_cmd->add_option("--jobs", sweep.jobs, "Seeds run at once (default: the number of cores)")->check(CLI::Range(1, 4096));
+  sweep_cmd->add_option("--shard", sweep.shard, "Run only shard I of N (contiguous slices of the range), as 2/8");
+  sweep_cmd->add_flag("--json", sweep.json, "One JSON report line per seed, then a summary line");
+  sweep_cmd->add_flag("--fail-fast", sweep.fail_fast, "Start no new seed after the first failure");
+
   DemoArgs demo;
   auto* demo_cmd = app.add_subcommand(
       "demo", "Run echo nodes under a partition, a crash and a power loss; print the trace hash");
@@ -285,6 +318,14 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (*run_cmd) return kafkasim::cli::run_command(run);
+    if (*replay_cmd) {
+      if (replay.log_path.empty()) replay.log_path = "replay-" + std::to_string(*replay.seed) + ".log";
+      std::cerr << "kafkasim: the full log goes to " << replay.log_path << '\n';
+      return kafkasim::cli::run_command(replay);
+    }
+    if (*validate_cmd) return kafkasim::cli::validate_command(validate_files);
+    if (*sweep_cmd) return kafkasim::cli::sweep_command(sweep);
     if (*demo_cmd) return run_demo(demo);
     if (*bench_sim) return run_bench_sim(bench_options, bench_json);
     if (*bench_storage) return run_bench_storage(storage_options, storage_json);

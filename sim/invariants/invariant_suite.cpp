@@ -36,21 +36,34 @@ const std::vector<std::string>& InvariantSuite::implemented() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
     for (const auto& [name, factory] : registry()) out.push_back(name);
+    out.emplace_back("liveness");  // built apart: it needs the run's liveness phase
     return out;
   }();
   return names;
 }
 
-InvariantSuite::InvariantSuite(const std::vector<std::string>& names) {
+const std::vector<std::string>& InvariantSuite::contract() {
+  static const std::vector<std::string> names{
+      "committed_record_lost", "hw_exceeds_isr_leo", "acked_write_lost", "replica_divergence",
+      "multiple_leaders", "epoch_regression", "consumer_read_uncommitted", "consumer_order",
+      "group_double_ownership", "stale_commit_accepted", "timer_fired_early", "torn_record_visible", "liveness"};
+  return names;
+}
+
+InvariantSuite::InvariantSuite(const std::vector<std::string>& names, std::optional<LivenessExpectations> liveness) {
   for (const std::string& name : names) {
     const auto& all = registry();
-    if (std::none_of(all.begin(), all.end(), [&](const auto& entry) { return entry.first == name; })) {
+    if (name == "liveness") {
+      if (!liveness) throw std::invalid_argument("the liveness checker needs a liveness phase");
+    } else if (std::none_of(all.begin(), all.end(), [&](const auto& entry) { return entry.first == name; })) {
       throw std::invalid_argument("no invariant checker named \"" + name + "\"");
     }
   }
   for (const auto& [name, factory] : registry()) {
     if (names.empty() || std::find(names.begin(), names.end(), name) != names.end()) checkers_.push_back(factory(logs_));
   }
+  const bool wants_liveness = names.empty() || std::find(names.begin(), names.end(), "liveness") != names.end();
+  if (liveness && wants_liveness) checkers_.push_back(std::make_unique<Liveness>(std::move(*liveness)));
 }
 
 void InvariantSuite::on_event(const TraceRecord& record) {

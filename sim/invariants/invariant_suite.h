@@ -2,6 +2,10 @@
 // recorded.
 #pragma once
 
+#include <optional>
+
+#include "sim/invariants/liveness_checker.h"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,8 +19,12 @@ namespace kafkasim::sim::invariants {
 class InvariantSuite final : public TraceSink {
  public:
   // Every implemented checker, or those named. Throws std::invalid_argument naming an unknown one.
-  explicit InvariantSuite(const std::vector<std::string>& names = {});
+  // `liveness` runs only given what the liveness phase must reach.
+  explicit InvariantSuite(const std::vector<std::string>& names = {},
+                          std::optional<LivenessExpectations> liveness = std::nullopt);
   static const std::vector<std::string>& implemented();
+  // Every invariant name of SCENARIO_FORMAT.md, implemented or not.
+  static const std::vector<std::string>& contract();
 
   void on_event(const TraceRecord& record) override;
   void finish(SimTime end);

@@ -1,0 +1,53 @@
+#include "sim/invariants/liveness_checker.h"
+
+#include <algorithm>
+
+#include "model/protocol/requests.h"
+
+namespace kafkasim::sim::invariants {
+
+void Liveness::on_event(const TraceRecord& record) {
+  if (const auto* s = std::get_if<PartitionStateRecorded>(&record.event)) {
+    states_[s->tp] = Recorded{s->leader, s->leader_epoch, s->isr, record.index};
+  } else if (record.time >= expected_.healed_at) {
+    if (const auto* b = std::get_if<ProducerBatchDone>(&record.event); b && b->error == "NONE") {
+      producers_acked_.insert(b->client);
+    } else if (const auto* c = std::get_if<RecordsConsumed>(&record.event)) {
+      consumers_fed_.insert(c->client);
+    }
+  }
+}
+
+void Liveness::finish(SimTime end) {
+  const std::string settled = "after every fault was healed at " + seconds_text(expected_.healed_at) + " and the cluster had until " +
+                              seconds_text(end) + " to settle";
+  for (const auto& [tp, replicas] : expected_.replicas) {
+    auto it = states_.find(tp);
+    if (it == states_.end()) {
+      report(end, kWorldNode, tp, -1, "the controller never recorded a leader for " + tp + " " + settled, {});
+      continue;
+    }
+    const Recorded& s = it->second;
+    std::vector<std::int32_t> sorted = replicas;
+    std::sort(sorted.begin(), sorted.end());
+    const auto isr = parse_broker_list(s.isr).value_or(std::vector<BrokerId>{});
+    std::vector<std::int32_t> isr_ids;
+    for (BrokerId b : isr) isr_ids.push_back(b.value());
+    std::sort(isr_ids.begin(), isr_ids.end());
+    if (s.leader < 0) {
+      report(end, kWorldNode, tp, -1, tp + " has no leader " + settled + " (epoch " + std::to_string(s.leader_epoch) + ", ISR [" + s.isr + "])", {s.index});
+    } else if (isr_ids != sorted) {
+      report(end, kWorldNode, tp, -1,
+             "the ISR of " + tp + " is [" + s.isr + "], not every replica [" + broker_list(std::vector<BrokerId>(sorted.begin(), sorted.end())) + "], " + settled,
+             {s.index});
+    }
+  }
+  for (const auto& p : expected_.producers) {
+    if (producers_acked_.count(p) == 0) report(end, kWorldNode, "", -1, "producer " + p + " had no batch acknowledged " + settled, {});
+  }
+  for (const auto& c : expected_.consumers) {
+    if (consumers_fed_.count(c) == 0) report(end, kWorldNode, "", -1, "consumer " + c + " received no record " + settled, {});
+  }
+}
+
+}  // namespace kafkasim::sim::invariants

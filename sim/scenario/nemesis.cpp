@@ -1,0 +1,70 @@
+#include "sim/scenario/nemesis.h"
+
+#include <algorithm>
+#include <string>
+
+namespace kafkasim::sim::scenario {
+namespace {
+
+// Faults that take brokers away (down, paused or unreachable) and need maxDown >= 1.
+bool takes_brokers_away(const std::string& type) {
+  return type == "process_kill" || type == "power_loss" || type == "process_stop" || type == "network_partition" ||
+         type == "isolate";
+}
+
+}  // namespace
+
+std::vector<FaultEntry> draw_nemesis_schedule(const NemesisSpec& nemesis, const std::vector<BrokerSpec>& brokers,
+                                              std::int64_t run_ms, Rng rng) {
+  std::vector<std::string> types;
+  for (const auto& t : nemesis.faults) {
+    if (nemesis.max_down >= 1 || !takes_brokers_away(t)) types.push_back(t);
+  }
+  std::vector<FaultEntry> schedule;
+  if (types.empty() || brokers.empty()) return schedule;
+  const auto most = static_cast<std::int64_t>(
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(nemesis.max_down, 1)), brokers.size()));
+  std::int64_t t = 0;
+  while (true) {
+    t += rng.uniform_int(nemesis.interval_min_ms, nemesis.interval_max_ms);
+    if (t >= run_ms) break;
+    FaultEntry f;
+    f.type = rng.pick(types);
+    f.start_ms = t;
+    const std::int64_t duration = rng.uniform_int(nemesis.duration_min_ms, nemesis.duration_max_ms);
+    std::vector<std::string> names;
+    for (const auto& b : brokers) names.push_back("broker-" + std::to_string(b.id));
+    rng.shuffle(names);
+    names.resize(static_cast<std::size_t>(rng.uniform_int(1, most)));
+    std::sort(names.begin(), names.end());
+    if (f.type == "process_kill" || f.type == "power_loss") {
+      f.restart_after_ms = duration;
+    } else {
+      f.duration_ms = duration;
+    }
+    if (f.type == "network_partition") {
+      std::vector<std::string> rest;
+      for (const auto& b : brokers) {
+        const std::string n = "broker-" + std::to_string(b.id);
+        if (std::find(names.begin(), names.end(), n) == names.end()) rest.push_back(n);
+      }
+      rest.emplace_back("zookeeper");
+      f.partitions = {names, rest};
+    } else {
+      f.node_names = names;
+    }
+    if (f.type == "degraded_network") {
+      f.latency_ms = rng.uniform_int(5, 200);
+      f.loss_percent = static_cast<double>(rng.uniform_int(0, 20));
+    } else if (f.type == "slow_disk") {
+      f.factor = static_cast<double>(rng.uniform_int(2, 50));
+    } else if (f.type == "clock_skew") {
+      f.offset_ms = rng.uniform_int(-5000, 5000);
+    }
+    schedule.push_back(std::move(f));
+    t += duration;
+  }
+  return schedule;
+}
+
+}  // namespace kafkasim::sim::scenario
