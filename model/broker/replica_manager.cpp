@@ -148,20 +148,24 @@ void ReplicaManager::checkpoint_high_watermarks() {
 
 void ReplicaManager::maybe_shrink_isrs() {
   for (const auto& [tp, p] : partitions_) {
-    if (p->maybe_shrink_isr(now_ms(env_), config_.replica_lag_time_max_ms)) send_isr_change(*p, config_.request_timeout_ms);
+    if (p->maybe_shrink_isr(now_ms(env_), config_.replica_lag_time_max_ms)) send_isr_change(*p);
   }
 }
 
-void ReplicaManager::send_isr_change(Partition& p, std::int64_t retry_ms) {
+void ReplicaManager::send_isr_change(Partition& p) {
   const auto& change = p.pending_isr_change();
   if (!change || !controller_) return;
   env_.trace(IsrChangeProposed{p.tp().str(), change->leader_epoch.value(), broker_list(p.isr()),
                                broker_list(change->new_isr), change->partition_epoch});
   env_.send(*controller_, make_message(AlterIsrRequest{config_.broker_id, {*change}}));
-  TimerHandle& retry = isr_change_retries_[p.tp()];
+  retry_isr_change(p.tp(), config_.request_timeout_ms);  // no answer: ask again
+}
+
+void ReplicaManager::retry_isr_change(const TopicPartition& tp, std::int64_t after_ms) {
+  TimerHandle& retry = isr_change_retries_[tp];
   retry.cancel();
-  retry = env_.after(Duration::millis(retry_ms), [this, tp = p.tp(), retry_ms] {
-    if (Partition* again = partition(tp)) send_isr_change(*again, retry_ms);
+  retry = env_.after(Duration::millis(after_ms), [this, tp] {
+    if (Partition* again = partition(tp)) send_isr_change(*again);
   });
 }
 
@@ -189,7 +193,9 @@ void ReplicaManager::handle_alter_isr_response(const AlterIsrResponse& response)
         if (p->complete_isr_change(result)) on_high_watermark_moved(*p);
         break;
       default:
-        send_isr_change(*p, config_.alter_isr_retry_backoff_ms);
+        // Retriable (NOT_CONTROLLER while the controller moves, ...): ask again after the
+        // backoff, never at once (a broker that still names itself controller would loop).
+        retry_isr_change(result.tp, config_.alter_isr_retry_backoff_ms);
         break;
     }
   }
@@ -502,7 +508,7 @@ void ReplicaManager::handle_fetch(NodeId from, const FetchRequest& request) {
       Partition* p = partition(fp.tp);
       if (p == nullptr || !p->is_leader() || fp.current_leader_epoch != p->leader_epoch()) continue;
       if (p->update_follower_fetch_state(request.replica_id, fp.fetch_offset, now_ms(env_))) on_high_watermark_moved(*p);
-      if (p->maybe_expand_isr(request.replica_id)) send_isr_change(*p, config_.request_timeout_ms);
+      if (p->maybe_expand_isr(request.replica_id)) send_isr_change(*p);
     }
   }
   if (fetch_ready(request) || request.max_wait_ms <= 0) return answer_fetch(from, request);

@@ -90,7 +90,8 @@ class ReplicaManager {
   void truncate(Partition& p, Offset offset, std::string_view reason);
   // Sends the partition's pending ISR change to the controller, and again after `retry_ms`
   // unless an answer or a new LeaderAndIsr comes first.
-  void send_isr_change(Partition& p, std::int64_t retry_ms);
+  void send_isr_change(Partition& p);
+  void retry_isr_change(const TopicPartition& tp, std::int64_t after_ms);
   // KIP-101/279: where a follower's log parts from the leader's, from the leader's answer.
   // True when that is settled; false when the follower must ask again about an older epoch.
   bool truncate_to_leader_epoch(Partition& p, const EpochEndOffset& leader);
