@@ -102,6 +102,12 @@ bool Scheduler::step() {
   skip_stale();
   if (heap_.empty()) return false;
   const Entry e = pop();
+  events_at_now_ = e.time == now_ ? events_at_now_ + 1 : 0;
+  if (events_at_now_ >= kMaxEventsAtOneInstant) {
+    throw TimeStalled(std::to_string(kMaxEventsAtOneInstant) + " events in a row at " +
+                      std::to_string(now_.as_micros()) + " us without time moving: a livelock "
+                      "(a retry without backoff? a message loop?)");
+  }
   now_ = e.time;
   const std::uint32_t slot = slot_of(e);
   Slot& s = slots_[slot];

@@ -42,6 +42,14 @@ class EventBudgetExceeded : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown when simulated time stops moving: this many events in a row at one instant is a
+// livelock (a retry without backoff, a message loop between nodes), never a busy cluster.
+inline constexpr std::uint64_t kMaxEventsAtOneInstant = 1'000'000;
+class TimeStalled : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Scheduler {
  public:
   Scheduler() = default;
@@ -117,6 +125,7 @@ class Scheduler {
   EventGate* gate_ = nullptr;
   std::uint64_t events_run_ = 0;
   std::uint64_t event_budget_ = UINT64_MAX;
+  std::uint64_t events_at_now_ = 0;  // run in a row without time moving
 };
 
 }  // namespace kafkasim::sim

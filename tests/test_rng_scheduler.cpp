@@ -163,6 +163,20 @@ TEST_CASE("Scheduler: a runaway run is stopped by the event budget", "[scheduler
   CHECK(s.events_run() == 1000);
 }
 
+TEST_CASE("Scheduler: time that stops moving is a livelock, however large the budget", "[scheduler]") {
+  Scheduler s;
+  std::function<void()> again = [&] { s.after(Duration::zero(), again); };
+  s.after(Duration::millis(3), again);
+  CHECK_THROWS_WITH(s.run_until(SimTime::from_millis(5)), Catch::Contains("without time moving") && Catch::Contains("3000 us"));
+  CHECK(s.events_run() == sim::kMaxEventsAtOneInstant);  // the first ran when time moved to 3 ms
+  // A busy instant below the bound is fine.
+  Scheduler busy;
+  int ran = 0;
+  for (int i = 0; i < 1000; ++i) busy.after(Duration::millis(1), [&] { ++ran; });
+  busy.run_until(SimTime::from_millis(2));
+  CHECK(ran == 1000);
+}
+
 namespace {
 struct ScriptedGate final : EventGate {
   std::map<sim::OwnerId, Decision> decisions;
