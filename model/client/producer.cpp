@@ -21,7 +21,7 @@ bool retriable(Errors e) {
     case Errors::KAFKA_STORAGE_ERROR:
     case Errors::FENCED_LEADER_EPOCH:
     case Errors::UNKNOWN_LEADER_EPOCH:
-    case Errors::OUT_OF_ORDER_SEQUENCE_NUMBER:  // an earlier batch is still being retried
+    case Errors::OUT_OF_ORDER_SEQUENCE_NUMBER:  // while an earlier batch is in flight (see complete_batch)
       return true;
     default:
       return false;
@@ -89,14 +89,17 @@ void Producer::partition_waiting_records() {
 
 void Producer::append(const TopicPartition& tp, PendingRecord record) { accumulator_.append(tp, std::move(record), now_ms()); }
 
-bool Producer::may_send(const ProducerBatch& batch) const {
-  if (!config_.enable_idempotence || batch.attempts == 0) return true;
-  // A retry goes only once no lower sequence of its partition is in flight.
-  return std::none_of(in_flight_.begin(), in_flight_.end(), [&](const auto& entry) {
+bool Producer::earlier_batch_in_flight(const ProducerBatch& batch) const {
+  return std::any_of(in_flight_.begin(), in_flight_.end(), [&](const auto& entry) {
     return std::any_of(entry.second.batches.begin(), entry.second.batches.end(), [&](const ProducerBatch& other) {
       return other.tp == batch.tp && other.producer_id == batch.producer_id && other.base_sequence < batch.base_sequence;
     });
   });
+}
+
+bool Producer::may_send(const ProducerBatch& batch) const {
+  // A retry goes only once no lower sequence of its partition is in flight.
+  return !config_.enable_idempotence || batch.attempts == 0 || !earlier_batch_in_flight(batch);
 }
 
 void Producer::run() {
@@ -205,6 +208,10 @@ void Producer::complete(std::int32_t correlation_id, const ProduceResponse* resp
 void Producer::complete_batch(ProducerBatch batch, Errors error, Offset base_offset) {
   if (error == Errors::NONE || error == Errors::DUPLICATE_SEQUENCE_NUMBER) {
     finish(batch, Errors::NONE, base_offset);
+  } else if (error == Errors::OUT_OF_ORDER_SEQUENCE_NUMBER && !earlier_batch_in_flight(batch)) {
+    // No earlier batch can fill the gap: the broker lost sequences it had (data may be lost).
+    // Kafka fails the batch and goes on with new sequences (KIP-360), as finish() does.
+    finish(batch, error, Offset{-1});
   } else {
     retry_or_fail(std::move(batch), error);
   }

@@ -67,6 +67,8 @@ class Producer {
   void partition_waiting_records();
   void append(const TopicPartition& tp, PendingRecord record);
   bool may_send(const ProducerBatch& batch) const;
+  // A batch of the same partition and producer id with a lower sequence is in flight.
+  bool earlier_batch_in_flight(const ProducerBatch& batch) const;
   // One request to `node` with a batch of each partition.
   void send_request(NodeId node, std::vector<ProducerBatch> batches);
   void encode(ProducerBatch& batch);
