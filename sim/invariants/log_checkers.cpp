@@ -120,6 +120,7 @@ void HwExceedsIsrLeo::on_event(const TraceRecord& record) {
   if (const auto* h = std::get_if<HighWatermarkUpdated>(&e)) return check(record, h->tp);
   if (const auto* t = std::get_if<LogTruncated>(&e)) return check(record, t->tp);
   if (const auto* r = std::get_if<LogRecovered>(&e)) return check(record, r->tp);
+  if (const auto* role = std::get_if<BecameLeaderOrFollower>(&e)) return check(record, role->tp);  // rejoined
 }
 
 void HwExceedsIsrLeo::check(const TraceRecord& record, const std::string& tp) {
@@ -140,6 +141,7 @@ void HwExceedsIsrLeo::check(const TraceRecord& record, const std::string& tp) {
     const auto node = logs_.node_of(broker);
     if (!node) continue;  // a broker the trace never showed starting: nothing to judge by
     const Replica* member = logs_.find(*node, tp);
+    if (member && member->awaiting_role) continue;  // a new incarnation, not yet back in any ISR
     const std::int64_t leo = member ? member->log_end : 0;
     if (leader->high_watermark <= leo || !reported_.insert({tp, broker}).second) continue;
     report(record.time, leader_node, tp, leo,
@@ -194,15 +196,15 @@ void ReplicaDivergence::check(const TraceRecord& record, NodeId node, const std:
 
 void AckedWriteLost::on_event(const TraceRecord& record) {
   if (const auto* answered = std::get_if<ProduceAnswered>(&record.event)) {
-    if (answered->acks != -1 || answered->error != "NONE") return;
+    if (answered->acks == 0 || answered->error != "NONE") return;
     const Replica* r = logs_.find(record.node, answered->tp);
     const auto* batch = r ? r->batch_at(answered->base_offset) : nullptr;
     if (!batch) return;
     acked_.push_back(Acked{answered->tp, answered->base_offset, batch->second.first_id, batch->second.crc, record.time,
-                           record.node, record.index});
+                           record.node, record.index, answered->acks});
   } else if (const auto* done = std::get_if<ProducerBatchDone>(&record.event)) {
-    if (done->acks != -1 || done->error != "NONE") return;
-    acked_.push_back(Acked{done->tp, done->base_offset, done->first_id, 0, record.time, record.node, record.index});
+    if (done->acks == 0 || done->error != "NONE") return;
+    acked_.push_back(Acked{done->tp, done->base_offset, done->first_id, 0, record.time, record.node, record.index, done->acks});
   }
 }
 
@@ -227,7 +229,9 @@ void AckedWriteLost::finish(SimTime end) {
     const bool kept = held != final_log->batches.end() && (a.crc != 0 ? held->second.crc == a.crc : held->second.first_id == a.first_id);
     if (kept || !reported.insert({a.tp, a.base_offset}).second) continue;
     report(end, holder, a.tp, a.base_offset,
-           "a write acknowledged with acks=all at " + seconds_text(a.at) + " (offset " + std::to_string(a.base_offset) +
+           std::string(a.acks == -1 ? "a write acknowledged with acks=all at "
+                                    : "a write acknowledged with acks=1 (outside Kafka's promise: the leader answers before any "
+                                      "follower has the write) at ") + seconds_text(a.at) + " (offset " + std::to_string(a.base_offset) +
                (a.first_id.empty() ? std::string() : ", record " + a.first_id) + ") is not in " + a.tp + " at the end: " +
                broker_name(logs_, holder) + (final_log->leader ? " (leader, epoch " + std::to_string(final_log->leader_epoch) + ")" : "") +
                " has " + (held == final_log->batches.end() ? std::string("no batch there") : "another batch there") +

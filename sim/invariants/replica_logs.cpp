@@ -51,6 +51,7 @@ bool ReplicaLogs::apply(const TraceRecord& record) {
     Replica& r = replicas_[{record.node, role->tp}];
     r.leader = role->leader;
     r.leader_epoch = role->leader_epoch;
+    r.awaiting_role = false;
     return true;
   }
   if (const auto* started = std::get_if<BrokerStarted>(&e)) {
@@ -65,6 +66,7 @@ bool ReplicaLogs::apply(const TraceRecord& record) {
     Replica& r = replicas_[{record.node, recovered->tp}];
     cut(r, recovered->log_end_offset);
     r.high_watermark = 0;
+    r.awaiting_role = true;
     return true;
   }
   if (const auto* life = std::get_if<NodeLifecycle>(&e)) {

@@ -27,6 +27,9 @@ struct Replica {
   std::int64_t high_watermark = 0;
   bool leader = false;
   bool down = false;  // its broker is dead: its log waits on disk for recovery
+  // Restarted from its disk and not yet told its role: the controller's ISR may still name the
+  // broker, but this incarnation has not rejoined anything (KIP-380 fences it when it registers).
+  bool awaiting_role = false;
   std::int32_t leader_epoch = -1;
   // The batch holding `offset`, if any.
   const std::pair<const std::int64_t, BatchInfo>* batch_at(std::int64_t offset) const;
