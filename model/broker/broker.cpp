@@ -34,11 +34,31 @@ void Broker::register_broker() {
   const std::string data = controller::zk::encode(controller::zk::BrokerRegistration{env_.self(), config_.rack});
   zk_->multi({ZkOp{ZkOpType::create, controller::zk::broker_path(config_.broker_id), data, -1, true}},
              [this](const ZkMultiResponse& r) {
-               if (r.error == ZkError::ok) return controller_->elect();
+               if (r.error == ZkError::ok) return on_registered();
                if (r.error == ZkError::session_expired) return;  // a new session registers again
                // The previous incarnation's znode stays until its session expires: try again.
                registration_retry_ = env_.after(Duration::millis(config_.registration_retry_ms), [this] { register_broker(); });
              });
+}
+
+void Broker::on_registered() {
+  controller_->elect();
+  if (registered_) return;  // a new session after an expiry: requests were never held
+  registered_ = true;
+  std::vector<std::pair<NodeId, MessagePtr>> waiting;
+  waiting.swap(waiting_for_registration_);
+  for (const auto& [from, message] : waiting) {
+    const auto* leader_and_isr = body_cast<LeaderAndIsrRequest>(*message);
+    if (leader_and_isr && config_.controller.broker_epoch_fencing) {
+      // Sent to the previous incarnation's registration: a stale broker epoch (KIP-380). The
+      // controller tells this incarnation its roles once it sees the registration.
+      LeaderAndIsrResponse stale;
+      for (const auto& state : leader_and_isr->partitions) stale.partitions.emplace_back(state.tp, Errors::STALE_BROKER_EPOCH);
+      env_.send(from, make_message(std::move(stale)));
+      continue;
+    }
+    handle_request(from, message);
+  }
 }
 
 void Broker::begin_controlled_shutdown() {
@@ -59,6 +79,14 @@ void Broker::send_controlled_shutdown() {
 void Broker::on_message(NodeId from, const MessagePtr& message) {
   if (!replicas_) return;
   if (zk_ && (zk_->handle(*message) || controller_->handle(from, *message))) return;
+  if (zk_ && !registered_) {
+    waiting_for_registration_.emplace_back(from, message);
+    return;
+  }
+  handle_request(from, message);
+}
+
+void Broker::handle_request(NodeId from, const MessagePtr& message) {
   if (const auto* leader_and_isr = body_cast<LeaderAndIsrRequest>(*message)) {
     env_.send(from, make_message(replicas_->become_leader_or_follower(from, *leader_and_isr)));
   } else if (const auto* shutdown = body_cast<ControlledShutdownResponse>(*message)) {

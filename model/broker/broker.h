@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "model/broker/broker_config.h"
 #include "model/broker/metadata_cache.h"
@@ -42,6 +43,8 @@ class Broker final : public Node {
 
  private:
   void register_broker();
+  void on_registered();
+  void handle_request(NodeId from, const MessagePtr& message);
   void send_controlled_shutdown();
 
   Env& env_;
@@ -56,6 +59,10 @@ class Broker final : public Node {
   std::int32_t shutdown_attempts_ = 0;
   bool shutdown_done_ = false;
   MetadataCache metadata_;
+  // ZooKeeper mode: as Kafka's startup, requests are processed only once this incarnation has
+  // registered; until then they wait here, in arrival order.
+  bool registered_ = false;
+  std::vector<std::pair<NodeId, MessagePtr>> waiting_for_registration_;
 };
 
 }  // namespace kafkasim::broker
