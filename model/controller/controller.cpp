@@ -189,7 +189,12 @@ void Controller::become_controller(Done done) {
                            zk_.read(zk::kTopics, true, true, guarded([this, done](const ZkReadResponse& topics) {
                                       load_topics(topics.children, [this, done] {
                                         const std::vector<TopicPartition> all = all_partitions();
-                                        commit(elect_leaders(all), false, guarded([this, done, all](bool) {
+                                        // Replicas on brokers that died before this controller
+                                        // took over go offline too (Kafka's replica state
+                                        // machine startup): they leave the ISRs.
+                                        std::vector<Change> changes = elect_leaders(all);
+                                        for (Change& c : remove_from_isrs(absent_isr_members())) changes.push_back(std::move(c));
+                                        commit(std::move(changes), false, guarded([this, done, all](bool) {
                                                  send_update_metadata();
                                                  send_leader_and_isr(all, {});
                                                  schedule_rebalance();
@@ -200,6 +205,31 @@ void Controller::become_controller(Done done) {
                          }));
                        }));
            }));
+}
+
+std::vector<Controller::Change> Controller::remove_from_isrs(const std::set<BrokerId>& gone) const {
+  const std::set<BrokerId> live = live_ids();
+  std::vector<Change> changes;
+  for (const auto& [tp, s] : states_) {
+    if (!live.contains(s.leader)) continue;  // an election decides its ISR
+    if (std::none_of(s.isr.begin(), s.isr.end(), [&](BrokerId b) { return gone.contains(b); })) continue;
+    PartitionState next = s;
+    next.isr = without(s.isr, gone);
+    next.leader_epoch = next_epoch(s.leader_epoch);
+    changes.push_back(Change{next, false, false, ""});
+  }
+  return changes;
+}
+
+std::set<BrokerId> Controller::absent_isr_members() const {
+  const std::set<BrokerId> live = live_ids();
+  std::set<BrokerId> absent;
+  for (const auto& [tp, s] : states_) {
+    for (BrokerId b : s.isr) {
+      if (!live.contains(b)) absent.insert(b);
+    }
+  }
+  return absent;
 }
 
 std::vector<Controller::Change> Controller::elect_leaders(const std::vector<TopicPartition>& partitions) {
@@ -334,17 +364,10 @@ void Controller::on_brokers(std::map<BrokerId, LiveBroker> now, Done done) {
   }
   // Failures: partitions they led need a leader; the ISRs they were in shrink (new epoch).
   std::vector<TopicPartition> leaderless;
-  std::vector<Change> changes;
   for (const auto& [tp, s] : states_) {
-    if (failed.contains(s.leader)) {
-      leaderless.push_back(tp);
-    } else if (std::any_of(s.isr.begin(), s.isr.end(), [&](BrokerId b) { return failed.contains(b); })) {
-      PartitionState next = s;
-      next.isr = without(s.isr, failed);
-      next.leader_epoch = next_epoch(s.leader_epoch);
-      changes.push_back(Change{next, false, false, ""});
-    }
+    if (failed.contains(s.leader)) leaderless.push_back(tp);
   }
+  std::vector<Change> changes = remove_from_isrs(failed);
   for (Change& c : elect_leaders(leaderless)) changes.push_back(std::move(c));
   commit(std::move(changes), true, guarded([this, now = std::move(now), started, done](bool) {
            // Startups: they learn the cluster and their partitions; offline partitions may get a leader.
