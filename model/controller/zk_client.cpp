@@ -1,5 +1,7 @@
 #include "model/controller/zk_client.h"
 
+#include <algorithm>
+
 namespace kafkasim::controller {
 
 ZkClient::~ZkClient() {
@@ -18,7 +20,7 @@ void ZkClient::connect() {
 
 void ZkClient::ping() {
   if (!session_) return;
-  env_.send(server_, make_message(ZkPing{*session_}));
+  env_.send(server_, make_message(ZkPing{*session_, watch_events_seen_}));
   ping_timer_ = env_.after(Duration::millis(session_timeout_ms_ / 3), [this] { ping(); });
 }
 
@@ -68,10 +70,12 @@ bool ZkClient::handle(const Message& message) {
     connecting_.reset();
     connect_timer_.cancel();
     session_ = connected->session_id;
+    watch_events_seen_ = 0;
     ping_timer_ = env_.after(Duration::millis(session_timeout_ms_ / 3), [this] { ping(); });
     handlers_.session_established();
   } else if (const auto* pong = body_cast<ZkPingResponse>(message)) {
     if (pong->expired && session_ == pong->session_id) expire();
+    watch_events_seen_ = std::min(watch_events_seen_, pong->watch_events_sent);
   } else if (const auto* m = body_cast<ZkMultiResponse>(message)) {
     auto p = take(m->correlation_id);
     if (m->error == ZkError::session_expired) expire();
@@ -81,7 +85,10 @@ bool ZkClient::handle(const Message& message) {
     if (r->error == ZkError::session_expired) expire();
     if (p && p->read) p->read(*r);
   } else if (const auto* w = body_cast<ZkWatchEvent>(message)) {
-    if (session_) handlers_.watch(*w);
+    // In sequence only: a later event waits for the one lost before it, which comes again.
+    if (!session_ || w->sequence != watch_events_seen_ + 1) return true;
+    ++watch_events_seen_;
+    handlers_.watch(*w);
   } else {
     return false;
   }

@@ -59,6 +59,7 @@ class ZkClient {
   std::int32_t session_timeout_ms_;
   Handlers handlers_;
   std::optional<std::int64_t> session_;
+  std::uint64_t watch_events_seen_ = 0;  // of the current session
   std::optional<std::int32_t> connecting_;  // correlation id of the connect in flight
   std::int32_t correlation_id_ = 0;
   std::map<std::int32_t, Pending> pending_;

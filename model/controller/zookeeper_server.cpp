@@ -94,11 +94,15 @@ void ZooKeeperServer::on_message(NodeId from, const MessagePtr& message) {
   if (!serving_) return;
   if (const auto* connect = body_cast<ZkConnectRequest>(*message)) {
     const std::int64_t id = next_session_++;
-    sessions_[id] = Session{from, connect->session_timeout_ms, env_.now()};
+    sessions_[id] = Session{from, connect->session_timeout_ms, env_.now(), 0, {}};
     persist();
     env_.send(from, make_message(ZkConnectResponse{connect->correlation_id, id}));
   } else if (const auto* ping = body_cast<ZkPing>(*message)) {
-    env_.send(from, make_message(ZkPingResponse{ping->session_id, !touch(ping->session_id)}));
+    const bool alive = touch(ping->session_id);
+    const auto session = sessions_.find(ping->session_id);
+    const std::uint64_t sent = session == sessions_.end() ? 0 : session->second.watch_events_sent;
+    env_.send(from, make_message(ZkPingResponse{ping->session_id, !alive, sent}));
+    resend_watch_events(ping->session_id, ping->watch_events_seen);
   } else if (const auto* multi = body_cast<ZkMultiRequest>(*message)) {
     handle_multi(from, *multi);
   } else if (const auto* read = body_cast<ZkReadRequest>(*message)) {
@@ -232,9 +236,21 @@ void ZooKeeperServer::notify(const std::vector<Change>& changes) {
     }
     for (std::int64_t s : watchers) {
       auto session = sessions_.find(s);
-      if (session != sessions_.end()) env_.send(session->second.client, make_message(ZkWatchEvent{c.path, c.type}));
+      if (session == sessions_.end()) continue;
+      Session& to = session->second;
+      const ZkWatchEvent event{c.path, c.type, ++to.watch_events_sent};
+      to.unacknowledged.emplace(event.sequence, event);
+      env_.send(to.client, make_message(event));
     }
   }
+}
+
+void ZooKeeperServer::resend_watch_events(std::int64_t session_id, std::uint64_t seen) {
+  auto session = sessions_.find(session_id);
+  if (session == sessions_.end()) return;
+  auto& pending = session->second.unacknowledged;
+  pending.erase(pending.begin(), pending.upper_bound(seen));
+  for (const auto& [sequence, event] : pending) env_.send(session->second.client, make_message(event));
 }
 
 void ZooKeeperServer::expire_sessions() {

@@ -54,6 +54,8 @@ class ZooKeeperServer final : public Node {
     NodeId client;
     std::int32_t timeout_ms = 0;
     SimTime last_heard;
+    std::uint64_t watch_events_sent = 0;
+    std::map<std::uint64_t, ZkWatchEvent> unacknowledged;  // by sequence
   };
   using Tree = std::map<std::string, Znode>;
   struct Change {
@@ -69,6 +71,8 @@ class ZooKeeperServer final : public Node {
   std::vector<std::string> children(const Tree& tree, const std::string& path) const;
   bool touch(std::int64_t session);  // false when the session is unknown (expired)
   void expire_sessions();
+  // Drops the events a ping acknowledged and sends the others again.
+  void resend_watch_events(std::int64_t session_id, std::uint64_t seen);
   void notify(const std::vector<Change>& changes);
   void persist();
   // Reads the snapshot; `found` says whether there was one.

@@ -60,6 +60,7 @@ struct ZkConnectResponse {
 struct ZkPing {
   static constexpr const char* kName = "ZkPing";
   std::int64_t session_id = 0;
+  std::uint64_t watch_events_seen = 0;  // every watch event up to this sequence was processed
   std::size_t wire_bytes() const { return 16; }
   std::string describe() const { return std::string("session=").append(std::to_string(session_id)); }
 };
@@ -68,6 +69,9 @@ struct ZkPingResponse {
   static constexpr const char* kName = "ZkPingResponse";
   std::int64_t session_id = 0;
   bool expired = false;
+  // Watch events numbered so far; fewer than the client saw means the server restarted (its
+  // watches and their numbering start again).
+  std::uint64_t watch_events_sent = 0;
   std::size_t wire_bytes() const { return 16; }
   std::string describe() const { return expired ? "expired" : "alive"; }
 };
@@ -119,10 +123,14 @@ struct ZkReadResponse {
 
 enum class ZkEventType : std::int8_t { created, deleted, data_changed, children_changed };
 
+// Watch events of a session are numbered from 1. ZooKeeper delivers them over the session's
+// TCP connection, so none is lost while the session lives: the server sends again every event
+// a ping has not acknowledged yet, and the client processes them in sequence, once each.
 struct ZkWatchEvent {
   static constexpr const char* kName = "ZkWatchEvent";
   std::string path;
   ZkEventType type = ZkEventType::data_changed;
+  std::uint64_t sequence = 0;
   std::size_t wire_bytes() const { return 16 + path.size(); }
   std::string describe() const;
 };
