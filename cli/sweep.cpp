@@ -187,8 +187,10 @@ int sweep_command(const SweepArgs& a) {
     } else if (!ok) {
       std::string what = r.exit_code == kExitInternal ? "internal error" : "fail";
       if (!report.is_discarded() && report.is_object()) {
+        std::map<std::string, int> found;  // invariant -> violations
+        for (const auto& v : report["violations"]) ++found[v["invariant"].get<std::string>()];
         std::string names;
-        for (const auto& v : report["violations"]) names += (names.empty() ? "" : ", ") + v["invariant"].get<std::string>();
+        for (const auto& [name, count] : found) names += (names.empty() ? "" : ", ") + name + " x" + std::to_string(count);
         for (const auto& m : report["missing"]) names += (names.empty() ? "missing " : ", missing ") + m.get<std::string>();
         if (!names.empty()) what += " (" + names + ")";
       }

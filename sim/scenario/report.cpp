@@ -1,6 +1,7 @@
 #include "sim/scenario/report.h"
 
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 namespace kafkasim::sim::scenario {
@@ -96,10 +97,17 @@ std::string report_text(const RunReport& r, const std::string& replay) {
       << "cluster: " << s.leader_elections << " leader elections, " << s.isr_shrinks << " ISR shrinks, " << s.isr_expands
       << " ISR expands\n";
   out << "violations:" << (r.violations.empty() ? " none\n" : "\n");
+  // The first few of each invariant in full; the JSON report has them all.
+  constexpr int kShownPerInvariant = 3;
+  std::map<std::string, int> seen;
   for (const auto& v : r.violations) {
+    if (++seen[v.invariant] > kShownPerInvariant) continue;
     out << "  " << v.invariant << " at " << seconds(v.time_ms) << (v.node.empty() ? "" : " on " + v.node)
         << (v.topic_partition.empty() ? "" : " " + v.topic_partition)
         << (v.offset >= 0 ? " offset " + std::to_string(v.offset) : "") << ":\n    " << v.detail << '\n';
+  }
+  for (const auto& [name, count] : seen) {
+    if (count > kShownPerInvariant) out << "  ... and " << count - kShownPerInvariant << " more " << name << " (see --json)\n";
   }
   if (!r.missing.empty()) out << "expected but not found: " << join(r.missing) << '\n';
   if (!r.unexpected.empty()) out << "not expected: " << join(r.unexpected) << '\n';
