@@ -354,10 +354,7 @@ class Loader {
       problems_.add(r.path_of("startMs"), "starts at " + std::to_string(f.start_ms) + " ms, at or after the end of the run (durationMs " +
                                               std::to_string(s_.duration_ms) + "), so it would never run");
     }
-    if (f.type.empty()) {
-      r.finish();
-      return;
-    }
+    if (f.type.empty()) return;  // the other fields depend on the type: nothing more to say
     f.duration_ms = r.integer("durationMs", 1, kMaxMs);
     const bool kills = f.type == "process_kill" || f.type == "power_loss";
     if (kills) {

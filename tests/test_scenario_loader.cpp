@@ -1,0 +1,119 @@
+// The scenario loader: every problem as one line with its JSON path, suggestions for typos,
+// the semantic pass, and nothing loaded from a file with a problem.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "sim/scenario/scenario_loader.h"
+
+using kafkasim::sim::scenario::LoadResult;
+using kafkasim::sim::scenario::parse_scenario;
+
+namespace {
+
+// A valid scenario with `extra` spliced in at the top level (extra starts with a comma).
+std::string scenario(const std::string& extra = "", const std::string& cluster_configs = "{}") {
+  return R"({
+    // comments are allowed
+    "name": "t", "durationMs": 10000,
+    "cluster": {"brokers": 3, "configs": )" +
+         cluster_configs + R"(},
+    /* block comments too */
+    "topics": {"orders": {"numPartitions": 2, "replicationFactor": 3}},
+    "producers": [{"id": "p1", "topic": "orders"}])" +
+         extra + "}";
+}
+
+std::string problems(const LoadResult& r) {
+  std::string out;
+  for (const auto& p : r.problems) out += p + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Scenario loader: a valid file loads, with Kafka's defaults and its own settings", "[scenario]") {
+  const LoadResult r = parse_scenario(scenario("", R"({"min.insync.replicas": "2", "unclean.leader.election.enable": true,
+                                                       "replica.truncation": "high-watermark"})"));
+  INFO(problems(r));
+  REQUIRE(r.scenario);
+  CHECK(r.problems.empty());
+  CHECK(r.scenario->brokers.size() == 3);
+  CHECK(r.scenario->broker.min_insync_replicas == 2);  // a string, as Kafka accepts
+  CHECK(r.scenario->broker.controller.unclean_leader_election_enable);
+  CHECK(r.scenario->broker.replica_truncation == kafkasim::broker::ReplicaTruncation::high_watermark);
+  CHECK(r.scenario->settle_ms == 30000);
+  CHECK(r.scenario->producers.at(0).config.acks == -1);
+  CHECK(r.scenario->producers.at(0).config.enable_idempotence);
+}
+
+TEST_CASE("Scenario loader: each problem is one line naming its JSON path", "[scenario]") {
+  SECTION("unknown fields get the nearest name") {
+    const LoadResult r = parse_scenario(scenario(R"(, "durationMS": 5, "faults": [{"type": "proces_kill", "startMs": 1, "nodeNames": ["broker-1"]}])"));
+    CHECK_FALSE(r.scenario);
+    CHECK(problems(r) == "/faults/0/type: unknown value \"proces_kill\"; did you mean \"process_kill\"?\n"
+                         "/durationMS: unknown field; did you mean \"durationMs\"?\n");
+  }
+  SECTION("unknown Kafka config keys are errors, with the nearest key") {
+    const LoadResult r = parse_scenario(scenario("", R"({"min.insync.replica": 2})"));
+    CHECK(problems(r) == "/cluster/configs/min.insync.replica: unknown or unsupported Kafka config; did you mean \"min.insync.replicas\"?\n");
+  }
+  SECTION("a fault naming a node that does not exist") {
+    const LoadResult r = parse_scenario(scenario(R"(, "faults": [{"type": "isolate", "startMs": 1, "nodeNames": ["broker-7"]}])"));
+    CHECK(problems(r) == "/faults/0/nodeNames/0: no node \"broker-7\"; brokers are broker-1..broker-3, did you mean \"broker-1\"?\n");
+  }
+  SECTION("a replication factor above the broker count") {
+    const LoadResult r = parse_scenario(R"({"name": "t", "durationMs": 1000, "cluster": {"brokers": 2},
+                                            "topics": {"orders": {"numPartitions": 1, "replicationFactor": 3}}})");
+    CHECK(problems(r) == "/topics/orders/replicationFactor: 3 replicas need 3 brokers; the cluster has 2\n");
+  }
+  SECTION("a topicPartition that does not exist") {
+    const LoadResult r = parse_scenario(scenario(R"(, "faults": [{"type": "process_kill", "startMs": 1, "target": "leader", "topicPartition": "orders-5"}])"));
+    CHECK(problems(r) == "/faults/0/topicPartition: no partition 5 in topic \"orders\"; it has 2\n");
+  }
+  SECTION("windows that end before they start, and faults after the run") {
+    const LoadResult r = parse_scenario(scenario(R"(, "faults": [{"type": "isolate", "startMs": 20000, "nodeNames": ["broker-1"]}],
+                                                   "nemesis": {"faults": ["process_kill"], "intervalMs": [5000, 1000]})"));
+    CHECK(problems(r) == "/faults/0/startMs: starts at 20000 ms, at or after the end of the run (durationMs 10000), so it would never run\n"
+                         "/nemesis/intervalMs: ends (1000) before it starts (5000)\n");
+  }
+  SECTION("what does not exist yet is refused clearly") {
+    const LoadResult r = parse_scenario(R"({"name": "t", "durationMs": 1000, "cluster": {"brokers": 1, "controller": "kraft"},
+                                            "topics": {"t": {"numPartitions": 1, "replicationFactor": 1}},
+                                            "consumers": [{"id": "c1", "groupId": "g1", "topics": ["t"]}]})");
+    CHECK(problems(r) == "/cluster/controller: \"kraft\" is not supported yet; use \"zookeeper\"\n"
+                         "/consumers/0/groupId: consumer groups are not supported yet; use null for a consumer that assigns itself every partition\n");
+  }
+  SECTION("types, ranges and required fields") {
+    const LoadResult r = parse_scenario(R"({"durationMs": "ten", "cluster": {"brokers": 0}, "seed": -1})");
+    CHECK(problems(r) == "/name: required string is missing\n"
+                         "/seed: expected an integer in [0, 18446744073709551615], got -1\n"
+                         "/durationMs: expected an integer, got a string\n"
+                         "/cluster/brokers: expected an integer in [1, 64], got 0\n");
+  }
+  SECTION("idempotence with settings it cannot keep, set explicitly") {
+    const LoadResult r = parse_scenario(R"({"name": "t", "durationMs": 1000, "cluster": {"brokers": 1},
+        "topics": {"t": {"numPartitions": 1, "replicationFactor": 1}},
+        "producers": [{"id": "p1", "topic": "t", "producerConf": {"acks": 1, "enable.idempotence": true}},
+                      {"id": "p2", "topic": "t", "producerConf": {"acks": 1}}]})");
+    CHECK(problems(r) == "/producers/0/producerConf/enable.idempotence: idempotence needs acks=all, retries > 0 and max.in.flight.requests.per.connection <= 5\n");
+    const LoadResult quiet = parse_scenario(R"({"name": "t", "durationMs": 1000, "cluster": {"brokers": 1},
+        "topics": {"t": {"numPartitions": 1, "replicationFactor": 1}},
+        "producers": [{"id": "p2", "topic": "t", "producerConf": {"acks": 1}}]})");
+    REQUIRE(quiet.scenario);
+    CHECK_FALSE(quiet.scenario->producers[0].config.enable_idempotence);  // turned off quietly, as Kafka 3.x
+  }
+  SECTION("not JSON at all") {
+    const LoadResult r = parse_scenario("{\"name\": ");
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].rfind("/: not valid JSON: parse error at line 1, column 10", 0) == 0);
+  }
+}
+
+TEST_CASE("Scenario loader: expect names only invariants that exist and run", "[scenario]") {
+  const LoadResult r = parse_scenario(scenario(R"(, "invariants": ["replica_divergence"],
+      "expect": {"violations": ["commited_record_lost", "acked_write_lost"], "allowed": ["group_double_ownership"]})"));
+  CHECK(problems(r) == "/expect/violations/0: no invariant \"commited_record_lost\"; did you mean \"committed_record_lost\"?\n"
+                       "/expect/allowed/0: invariant \"group_double_ownership\" is not checked yet (it needs consumer groups)\n"
+                       "/expect/violations: \"acked_write_lost\" is expected but not among the invariants checked\n");
+}
