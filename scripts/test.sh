@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds kafkasim and runs every test: unit tests, RapidCheck properties, determinism (in
 # Release and again in Debug, against the same pinned trace hashes), the Python module and the
-# notebooks, then the C++ tests again under AddressSanitizer and UBSan. Installs the Debian
+# notebooks, then the C++ tests again under AddressSanitizer and UBSan, then the scenario loader
+# under libFuzzer for 30 s. Installs the Debian
 # packages it needs first. With CI=true warnings are errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,3 +25,6 @@ ctest --preset debug -R "^Determinism"
 cmake --preset asan -DKAFKASIM_WERROR=$werror
 cmake --build --preset asan
 ctest --preset asan
+
+# The scenario loader must survive any input: a short libFuzzer run from the kept corpus.
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}"

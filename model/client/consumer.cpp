@@ -106,7 +106,7 @@ void Consumer::run() {
         break;
       }
       case State::fetching: {
-        const bool has_buffered = std::any_of(buffered_.begin(), buffered_.end(), [&](const ConsumerRecord& r) { return r.tp == tp; });
+        const bool has_buffered = std::any_of(buffered_.begin(), buffered_.end(), [&partition = tp](const ConsumerRecord& r) { return r.tp == partition; });
         if (!has_buffered) fetchable[leader->node].push_back(tp);
         break;
       }
