@@ -4,7 +4,11 @@
 #include <memory>
 #include <vector>
 
+#include <stdexcept>
+
 #include "sim/demo/echo_demo.h"
+#include "sim/scenario/runner.h"
+#include "sim/scenario/scenario_loader.h"
 #include "sim/scheduler.h"
 #include "sim/world.h"
 
@@ -87,10 +91,23 @@ double echo_loop(const SimBenchOptions& o) {
   return static_cast<double>(r.scheduler_events) / seconds_since(start);
 }
 
+ScenarioSpeed scenario_loop(const SimBenchOptions& o) {
+  auto loaded = sim::scenario::load_scenario_file(o.scenario);
+  if (!loaded.scenario) throw std::invalid_argument(o.scenario + ": " + loaded.problems.front());
+  const auto start = Clock::now();
+  const auto report = sim::scenario::run_scenario(*loaded.scenario, loaded.scenario->seed);
+  ScenarioSpeed speed;
+  speed.wall_seconds = seconds_since(start);
+  speed.events = report.events;
+  speed.simulated_ms = report.sim_time_ms;
+  return speed;
+}
+
 }  // namespace
 
 SimBenchResult run_sim_bench(const SimBenchOptions& options) {
   SimBenchResult r;
+  r.scenario = scenario_loop(options);
   r.bare_events_per_sec = bare_loop(options);
   r.env_events_per_sec = env_loop(options);
   r.echo_events_per_sec = echo_loop(options);

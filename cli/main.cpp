@@ -108,11 +108,23 @@ int run_demo(const DemoArgs& a) {
 }
 
 int run_bench_sim(const kafkasim::bench::SimBenchOptions& options, bool json) {
-  std::cerr << "bench sim: " << options.events << " events with " << options.pending
+  std::cerr << "bench sim: " << options.scenario << ", then " << options.events << " events with " << options.pending
             << " pending, three loops...\n";
-  const auto r = kafkasim::bench::run_sim_bench(options);
+  kafkasim::bench::SimBenchResult r;
+  try {
+    r = kafkasim::bench::run_sim_bench(options);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("bench sim: ") + e.what());
+  }
+  const auto& q = r.scenario;
   if (json) {
     nlohmann::ordered_json out;
+    out["scenario"] = options.scenario;
+    out["scenarioEvents"] = q.events;
+    out["scenarioEventsPerSec"] = q.events_per_sec();
+    out["scenarioRatioToBare"] = r.scenario_ratio();
+    out["simulatedPerWall"] = q.simulated_per_wall();
+    out["seedsPerHour60s"] = q.seeds_per_hour_60s();
     out["pending"] = options.pending;
     out["events"] = options.events;
     out["bareEventsPerSec"] = r.bare_events_per_sec;
@@ -125,6 +137,8 @@ int run_bench_sim(const kafkasim::bench::SimBenchOptions& options, bool json) {
     std::printf("bare scheduler loop: %12.0f events/s  (1.00)\n", r.bare_events_per_sec);
     std::printf("through Env::after : %12.0f events/s  (%.2f of bare)\n", r.env_events_per_sec, r.env_ratio());
     std::printf("echo demo, faults  : %12.0f events/s  (%.2f of bare)\n", r.echo_events_per_sec, r.echo_ratio());
+    std::printf("Kafka scenario     : %12.0f events/s  (%.2f of bare); %.0fx real time; %.0f seeds/hour of a 60 s scenario\n",
+                q.events_per_sec(), r.scenario_ratio(), q.simulated_per_wall(), q.seeds_per_hour_60s());
   }
   return kExitOk;
 }
@@ -254,12 +268,14 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--log", demo.log_path, "Write every trace event as a readable line");
 
   kafkasim::bench::SimBenchOptions bench_options;
+  bench_options.scenario = std::string(KAFKASIM_SOURCE_DIR) + "/scenarios/quickstart.json";
   bool bench_json = false;
   auto* bench_cmd = app.add_subcommand("bench", "Benchmarks of this machine and this build");
   bench_cmd->require_subcommand(1);
   auto* bench_sim = bench_cmd->add_subcommand(
-      "sim", "Scheduler events per second: bare, through Env, and the echo demo");
-  bench_sim->footer("Example: kafkasim bench sim --json");
+      "sim", "Simulator speed: the quickstart scenario (the full model) next to the bare scheduler loop");
+  bench_sim->footer("Example: kafkasim bench sim --json\nExample: kafkasim bench sim --scenario scenarios/nemesis.json");
+  bench_sim->add_option("--scenario", bench_options.scenario, "Scenario file to time (default: the quickstart)");
   bench_sim->add_option("--pending", bench_options.pending, "Events kept pending")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
   bench_sim->add_option("--events", bench_options.events, "Events timed")
