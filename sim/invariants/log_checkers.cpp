@@ -173,15 +173,19 @@ void ReplicaDivergence::check(const TraceRecord& record, NodeId node, const std:
   const Replica* mine = logs_.find(node, tp);
   std::int64_t& verified = verified_to_[{node, tp}];
   if (mine->high_watermark <= verified) return;
+  std::vector<std::pair<NodeId, const Replica*>> others;  // the partition's other live replicas
+  for (const auto& [key, other] : logs_.all()) {
+    if (key.second == tp && key.first != node && !other.down) others.emplace_back(key.first, &other);
+  }
   for (auto it = mine->batches.lower_bound(verified); it != mine->batches.end() && it->second.last_offset < mine->high_watermark; ++it) {
-    for (const auto& [key, other] : logs_.all()) {
-      if (key.second != tp || key.first == node || other.down) continue;
+    for (const auto& [other_node, other_replica] : others) {
+      const Replica& other = *other_replica;
       const auto* theirs = other.batch_at(it->first);
       if (!theirs || theirs->second.last_offset >= other.high_watermark) continue;  // not below their HW
       if (theirs->first == it->first && theirs->second == it->second) continue;
       if (!reported_.insert({tp, it->first}).second) continue;
       report(record.time, node, tp, it->first,
-             broker_name(logs_, node) + " and " + broker_name(logs_, key.first) + " hold different batches at offset " +
+             broker_name(logs_, node) + " and " + broker_name(logs_, other_node) + " hold different batches at offset " +
                  std::to_string(it->first) + " of " + tp + " (CRC " + std::to_string(it->second.crc) + ", epoch " +
                  std::to_string(it->second.leader_epoch) + " against CRC " + std::to_string(theirs->second.crc) +
                  ", epoch " + std::to_string(theirs->second.leader_epoch) + "), below both high watermarks (" +
