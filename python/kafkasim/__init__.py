@@ -1,6 +1,9 @@
 """kafkasim: a deterministic simulator of an Apache Kafka cluster, from Python.
 
     import kafkasim
+    report = kafkasim.run_scenario("scenarios/leader-crash.json", seed=7)   # the run report
+    report["outcome"], report["violations"], report["stats"]
+    frame = kafkasim.scenario_sweep("scenarios/nemesis.json", range(1, 21))  # one row per seed
     report = kafkasim.echo_demo(seed=7, random_faults=True)
     report["traceHash"]
     frame = kafkasim.demo_sweep(range(1, 21))        # one row per seed (pandas)
@@ -12,9 +15,36 @@ without it.
 
 import json
 
-from ._kafkasim import echo_demo
+from ._kafkasim import echo_demo, run_scenario_json
 
-__all__ = ["echo_demo", "demo_sweep", "trace_frame"]
+__all__ = ["run_scenario", "scenario_sweep", "echo_demo", "demo_sweep", "trace_frame"]
+
+
+def run_scenario(path, seed=None, with_trace=False):
+    """Runs a scenario file (SCENARIO_FORMAT.md) under its seed or `seed`; returns the run report
+    as a dict, with the JSONL trace under "trace" if asked. An invalid file raises ValueError
+    with one line per problem."""
+    return json.loads(run_scenario_json(str(path), seed, with_trace))
+
+
+def scenario_sweep(path, seeds):
+    """Runs a scenario for every seed; returns a DataFrame with one row per seed: outcome,
+    trace hash, violations per invariant and the report's stats."""
+    import pandas as pd
+
+    rows = []
+    for seed in seeds:
+        report = run_scenario(path, seed=seed)
+        row = {"seed": seed, "outcome": report["outcome"], "traceHash": report["traceHash"],
+               "faults": len(report["faults"]), "violations": len(report["violations"])}
+        for name in {v["invariant"] for v in report["violations"]}:
+            row[name] = sum(1 for v in report["violations"] if v["invariant"] == name)
+        stats = dict(report["stats"])
+        latency = stats.pop("produceLatencyMs")
+        row.update(stats)
+        row.update({"latencyP50Ms": latency["p50"], "latencyP99Ms": latency["p99"]})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("seed")
 
 
 def demo_sweep(seeds, **options):

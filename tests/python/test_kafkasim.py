@@ -33,3 +33,36 @@ def test_bad_arguments_raise_clear_errors():
         kafkasim.echo_demo(nodes=1)
     with pytest.raises(ValueError, match="no trace"):
         kafkasim.trace_frame(kafkasim.echo_demo(seed=1))
+
+
+SCENARIOS = __import__("pathlib").Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def test_a_scenario_runs_the_same_from_python_and_matches_its_expect():
+    a = kafkasim.run_scenario(SCENARIOS / "leader-crash.json", seed=3)
+    b = kafkasim.run_scenario(SCENARIOS / "leader-crash.json", seed=3)
+    assert a["traceHash"] == b["traceHash"]
+    assert a["outcome"] == "pass" and a["violations"] == []
+    assert a["faults"][0]["type"] == "process_kill" and a["faults"][0]["nodeNames"][0].startswith("broker-")
+    assert a["stats"]["recordsAcked"] > 10000
+
+
+def test_an_expected_loss_is_reported_with_its_explanation():
+    report = kafkasim.run_scenario(SCENARIOS / "acks1-leader-crash.json")
+    assert report["outcome"] == "pass"
+    lost = [v for v in report["violations"] if v["invariant"] == "acked_write_lost"]
+    assert lost and "acks=1" in lost[0]["detail"]
+
+
+def test_an_invalid_scenario_raises_with_its_json_path(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"name": "x", "durationMs": 1000, "cluster": {"brokers": 1, "configs": {"acks": 1}}}')
+    with pytest.raises(ValueError, match=r"/cluster/configs/acks: unknown or unsupported Kafka config"):
+        kafkasim.run_scenario(bad)
+
+
+def test_scenario_sweep_has_one_row_per_seed():
+    frame = kafkasim.scenario_sweep(SCENARIOS / "slow-follower.json", range(1, 4))
+    assert list(frame.index) == [1, 2, 3]
+    assert (frame["outcome"] == "pass").all()
+    assert frame["traceHash"].nunique() == 3
