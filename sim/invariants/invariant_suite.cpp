@@ -50,11 +50,19 @@ const std::vector<std::string>& InvariantSuite::contract() {
   return names;
 }
 
-InvariantSuite::InvariantSuite(const std::vector<std::string>& names, std::optional<LivenessExpectations> liveness) {
+const std::vector<std::string>& InvariantSuite::extensions() {
+  static const std::vector<std::string> names{"canary"};
+  return names;
+}
+
+InvariantSuite::InvariantSuite(const std::vector<std::string>& names, std::optional<LivenessExpectations> liveness,
+                               std::uint64_t seed) {
   for (const std::string& name : names) {
     const auto& all = registry();
     if (name == "liveness") {
       if (!liveness) throw std::invalid_argument("the liveness checker needs a liveness phase");
+    } else if (name == "canary") {
+      checkers_.push_back(std::make_unique<Canary>(seed));
     } else if (std::none_of(all.begin(), all.end(), [&](const auto& entry) { return entry.first == name; })) {
       throw std::invalid_argument("no invariant checker named \"" + name + "\"");
     }

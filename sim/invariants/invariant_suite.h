@@ -20,11 +20,14 @@ class InvariantSuite final : public TraceSink {
  public:
   // Every implemented checker, or those named. Throws std::invalid_argument naming an unknown one.
   // `liveness` runs only given what the liveness phase must reach.
+  // `canary` runs only when named, and fails when `seed` is a multiple of 100.
   explicit InvariantSuite(const std::vector<std::string>& names = {},
-                          std::optional<LivenessExpectations> liveness = std::nullopt);
+                          std::optional<LivenessExpectations> liveness = std::nullopt, std::uint64_t seed = 1);
   static const std::vector<std::string>& implemented();
   // Every invariant name of SCENARIO_FORMAT.md, implemented or not.
   static const std::vector<std::string>& contract();
+  // Checkers beyond the contract, run only when named: "canary".
+  static const std::vector<std::string>& extensions();
 
   void on_event(const TraceRecord& record) override;
   void finish(SimTime end);

@@ -50,4 +50,12 @@ void Liveness::finish(SimTime end) {
   }
 }
 
+void Canary::finish(SimTime end) {
+  if (seed_ % 100 != 0) return;
+  report(end, kWorldNode, "", -1,
+         "seed " + std::to_string(seed_) + " is a multiple of 100: the canary fails it on purpose, to show that "
+         "failing seeds are reported",
+         {});
+}
+
 }  // namespace kafkasim::sim::invariants

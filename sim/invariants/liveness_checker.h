@@ -39,4 +39,18 @@ class Liveness final : public Checker {
   std::set<std::string> producers_acked_, consumers_fed_;  // since the heal
 };
 
+// canary: no Kafka invariant. It fails on every hundredth seed (0, 100, 200, ...), so that a
+// sweep asking for it proves the harness reports, counts and replays failing seeds. Runs only
+// when named.
+class Canary final : public Checker {
+ public:
+  explicit Canary(std::uint64_t seed) : seed_(seed) {}
+  std::string_view name() const override { return "canary"; }
+  void on_event(const TraceRecord&) override {}
+  void finish(SimTime end) override;
+
+ private:
+  std::uint64_t seed_;
+};
+
 }  // namespace kafkasim::sim::invariants

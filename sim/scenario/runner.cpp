@@ -73,7 +73,7 @@ RunReport run_scenario(const Scenario& s, std::uint64_t seed, const RunOptions& 
   if (!liveness_phase) checked.erase(std::remove(checked.begin(), checked.end(), "liveness"), checked.end());
   // An empty list asks for no checker at all (the suite would read it as "all").
   std::optional<invariants::InvariantSuite> checkers;
-  if (!checked.empty()) world.trace().add_sink(&checkers.emplace(checked, liveness));
+  if (!checked.empty()) world.trace().add_sink(&checkers.emplace(checked, liveness, seed));
   RunStatsCounter stats;
   world.trace().add_sink(&stats);
   std::optional<JsonlTraceWriter> jsonl;

@@ -487,7 +487,10 @@ class Loader {
         continue;
       }
       const std::string name = value[i].get<std::string>();
-      if (std::find(contract.begin(), contract.end(), name) == contract.end()) {
+      const auto& extensions = invariants::InvariantSuite::extensions();
+      if (std::find(extensions.begin(), extensions.end(), name) != extensions.end()) {
+        out.push_back(name);
+      } else if (std::find(contract.begin(), contract.end(), name) == contract.end()) {
         problems_.add(item_path, "no invariant " + in_quotes(name) + suggestion(name, contract));
       } else if (std::find(implemented.begin(), implemented.end(), name) == implemented.end()) {
         problems_.add(item_path, "invariant " + in_quotes(name) + " is not checked yet (it needs consumer groups)");
