@@ -254,6 +254,15 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("--json", sweep.json, "One JSON report line per seed, then a summary line");
   sweep_cmd->add_flag("--fail-fast", sweep.fail_fast, "Start no new seed after the first failure");
 
+  kafkasim::cli::CheckArgs check;
+  auto* check_cmd = app.add_subcommand("check", "Run the invariant checkers offline over a saved trace (run --trace)");
+  check_cmd->footer("Example: kafkasim run scenarios/leader-crash.json --trace t.jsonl && kafkasim check t.jsonl\n"
+                    "Exit: 0 nothing found, 1 violations found, 2 unreadable trace. liveness needs the scenario: not checked");
+  check_cmd->add_option("trace", check.trace_path, "Trace file written by run --trace (JSON lines)")->required();
+  check_cmd->add_option("--invariants", check.invariants, "Only these checkers (default: every safety invariant)")
+      ->delimiter(',');
+  check_cmd->add_flag("--json", check.json, "Print the findings as one JSON object");
+
   DemoArgs demo;
   auto* demo_cmd = app.add_subcommand(
       "demo", "Run echo nodes under a partition, a crash and a power loss; print the trace hash");
@@ -342,6 +351,7 @@ int main(int argc, char** argv) {
     }
     if (*validate_cmd) return kafkasim::cli::validate_command(validate_files);
     if (*sweep_cmd) return kafkasim::cli::sweep_command(sweep);
+    if (*check_cmd) return kafkasim::cli::check_command(check);
     if (*demo_cmd) return run_demo(demo);
     if (*bench_sim) return run_bench_sim(bench_options, bench_json);
     if (*bench_storage) return run_bench_storage(storage_options, storage_json);

@@ -4,9 +4,12 @@
 #include <iostream>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "sim/scenario/report.h"
 #include "sim/scenario/runner.h"
 #include "sim/scenario/scenario_loader.h"
+#include "sim/scenario/trace_check.h"
 
 namespace kafkasim::cli {
 namespace {
@@ -53,6 +56,43 @@ int run_command(const RunArgs& a) {
               << "\nreplay: " << replay << '\n';
     return kExitInternal;
   }
+}
+
+int check_command(const CheckArgs& a) {
+  std::ifstream in(a.trace_path);
+  if (!in) throw UsageError("cannot read the trace " + a.trace_path);
+  sim::scenario::TraceCheck result;
+  try {
+    result = sim::scenario::check_trace(in, a.invariants);
+  } catch (const sim::scenario::TraceFormatError& e) {
+    throw UsageError(a.trace_path + ": " + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  auto node_name = [&](NodeId n) {
+    return n.value() < result.node_names.size() ? result.node_names[n.value()] : std::string();
+  };
+  if (a.json) {
+    nlohmann::ordered_json out;
+    out["trace"] = a.trace_path;
+    out["events"] = result.events;
+    out["violations"] = nlohmann::ordered_json::array();
+    for (const auto& v : result.violations) {
+      out["violations"].push_back({{"invariant", v.invariant}, {"timeMs", v.time.as_millis()}, {"node", node_name(v.node)},
+                                   {"topicPartition", v.tp}, {"offset", v.offset}, {"detail", v.detail},
+                                   {"evidence", v.evidence}});
+    }
+    std::cout << out.dump() << '\n';
+  } else {
+    std::cout << a.trace_path << ": " << result.events << " events checked, " << result.violations.size()
+              << " violation" << (result.violations.size() == 1 ? "" : "s") << '\n';
+    for (const auto& v : result.violations) {
+      std::cout << "  " << v.invariant << " at " << v.time.as_millis() << " ms"
+                << (node_name(v.node).empty() ? "" : " on " + node_name(v.node)) << (v.tp.empty() ? "" : " " + v.tp)
+                << (v.offset >= 0 ? " offset " + std::to_string(v.offset) : "") << ":\n    " << v.detail << '\n';
+    }
+  }
+  return result.violations.empty() ? kExitOk : kExitMismatch;
 }
 
 int validate_command(const std::vector<std::string>& files) {

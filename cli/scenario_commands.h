@@ -40,7 +40,15 @@ struct SweepArgs {
   bool fail_fast = false;
 };
 
+struct CheckArgs {
+  std::string trace_path;
+  std::vector<std::string> invariants;  // empty: every safety invariant
+  bool json = false;
+};
+
 int run_command(const RunArgs& args);
+// The checkers over a saved JSONL trace: 0 nothing found, 1 violations, 2 unreadable trace.
+int check_command(const CheckArgs& args);
 // Loads a scenario; prints each problem as "FILE: /path: what" and throws UsageError when any.
 sim::scenario::Scenario load_or_report(const std::string& file);
 // "kafkasim run FILE --seed N".

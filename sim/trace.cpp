@@ -11,11 +11,6 @@
 namespace kafkasim::sim {
 namespace {
 
-template <class T>
-struct IsStrongId : std::false_type {};
-template <class Tag, class Rep>
-struct IsStrongId<StrongId<Tag, Rep>> : std::true_type {};
-
 // splitmix64's finaliser: every input bit affects every output bit.
 std::uint64_t mix64(std::uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

@@ -8,6 +8,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <type_traits>
 #include <limits>
 #include <string>
 
@@ -74,6 +75,11 @@ class StrongId {
  private:
   Rep v_{};
 };
+
+template <class T>
+struct IsStrongId : std::false_type {};
+template <class Tag, class Rep>
+struct IsStrongId<StrongId<Tag, Rep>> : std::true_type {};
 
 // A simulated process: broker, controller, coordination store, client. Dense, from 0.
 using NodeId = StrongId<struct NodeIdTag, std::uint32_t>;
