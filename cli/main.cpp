@@ -27,12 +27,7 @@ using kafkasim::cli::kExitOk;
 using kafkasim::cli::kExitUsage;
 using kafkasim::cli::UsageError;
 
-std::unique_ptr<std::ofstream> open_output(const std::string& path, const char* what) {
-  if (path.empty()) return nullptr;
-  auto out = std::make_unique<std::ofstream>(path, std::ios::trunc);
-  if (!*out) throw UsageError(std::string("cannot write the ") + what + " to " + path);
-  return out;
-}
+using kafkasim::cli::open_output;
 
 std::string seconds(kafkasim::SimTime t) {
   char buf[32];

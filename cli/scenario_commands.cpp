@@ -12,8 +12,6 @@
 #include "sim/scenario/trace_check.h"
 
 namespace kafkasim::cli {
-namespace {
-
 using sim::scenario::Scenario;
 
 std::unique_ptr<std::ofstream> open_output(const std::string& path, const char* what) {
@@ -22,8 +20,6 @@ std::unique_ptr<std::ofstream> open_output(const std::string& path, const char* 
   if (!*out) throw UsageError(std::string("cannot write the ") + what + " to " + path);
   return out;
 }
-
-}  // namespace
 
 Scenario load_or_report(const std::string& file) {
   auto loaded = sim::scenario::load_scenario_file(file);

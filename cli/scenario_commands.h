@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <fstream>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -55,6 +57,9 @@ sim::scenario::Scenario load_or_report(const std::string& file);
 std::string replay_command(const std::string& command, const std::string& file, std::uint64_t seed);
 int validate_command(const std::vector<std::string>& files);
 int sweep_command(const SweepArgs& args);
+
+// A file to write the trace or log to; nothing for an empty path. Throws UsageError.
+std::unique_ptr<std::ofstream> open_output(const std::string& path, const char* what);
 
 // "A..B" with A <= B; throws UsageError.
 std::pair<std::uint64_t, std::uint64_t> parse_seed_range(const std::string& text);
