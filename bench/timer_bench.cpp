@@ -20,6 +20,7 @@ struct Shared {
   std::int64_t now = 0;
   std::uint64_t fired = 0;
   std::int64_t max_delay_ms = 0;
+  bool rearm = true;  // a fired timer is set again
 };
 
 // Sets itself again when it fires.
@@ -32,30 +33,13 @@ class Rearming final : public timer::TimerTask, public std::enable_shared_from_t
   }
   void run() override {
     ++shared_.fired;
-    arm();
+    if (shared_.rearm) arm();
   }
 
  private:
   timer::SystemTimer& timer_;
   Shared& shared_;
 };
-
-// Arms `pending` tasks on the timer, then times how fast it fires (and re-arms) `fires` of them.
-template <class Task, class Timer>
-double measure(const TimerBenchOptions& o, Timer& timer) {
-  Shared s;
-  s.rng = Rng(o.seed);
-  s.max_delay_ms = o.max_delay_ms;
-  std::vector<std::shared_ptr<Task>> tasks;
-  tasks.reserve(o.pending);
-  for (std::uint64_t i = 0; i < o.pending; ++i) {
-    tasks.push_back(std::make_shared<Task>(timer, s));
-    tasks.back()->arm();
-  }
-  const auto start = Clock::now();
-  while (s.fired < o.fires) timer.advance_clock(++s.now);
-  return static_cast<double>(s.fired) / seconds_since(start);
-}
 
 // The same tasks on a timer built on std::priority_queue: entries refer to the task, and a
 // popped task runs, then is set again.
@@ -97,7 +81,7 @@ class HeapRearming final : public HeapTimer::Task, public std::enable_shared_fro
   }
   void run() override {
     ++shared_.fired;
-    arm();
+    if (shared_.rearm) arm();
   }
 
  private:
@@ -105,14 +89,67 @@ class HeapRearming final : public HeapTimer::Task, public std::enable_shared_fro
   Shared& shared_;
 };
 
+// Arms `pending` tasks on the timer, then times how fast it fires (and re-arms) `fires` of them.
+template <class Task, class Timer>
+double measure_steady(const TimerBenchOptions& o, Timer& timer) {
+  Shared s;
+  s.rng = Rng(o.seed);
+  s.max_delay_ms = o.max_delay_ms;
+  std::vector<std::shared_ptr<Task>> tasks;
+  tasks.reserve(o.pending);
+  for (std::uint64_t i = 0; i < o.pending; ++i) {
+    tasks.push_back(std::make_shared<Task>(timer, s));
+    tasks.back()->arm();
+  }
+  const auto start = Clock::now();
+  while (s.fired < o.fires) timer.advance_clock(++s.now);
+  return static_cast<double>(s.fired) / seconds_since(start);
+}
+
+// Times adding `pending` tasks (made beforehand) and running the clock until every one fired.
+template <class Task, class Timer>
+double measure_insert_expire(const TimerBenchOptions& o, Timer& timer) {
+  Shared s;
+  s.rng = Rng(o.seed);
+  s.max_delay_ms = o.max_delay_ms;
+  s.rearm = false;
+  std::vector<std::shared_ptr<Task>> tasks;
+  tasks.reserve(o.pending);
+  for (std::uint64_t i = 0; i < o.pending; ++i) tasks.push_back(std::make_shared<Task>(timer, s));
+  const auto start = Clock::now();
+  for (const auto& task : tasks) task->arm();
+  while (s.fired < o.pending) timer.advance_clock(++s.now);
+  return static_cast<double>(o.pending) / seconds_since(start);
+}
+
+template <class Measure>
+TimerWorkloadResult measure_workload(const TimerBenchOptions& o, Measure&& measure) {
+  TimerWorkloadResult r;
+  {
+    HeapTimer heap;
+    r.heap_ops_per_sec = measure(heap, static_cast<HeapRearming*>(nullptr));
+  }
+  {
+    timer::SystemTimer wheel(0, 1, o.wheel_size);
+    r.wheel_ops_per_sec = measure(wheel, static_cast<Rearming*>(nullptr));
+  }
+  {
+    timer::SystemTimer wide(0, 1, kWideWheelSize);
+    r.wide_wheel_ops_per_sec = measure(wide, static_cast<Rearming*>(nullptr));
+  }
+  return r;
+}
+
 }  // namespace
 
 TimerBenchResult run_timer_bench(const TimerBenchOptions& options) {
   TimerBenchResult r;
-  HeapTimer heap;
-  r.heap_ops_per_sec = measure<HeapRearming>(options, heap);
-  timer::SystemTimer wheel(0);
-  r.wheel_ops_per_sec = measure<Rearming>(options, wheel);
+  r.steady = measure_workload(options, [&]<class Timer, class Task>(Timer& t, Task*) {
+    return measure_steady<Task>(options, t);
+  });
+  r.insert_expire = measure_workload(options, [&]<class Timer, class Task>(Timer& t, Task*) {
+    return measure_insert_expire<Task>(options, t);
+  });
   return r;
 }
 

@@ -138,21 +138,40 @@ int run_bench_sim(const kafkasim::bench::SimBenchOptions& options, bool json) {
   return kExitOk;
 }
 
+void print_timer_workload(const char* name, const kafkasim::bench::TimerWorkloadResult& r, int wheel_size) {
+  std::printf("%s\n", name);
+  std::printf("  timing wheel, %5d slots : %12.0f ops/s  (%.2f of the heap's)\n", wheel_size, r.wheel_ops_per_sec, r.ratio());
+  std::printf("  timing wheel, %5d slots : %12.0f ops/s  (%.2f)\n", kafkasim::bench::kWideWheelSize,
+              r.wide_wheel_ops_per_sec, r.wide_ratio());
+  std::printf("  binary heap               : %12.0f ops/s  (1.00)\n", r.heap_ops_per_sec);
+}
+
+nlohmann::ordered_json timer_workload_json(const kafkasim::bench::TimerWorkloadResult& r) {
+  nlohmann::ordered_json out;
+  out["wheelOpsPerSec"] = r.wheel_ops_per_sec;
+  out["wideWheelOpsPerSec"] = r.wide_wheel_ops_per_sec;
+  out["heapOpsPerSec"] = r.heap_ops_per_sec;
+  out["ratioToHeap"] = r.ratio();
+  out["wideRatioToHeap"] = r.wide_ratio();
+  return out;
+}
+
 int run_bench_timer(const kafkasim::bench::TimerBenchOptions& o, bool json) {
-  std::cerr << "bench timer: " << o.pending << " timers pending, " << o.fires << " fired and set again...\n";
+  std::cerr << "bench timer: " << o.pending << " timers pending; steady: " << o.fires
+            << " fired and set again; then insert + expire of " << o.pending << "...\n";
   const auto r = kafkasim::bench::run_timer_bench(o);
   if (json) {
     nlohmann::ordered_json out;
     out["pending"] = o.pending;
     out["fires"] = o.fires;
-    out["wheelOpsPerSec"] = r.wheel_ops_per_sec;
-    out["heapOpsPerSec"] = r.heap_ops_per_sec;
-    out["ratioToHeap"] = r.ratio();
+    out["wheelSize"] = o.wheel_size;
+    out["wideWheelSize"] = kafkasim::bench::kWideWheelSize;
+    out["steady"] = timer_workload_json(r.steady);
+    out["insertExpire"] = timer_workload_json(r.insert_expire);
     std::cout << out.dump() << '\n';
   } else {
-    std::printf("timing wheel : %12.0f timers fired and set again per second (%.2f of the heap's)\n",
-                r.wheel_ops_per_sec, r.ratio());
-    std::printf("binary heap  : %12.0f                                      (1.00)\n", r.heap_ops_per_sec);
+    print_timer_workload("steady (an op: a timer fires and is set again)", r.steady, o.wheel_size);
+    print_timer_workload("insert + expire (an op: a timer added, later fired)", r.insert_expire, o.wheel_size);
   }
   return kExitOk;
 }
@@ -293,8 +312,10 @@ int main(int argc, char** argv) {
   bench_timer->footer("Example: kafkasim bench timer --json");
   bench_timer->add_option("--pending", timer_options.pending, "Timers kept pending")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{50'000'000}));
-  bench_timer->add_option("--fires", timer_options.fires, "Timers fired in the timed part")
+  bench_timer->add_option("--fires", timer_options.fires, "Timers fired in the timed steady part")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+  bench_timer->add_option("--wheel-size", timer_options.wheel_size, "Slots per wheel (Kafka's purgatory: 20)")
+      ->check(CLI::Range(2, 1 << 20));
   bench_timer->add_flag("--json", timer_json, "Print the figures as one JSON object");
 
   kafkasim::bench::CheckerBenchOptions checker_options;

@@ -116,6 +116,48 @@ TEST_CASE("Timer: a task may schedule another while it runs", "[timer]") {
   CHECK(times == std::vector<std::int64_t>{25, 50, 75, 100});
 }
 
+TEST_CASE("Timer: a task cancelled by another of its bucket while the bucket runs never runs", "[timer]") {
+  std::int64_t now = 0;
+  Runs runs;
+  runs.clock = &now;
+  SystemTimer timer(now);
+  // Both due at 30 ms, in one bucket: the first, when it runs, cancels the second.
+  auto victim = std::make_shared<RecordingTask>(30, 2, runs);
+  struct Canceller final : TimerTask {
+    Canceller(TimerTask& target, Runs& r) : TimerTask(30), victim(target), runs(r) {}
+    void run() override {
+      runs.order.emplace_back(*runs.clock, 1);
+      victim.cancel();
+    }
+    TimerTask& victim;
+    Runs& runs;
+  };
+  timer.add(std::make_shared<Canceller>(*victim, runs), now);
+  timer.add(victim, now);
+  CHECK(timer.size() == 2);
+  for (now = 1; now <= 100; ++now) timer.advance_clock(now);
+  CHECK(runs.order == std::vector<std::pair<std::int64_t, int>>{{30, 1}});
+  CHECK_FALSE(victim->pending());
+  CHECK(timer.size() == 0);
+}
+
+TEST_CASE("Timer: a bucket emptied by cancels takes new tasks, and the timer keeps the only reference", "[timer]") {
+  std::int64_t now = 0;
+  Runs runs;
+  runs.clock = &now;
+  SystemTimer timer(now);
+  auto first = std::make_shared<RecordingTask>(5, 1, runs);
+  timer.add(first, now);
+  first->cancel();
+  auto second = std::make_shared<RecordingTask>(5, 2, runs);
+  timer.add(second, now);
+  timer.add(std::make_shared<RecordingTask>(5, 3, runs), now);  // nobody else holds it
+  second->cancel();
+  CHECK(timer.size() == 1);
+  for (now = 1; now <= 10; ++now) timer.advance_clock(now);
+  CHECK(runs.order == std::vector<std::pair<std::int64_t, int>>{{5, 3}});
+}
+
 TEST_CASE("Property: with any clock jumps, every task runs once, never before its deadline", "[timer][property]") {
   rc::prop("the timing wheel keeps its promise", [] {
     std::int64_t now = *rc::gen::inRange<std::int64_t>(0, 1'000'000);

@@ -37,11 +37,10 @@ class TimerTask {
   std::int64_t delay_ms_;
   std::int64_t expiration_ms_ = -1;
   std::uint64_t id_ = 0;
-  // An intrusive list node: a task is in at most one bucket, and the bucket keeps it alive.
+  // Where the task waits: a task is in at most one bucket, at one slot of its array, and the
+  // bucket holds the reference that keeps it alive.
   TimerTaskList* list_ = nullptr;
-  TimerTask* prev_ = nullptr;
-  TimerTask* next_ = nullptr;
-  std::shared_ptr<TimerTask> keep_alive_;
+  std::size_t slot_ = 0;
 };
 
 }  // namespace kafkasim::timer

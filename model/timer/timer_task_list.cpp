@@ -1,5 +1,6 @@
 #include "model/timer/timer_task_list.h"
 
+#include <algorithm>
 
 namespace kafkasim::timer {
 
@@ -12,31 +13,42 @@ void TimerTask::cancel() {
 }
 
 TimerTaskList::~TimerTaskList() {
-  while (root_.next_ != &root_) remove(root_.next_);
+  for (std::shared_ptr<TimerTask>& task : slots_) {
+    if (task) task->list_ = nullptr;
+  }
+  context_.pending -= size_;
 }
 
 void TimerTaskList::add(std::shared_ptr<TimerTask> task) {
   if (task->list_ != nullptr) task->list_->remove(task.get());
-  TimerTask* t = task.get();
-  t->keep_alive_ = std::move(task);
-  t->list_ = this;
-  t->prev_ = root_.prev_;
-  t->next_ = &root_;
-  root_.prev_->next_ = t;
-  root_.prev_ = t;
+  task->list_ = this;
+  task->slot_ = slots_.size();
+  slots_.push_back(std::move(task));
   ++size_;
   ++context_.pending;
 }
 
 std::shared_ptr<TimerTask> TimerTaskList::remove(TimerTask* task) {
   if (task->list_ != this) return nullptr;
-  task->prev_->next_ = task->next_;
-  task->next_->prev_ = task->prev_;
-  task->prev_ = task->next_ = nullptr;
   task->list_ = nullptr;
   --size_;
   --context_.pending;
-  return std::move(task->keep_alive_);
+  std::shared_ptr<TimerTask> held = std::move(slots_[task->slot_]);
+  // The last task out of a bucket that is not flushing leaves an array to reuse from the start.
+  if (size_ == 0 && !flushing_) slots_.clear();
+  return held;
+}
+
+void TimerTaskList::drop_flushed(std::size_t count) {
+  if (slots_.size() == count) {
+    slots_.clear();
+    return;
+  }
+  // Tasks added to this bucket while it flushed move to the front.
+  slots_.erase(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(count));
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i]) slots_[i]->slot_ = i;
+  }
 }
 
 bool TimerTaskList::set_expiration(std::int64_t expiration_ms) {

@@ -1,9 +1,16 @@
-// A bucket of a timing wheel: the tasks due in one tick's span, as an intrusive doubly linked
-// list, and the time the bucket expires (the start of its span).
+// A bucket of a timing wheel: the tasks due in one tick's span, and the time the bucket
+// expires (the start of its span).
+//
+// Kafka links a bucket's tasks in a doubly linked list. Here they sit in an array, in the order
+// they were added: adding appends, cancelling empties the task's slot (still O(1)), and a flush
+// walks the array front to back, fetching tasks ahead of the walk. A linked list costs a cache
+// miss per task at every level a task passes through, which with a million timers pending is
+// most of the timer's time.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "model/timer/timer_task.h"
 
@@ -19,36 +26,35 @@ struct TimerContext {
 
 class TimerTaskList {
  public:
-  explicit TimerTaskList(TimerContext& context) : context_(context) { root_.next_ = root_.prev_ = &root_; }
+  explicit TimerTaskList(TimerContext& context) : context_(context) {}
   TimerTaskList(const TimerTaskList&) = delete;
   TimerTaskList& operator=(const TimerTaskList&) = delete;
   ~TimerTaskList();
 
-  // Links the task at the end, taking it out of any other bucket first.
+  // Puts the task at the end, taking it out of any other bucket first.
   void add(std::shared_ptr<TimerTask> task);
-  // Unlinks the task; returns the reference the bucket held, so the caller decides when it goes.
+  // Takes the task out; returns the reference the bucket held, so the caller decides when it goes.
   std::shared_ptr<TimerTask> remove(TimerTask* task);
-  // Takes every task out at once (the chain is spliced off), then hands each, in order, to
-  // `reinsert`, which may add tasks to any bucket, this one included. The bucket is then unset.
+  // Takes out, in order, every task the bucket holds when the flush starts and hands each to
+  // `reinsert`, which may add tasks to any bucket (this one included: they stay for a later
+  // flush) and cancel tasks not yet handed out (they are skipped). The bucket is then unset.
   template <class Reinsert>
   void flush(Reinsert&& reinsert) {
-    if (size_ == 0) {
-      expiration_ms_ = -1;
-      return;
-    }
-    TimerTask* chain = root_.next_;
-    root_.prev_->next_ = nullptr;
-    root_.next_ = root_.prev_ = &root_;
-    context_.pending -= size_;
-    size_ = 0;
     expiration_ms_ = -1;
-    while (chain != nullptr) {
-      TimerTask* next = chain->next_;
-      chain->prev_ = chain->next_ = nullptr;
-      chain->list_ = nullptr;
-      reinsert(std::move(chain->keep_alive_));
-      chain = next;
+    flushing_ = true;
+    const std::size_t end = slots_.size();
+    for (std::size_t i = 0; i < end; ++i) {
+      // Fetch a task a few slots ahead: the walk is sequential, the tasks are not.
+      if (i + kPrefetchDistance < end) prefetch(slots_[i + kPrefetchDistance].get());
+      if (!slots_[i]) continue;  // cancelled
+      std::shared_ptr<TimerTask> task = std::move(slots_[i]);
+      task->list_ = nullptr;
+      --size_;
+      --context_.pending;
+      reinsert(std::move(task));
     }
+    flushing_ = false;
+    drop_flushed(end);
   }
 
   // Returns whether the expiration changed: a bucket is queued again only then.
@@ -58,13 +64,24 @@ class TimerTaskList {
   TimerObserver* observer() const { return context_.observer; }
 
  private:
-  struct Root final : TimerTask {
-    Root() : TimerTask(0) {}
-    void run() override {}
-  };
-  Root root_;  // sentinel
+  static constexpr std::size_t kPrefetchDistance = 8;
+  // Asks for the cache lines a task's run touches: its reference counts (just before it when
+  // made with make_shared), its first line and the next one. A prefetch never faults, but the
+  // address arithmetic must not start from an empty (cancelled) slot's null.
+  static void prefetch(const TimerTask* task) {
+    if (task == nullptr) return;
+    const auto at = reinterpret_cast<std::uintptr_t>(task);
+    __builtin_prefetch(reinterpret_cast<const void*>(at - 16));
+    __builtin_prefetch(task);
+    __builtin_prefetch(reinterpret_cast<const void*>(at + 64));
+  }
+  // Forgets the first `count` slots, all empty after a flush, keeping the array's capacity.
+  void drop_flushed(std::size_t count);
+
+  std::vector<std::shared_ptr<TimerTask>> slots_;  // a cancelled task leaves its slot empty
   std::int64_t expiration_ms_ = -1;
-  std::size_t size_ = 0;
+  std::size_t size_ = 0;  // tasks in the slots
+  bool flushing_ = false;
   TimerContext& context_;
 };
 
