@@ -350,10 +350,29 @@ struct LogRecovered {
   }
 };
 
+// A fetched batch whose checksum fails, as its receiver (a follower or a consumer) found it:
+// `from` is the node that served it. Kafka's follower and consumer (check.crcs) refuse it.
+struct CorruptBatchFetched {
+  static constexpr std::string_view kName = "corrupt_batch_fetched";
+  std::string tp;
+  std::uint32_t from;
+  std::int64_t first_offset;
+  std::uint32_t stored_crc;
+  std::uint32_t computed_crc;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("from", from);
+    v("firstOffset", first_offset);
+    v("storedCrc", stored_crc);
+    v("computedCrc", computed_crc);
+  }
+};
+
 using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled, BecameLeaderOrFollower,
                                 RecordsAppended, HighWatermarkUpdated, ProduceAnswered, LogTruncated,
                                 IsrChangeProposed, IsrChangeAnswered, PartitionStateRecorded, ProducerBatchDone,
                                 FetchServed, RecordsConsumed, ConsumerTruncationDetected, ControllerElected,
-                                LeaderElected, BrokerStarted, LogRecovered>;
+                                LeaderElected, BrokerStarted, LogRecovered, CorruptBatchFetched>;
 
 }  // namespace kafkasim

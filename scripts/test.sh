@@ -26,7 +26,9 @@ cmake --preset asan -DKAFKASIM_WERROR=$werror
 cmake --build --preset asan
 # Tests labelled slow_under_asan (the quickstart, the CLI's sweeps and offline checks) take
 # minutes each there; Release ran them, and the other scenarios run the same code under ASan.
-ctest --preset asan -LE slow_under_asan
+# So does the high-watermark truncation property (a busy producer over a hundred clusters:
+# 11 s in Release, over 10 min under ASan); Catch's discovered tests cannot carry a label.
+ctest --preset asan -LE slow_under_asan -E "under high-watermark truncation break"
 
 # The scenario loader must survive any input. Every build above replays the kept corpus; with
 # FUZZ_SECONDS set, libFuzzer also runs that long (its clang build adds about five minutes).

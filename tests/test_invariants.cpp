@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
+#include <algorithm>
 #include <set>
 
 #include "broker_support.h"
@@ -215,18 +216,73 @@ TEST_CASE("Checkers: a broker that serves consumers above the high watermark is 
 
 namespace {
 
+// A leader writes two batches that stay in its page cache; the tail of its segment is garbled
+// (a crash mid-write), the broker is killed and restarted, so its log recovers, and a new
+// follower then fetches everything from it. With the broken recovery that keeps batches whose
+// checksum fails, the follower receives a torn batch.
+std::vector<Violation> torn_tail_then_fetch(bool recovery_skips_checksums) {
+  broker::BrokerConfig config;
+  config.log.test_only_recovery_skips_checksums = recovery_skips_checksums;
+  InvariantSuite suite;
+  BrokerCluster c(2, config, quiet_world(), &suite);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a}, {a});
+  c.run_for(Duration::millis(10));
+  c.produce(a, 1, 1, make_batch(0, 5, 1000));
+  await_produce(c, 1);
+  c.produce(a, 2, 1, make_batch(5, 5, 2000));
+  await_produce(c, 2);
+  const auto garbled = c.world.disk(c.node(a)).corrupt_tail();
+  REQUIRE(garbled.has_value());
+  REQUIRE_THAT(*garbled, Catch::EndsWith(".log"));
+  c.world.kill(c.node(a));
+  c.world.restart(c.node(a));
+  c.run_for(Duration::millis(10));
+  c.lead(a, LeaderEpoch{2}, {a}, {a, b});
+  c.run_for(Duration::seconds(1));
+  suite.finish(c.world.now());
+  return suite.violations();
+}
+
+}  // namespace
+
+TEST_CASE("Checkers: a recovery that keeps a torn batch is caught when the batch is fetched", "[invariants]") {
+  const auto broken = torn_tail_then_fetch(true);
+  REQUIRE(found(broken).contains("torn_record_visible"));
+  const Violation& v = *std::find_if(broken.begin(), broken.end(), [](const Violation& x) { return x.invariant == "torn_record_visible"; });
+  CHECK(v.offset == 5);
+  CHECK(v.evidence.size() == 3);
+  CHECK_THAT(v.detail, Catch::Contains("broker-1 served the batch at offset 5 of orders-0"));
+  CHECK_THAT(v.detail, Catch::Contains("to broker-2"));
+  // Kafka's recovery cuts the torn batch: the follower gets only what is whole, nothing fires.
+  CHECK_FALSE(found(torn_tail_then_fetch(false)).contains("torn_record_visible"));
+}
+
+namespace {
+
+// What a run switches on beyond Kafka's promise.
+enum class Unsafe {
+  none,
+  blackout,           // the schedule ends with a power loss of every broker at once, flushing off
+  acks_one,           // the producer asks for acks=1 (and so cannot be idempotent)
+  hw_truncation,      // replica.truncation: high-watermark, the protocol before KIP-101
+};
+
 // One random cluster (1-4 brokers, two partitions, replication factor, min.insync.replicas 2
 // where it can be, an idempotent acks=all producer) under a random schedule of faults on one
-// broker at a time: a kill (then restart), a pause, or isolation. With `blackout`, the schedule
-// ends with a power loss of every broker at once, flushing off: more than Kafka promises to
-// survive. Returns what the checkers found, and the number of faults.
-std::pair<std::vector<Violation>, std::size_t> random_cluster_run(bool blackout) {
+// broker at a time: a kill (then restart), a pause, or isolation; with one unsafe setting, if
+// any. Returns what the checkers found, and the number of faults.
+std::pair<std::vector<Violation>, std::size_t> random_cluster_run(Unsafe unsafe) {
   const int brokers = *rc::gen::inRange(1, 5);
   const int rf = *rc::gen::inRange(1, brokers + 1);
   broker::BrokerConfig b;
   b.zookeeper_session_timeout_ms = 4000;
   b.replica_lag_time_max_ms = 2000;
   b.min_insync_replicas = std::min(rf, 2);
+  if (unsafe == Unsafe::hw_truncation) {
+    b.replica_truncation = broker::ReplicaTruncation::high_watermark;
+    b.replica_high_watermark_checkpoint_interval_ms = 100;
+  }
   sim::WorldConfig wc = quiet_world();
   wc.seed = *rc::gen::arbitrary<std::uint64_t>();
   Rng placement(wc.seed);
@@ -239,9 +295,15 @@ std::pair<std::vector<Violation>, std::size_t> random_cluster_run(bool blackout)
   pc.client_id = "p1";
   pc.bootstrap = c.brokers;
   pc.request_timeout_ms = 2000;
+  if (unsafe == Unsafe::acks_one) {
+    pc.acks = 1;
+    pc.enable_idempotence = false;
+  }
   client::ProducerWorkload pw;
   pw.topic = "orders";
-  pw.messages_per_sec = 50;
+  // Under high-watermark truncation, what a follower loses is what it fetched past its last
+  // known high watermark: a busier producer leaves more there.
+  pw.messages_per_sec = unsafe == Unsafe::hw_truncation ? 1000 : 50;
   pw.start_ms = 1000;
   const NodeId producer = c.world.add_node("p1", [pc, pw](Env& env) { return std::make_unique<client::ProducerNode>(env, pc, pw); });
   c.world.start(producer);
@@ -260,7 +322,7 @@ std::pair<std::vector<Violation>, std::size_t> random_cluster_run(bool blackout)
     c.world.schedule_fault(SimTime::from_millis(at), f, Duration::millis(length));
     at += length;
   }
-  if (blackout) c.world.schedule_fault(SimTime::from_millis(at + 500), sim::PowerLoss{c.brokers}, Duration::millis(1000));
+  if (unsafe == Unsafe::blackout) c.world.schedule_fault(SimTime::from_millis(at + 500), sim::PowerLoss{c.brokers}, Duration::millis(1000));
   c.world.run_until(SimTime::from_millis(std::max<std::int64_t>(at + 2000, 6000)));
   c.world.heal_all();
   c.run_for(Duration::seconds(6));
@@ -273,27 +335,57 @@ std::pair<std::vector<Violation>, std::size_t> random_cluster_run(bool blackout)
 TEST_CASE("Property: random clusters under faults Kafka promises to survive violate no invariant",
           "[invariants][property]") {
   rc::prop("no checker fires", [] {
-    const auto [violations, faults] = random_cluster_run(false);
+    const auto [violations, faults] = random_cluster_run(Unsafe::none);
     for (const Violation& v : violations) RC_LOG() << v.invariant << ": " << v.detail << "\n";
     RC_ASSERT(violations.empty());
   });
 }
 
+namespace {
+
+// Runs RapidCheck on the random clusters with `unsafe` switched on, requiring that it finds a
+// run where one of `expected` fires. Returns whether it found one, and the fewest faults in a
+// failing run it saw (RapidCheck shrinks towards fewer).
+std::pair<bool, std::size_t> unsafe_setting_caught(Unsafe unsafe, const std::set<std::string>& expected) {
+  std::size_t smallest = SIZE_MAX;
+  const bool held = rc::check("no checker fires", [&] {
+    const auto [violations, faults] = random_cluster_run(unsafe);
+    const bool caught = std::any_of(violations.begin(), violations.end(),
+                                    [&](const Violation& v) { return expected.contains(v.invariant); });
+    if (caught) smallest = std::min(smallest, faults);
+    RC_ASSERT(!caught);
+  });
+  return {!held, smallest};
+}
+
+}  // namespace
+
 TEST_CASE("Property: the same clusters with a power loss of every broker lose acknowledged writes",
           "[invariants][property]") {
   // RapidCheck must find a counterexample (it prints it, shrunk) and shrink it to a schedule
   // with at most one fault besides the blackout.
-  std::size_t smallest = SIZE_MAX;
-  const bool held = rc::check("acks=all writes survive a blackout with flushing off", [&smallest] {
-    const auto [violations, faults] = random_cluster_run(true);
-    const bool lost = std::any_of(violations.begin(), violations.end(), [](const Violation& v) {
-      return v.invariant == "acked_write_lost" || v.invariant == "committed_record_lost";
-    });
-    if (lost) smallest = std::min(smallest, faults);
-    RC_ASSERT(!lost);
-  });
-  CHECK_FALSE(held);
+  const auto [caught, smallest] = unsafe_setting_caught(Unsafe::blackout, {"acked_write_lost", "committed_record_lost"});
+  CHECK(caught);
   CHECK(smallest <= 1);
+}
+
+TEST_CASE("Property: the same clusters with acks=1 lose acknowledged writes when a leader dies",
+          "[invariants][property]") {
+  const auto [caught, smallest] = unsafe_setting_caught(Unsafe::acks_one, {"acked_write_lost"});
+  CHECK(caught);
+  CHECK(smallest >= 1);  // without a fault acks=1 loses nothing
+  CHECK(smallest <= 2);  // a leader killed, and at most one fault besides
+}
+
+TEST_CASE("Property: the same clusters under high-watermark truncation break the ISR's promise",
+          "[invariants][property]") {
+  // A follower restarted from its checkpoint truncates below the leader's high watermark while
+  // still in the ISR (KIP-101's first step); committed records go when the leader then dies.
+  const auto [caught, smallest] =
+      unsafe_setting_caught(Unsafe::hw_truncation, {"hw_exceeds_isr_leo", "committed_record_lost"});
+  CHECK(caught);
+  // It takes a leader change (up to three faults, depending on the seed); with none, nothing.
+  CHECK(smallest >= 1);
 }
 
 namespace {

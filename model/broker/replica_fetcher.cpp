@@ -121,6 +121,17 @@ void ReplicaFetcher::handle_epoch_response(NodeId from, const OffsetsForLeaderEp
   send_next(leader);
 }
 
+void ReplicaFetcher::report_corrupt_batch(NodeId from, const TopicPartition& tp, const storage::Records& records) {
+  for (const ByteView& bytes : records.batches()) {
+    auto batch = storage::RecordBatchView::parse(bytes);
+    if (batch && !batch->crc_ok()) {
+      env_.trace(CorruptBatchFetched{tp.str(), from.value(), batch->header().base_offset.value(), batch->header().crc,
+                                     batch->computed_crc()});
+      return;
+    }
+  }
+}
+
 void ReplicaFetcher::handle_response(NodeId from, const FetchResponse& response) {
   BrokerId leader;
   Leader* l = answered(from, response.correlation_id, leader);
@@ -139,6 +150,7 @@ void ReplicaFetcher::handle_response(NodeId from, const FetchResponse& response)
     if (!whole.empty()) {
       auto appended = p->log().append_as_follower(whole, now_ms(env_));
       if (!appended.ok()) {
+        report_corrupt_batch(from, fetched.tp, whole);
         failed = true;
         continue;
       }

@@ -42,6 +42,8 @@ class ReplicaFetcher {
   // Sends what comes next to this leader: an epoch query if a partition must truncate, else
   // a fetch.
   void send_next(BrokerId leader);
+  // A batch the log refused for its checksum goes in the trace (Kafka's fetcher logs it).
+  void report_corrupt_batch(NodeId from, const TopicPartition& tp, const storage::Records& records);
   void send_epoch_query(BrokerId leader, Leader& l);
   void send_fetch(BrokerId leader, Leader& l);
   void await(BrokerId leader, Leader& l, std::int32_t correlation_id);

@@ -151,7 +151,7 @@ void Consumer::reset(const TopicPartition& tp, PartitionProgress& p) {
   if (p.state == State::stopped) env_.trace(Note{config_.client_id + ": no offset reset policy for " + tp.str()});
 }
 
-void Consumer::on_fetch(const FetchResponse& response) {
+void Consumer::on_fetch(NodeId from, const FetchResponse& response) {
   if (!answered(response.correlation_id)) return;
   for (const FetchedPartition& fetched : response.partitions) {
     auto it = progress_.find(fetched.tp);
@@ -168,6 +168,10 @@ void Consumer::on_fetch(const FetchResponse& response) {
     // A fetch ends where max bytes did, maybe inside a batch: only whole batches count.
     for (const ByteView& bytes : storage::Records(fetched.records).batches()) {
       auto batch = storage::RecordBatchView::parse(bytes);
+      if (batch && !batch->crc_ok()) {  // check.crcs
+        env_.trace(CorruptBatchFetched{fetched.tp.str(), from.value(), batch->header().base_offset.value(),
+                                       batch->header().crc, batch->computed_crc()});
+      }
       auto records = batch && batch->crc_ok() ? batch->records() : std::nullopt;
       if (!records) break;  // never hand out a damaged record
       for (storage::Record& r : *records) {
@@ -251,9 +255,9 @@ std::vector<ConsumerRecord> Consumer::poll() {
   return out;
 }
 
-bool Consumer::handle(NodeId, const Message& message) {
+bool Consumer::handle(NodeId from, const Message& message) {
   if (const auto* f = body_cast<FetchResponse>(message)) {
-    on_fetch(*f);
+    on_fetch(from, *f);
   } else if (const auto* m = body_cast<MetadataResponse>(message)) {
     metadata_.handle_response(*m);
   } else if (const auto* l = body_cast<ListOffsetsResponse>(message)) {

@@ -84,7 +84,7 @@ class Consumer {
   void send_fetches(const std::map<NodeId, std::vector<TopicPartition>>& by_leader);
   std::int32_t track(NodeId node, std::vector<TopicPartition> partitions);
   std::optional<Outstanding> answered(std::int32_t correlation_id);
-  void on_fetch(const FetchResponse& response);
+  void on_fetch(NodeId from, const FetchResponse& response);
   void on_list_offsets(const ListOffsetsResponse& response);
   void on_epoch_end(const OffsetsForLeaderEpochResponse& response);
   void on_partition_error(Errors error);

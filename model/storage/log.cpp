@@ -36,7 +36,7 @@ Log::Log(Disk& disk, std::string dir, LogConfig config)
     : disk_(disk),
       dir_(std::move(dir)),
       config_(config),
-      segment_config_{config.index_interval_bytes},
+      segment_config_{config.index_interval_bytes, config.test_only_recovery_skips_checksums},
       epoch_cache_(disk, dir_ + "/leader-epoch-checkpoint") {}
 
 IoStatus Log::new_segment(Offset base_offset, std::int64_t now_ms) {

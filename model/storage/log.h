@@ -35,6 +35,7 @@ struct LogConfig {
   bool compact = false;                                      // cleanup.policy=compact
   std::int64_t delete_retention_ms = 24LL * 3600 * 1000;     // delete.retention.ms
   std::int64_t max_message_bytes = 1048588;                  // max.message.bytes
+  bool test_only_recovery_skips_checksums = false;           // see SegmentConfig
 };
 
 // The name of a partition's folder: "orders-0".

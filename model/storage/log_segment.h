@@ -21,6 +21,9 @@ std::string segment_file_name(Offset base_offset, const std::string& suffix);
 
 struct SegmentConfig {
   std::int64_t index_interval_bytes = 4096;
+  // Only for proving the torn_record_visible checker: recovery keeps batches whose checksum
+  // fails, as long as they are whole, as no Kafka does.
+  bool test_only_recovery_skips_checksums = false;
 };
 
 // Where a batch starts in the .log file, and its header.

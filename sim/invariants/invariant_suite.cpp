@@ -9,6 +9,7 @@
 #include "sim/invariants/leadership_checkers.h"
 #include "sim/invariants/log_checkers.h"
 #include "sim/invariants/timer_checker.h"
+#include "sim/invariants/torn_record_checker.h"
 
 namespace kafkasim::sim::invariants {
 namespace {
@@ -26,6 +27,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"consumer_read_uncommitted", [](const ReplicaLogs&) { return std::make_unique<ConsumerReadUncommitted>(); }},
       {"consumer_order", [](const ReplicaLogs&) { return std::make_unique<ConsumerOrder>(); }},
       {"timer_fired_early", [](const ReplicaLogs&) { return std::make_unique<TimerFiredEarly>(); }},
+      {"torn_record_visible", [](const ReplicaLogs& logs) { return std::make_unique<TornRecordVisible>(logs); }},
   };
   return all;
 }

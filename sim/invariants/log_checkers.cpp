@@ -1,18 +1,9 @@
 #include "sim/invariants/log_checkers.h"
 
-
 #include "model/protocol/record_id.h"
 #include "model/protocol/requests.h"
 
 namespace kafkasim::sim::invariants {
-namespace {
-
-std::string broker_name(const ReplicaLogs& logs, NodeId node) {
-  const std::int32_t id = logs.broker_of(node);
-  return id < 0 ? std::string("node ").append(std::to_string(node.value())) : std::string("broker-").append(std::to_string(id));
-}
-
-}  // namespace
 
 // --- committed_record_lost ---------------------------------------------------------------
 
@@ -47,9 +38,9 @@ void CommittedRecordLost::commit_below_high_watermark(const TraceRecord& record,
     if (fresh || it->second.batch == batch) continue;
     report(record.time, record.node, tp, base,
            "offset " + std::to_string(base) + " was committed at " + seconds_text(it->second.at) + " (HW " +
-               std::to_string(it->second.high_watermark) + " on " + broker_name(logs_, it->second.leader) + ", epoch " +
+               std::to_string(it->second.high_watermark) + " on " + logs_.name_of(it->second.leader) + ", epoch " +
                std::to_string(it->second.epoch) + ") with CRC " + std::to_string(it->second.batch.crc) + "; " +
-               broker_name(logs_, record.node) + ", leader in epoch " + std::to_string(leader.leader_epoch) +
+               logs_.name_of(record.node) + ", leader in epoch " + std::to_string(leader.leader_epoch) +
                ", now commits a different batch there (CRC " + std::to_string(batch.crc) + ")",
            {it->second.evidence, it->second.batch.appended_at, batch.appended_at, record.index});
     it->second.batch = batch;  // report each replacement once
@@ -77,8 +68,8 @@ void CommittedRecordLost::check_new_leader(const TraceRecord& record, const std:
     }
     report(record.time, record.node, tp, base,
            "offset " + std::to_string(base) + " was committed at " + seconds_text(c.at) + " (HW " +
-               std::to_string(c.high_watermark) + " on " + broker_name(logs_, c.leader) + ", epoch " +
-               std::to_string(c.epoch) + "); " + broker_name(logs_, record.node) + " became leader in epoch " +
+               std::to_string(c.high_watermark) + " on " + logs_.name_of(c.leader) + ", epoch " +
+               std::to_string(c.epoch) + "); " + logs_.name_of(record.node) + " became leader in epoch " +
                std::to_string(leader.leader_epoch) + " at " + seconds_text(record.time) + " with LEO " +
                std::to_string(leader.log_end) + why + (held == leader.batches.end() ? ", without it" : ", holding another batch there"),
            std::move(evidence));
@@ -145,7 +136,7 @@ void HwExceedsIsrLeo::check(const TraceRecord& record, const std::string& tp) {
     const std::int64_t leo = member ? member->log_end : 0;
     if (leader->high_watermark <= leo || !reported_.insert({tp, broker}).second) continue;
     report(record.time, leader_node, tp, leo,
-           broker_name(logs_, leader_node) + " leads " + tp + " in epoch " + std::to_string(leader->leader_epoch) +
+           logs_.name_of(leader_node) + " leads " + tp + " in epoch " + std::to_string(leader->leader_epoch) +
                " with high watermark " + std::to_string(leader->high_watermark) + ", but broker-" +
                std::to_string(broker) + ", in the ISR the controller recorded, has log end offset " +
                std::to_string(leo) + ": offsets " + std::to_string(leo) + ".." +
@@ -185,7 +176,7 @@ void ReplicaDivergence::check(const TraceRecord& record, NodeId node, const std:
       if (theirs->first == it->first && theirs->second == it->second) continue;
       if (!reported_.insert({tp, it->first}).second) continue;
       report(record.time, node, tp, it->first,
-             broker_name(logs_, node) + " and " + broker_name(logs_, other_node) + " hold different batches at offset " +
+             logs_.name_of(node) + " and " + logs_.name_of(other_node) + " hold different batches at offset " +
                  std::to_string(it->first) + " of " + tp + " (CRC " + std::to_string(it->second.crc) + ", epoch " +
                  std::to_string(it->second.leader_epoch) + " against CRC " + std::to_string(theirs->second.crc) +
                  ", epoch " + std::to_string(theirs->second.leader_epoch) + "), below both high watermarks (" +
@@ -237,7 +228,7 @@ void AckedWriteLost::finish(SimTime end) {
                                     : "a write acknowledged with acks=1 (outside Kafka's promise: the leader answers before any "
                                       "follower has the write) at ") + seconds_text(a.at) + " (offset " + std::to_string(a.base_offset) +
                (a.first_id.empty() ? std::string() : ", record " + a.first_id) + ") is not in " + a.tp + " at the end: " +
-               broker_name(logs_, holder) + (final_log->leader ? " (leader, epoch " + std::to_string(final_log->leader_epoch) + ")" : "") +
+               logs_.name_of(holder) + (final_log->leader ? " (leader, epoch " + std::to_string(final_log->leader_epoch) + ")" : "") +
                " has " + (held == final_log->batches.end() ? std::string("no batch there") : "another batch there") +
                " (log end offset " + std::to_string(final_log->log_end) + ")",
            {a.evidence});

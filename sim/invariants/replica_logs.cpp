@@ -100,6 +100,11 @@ std::int32_t ReplicaLogs::broker_of(NodeId node) const {
   return it == broker_ids_.end() ? -1 : it->second;
 }
 
+std::string ReplicaLogs::name_of(NodeId node) const {
+  const std::int32_t id = broker_of(node);
+  return id < 0 ? "node " + std::to_string(node.value()) : "broker-" + std::to_string(id);
+}
+
 std::optional<NodeId> ReplicaLogs::node_of(std::int32_t broker) const {
   for (const auto& [node, id] : broker_ids_) {
     if (id == broker) return node;

@@ -49,6 +49,8 @@ class ReplicaLogs {
   // The broker id a node runs as (from BrokerStarted); -1 if unknown.
   std::int32_t broker_of(NodeId node) const;
   std::optional<NodeId> node_of(std::int32_t broker) const;
+  // "broker-2", or "node 7" for a node not known as a broker.
+  std::string name_of(NodeId node) const;
 
  private:
   std::map<std::pair<NodeId, std::string>, Replica> replicas_;
