@@ -177,21 +177,26 @@ int run_bench_timer(const kafkasim::bench::TimerBenchOptions& o, bool json) {
 }
 
 int run_bench_checkers(const kafkasim::bench::CheckerBenchOptions& o, bool json) {
-  std::cerr << "bench checkers: " << o.simulated_ms << " simulated ms of a busy cluster, without and with every checker...\n";
-  const auto r = kafkasim::bench::run_checker_bench(o);
+  std::cerr << "bench checkers: " << o.scenario << ", " << o.repeats << " runs without and with every checker...\n";
+  kafkasim::bench::CheckerBenchResult r;
+  try {
+    r = kafkasim::bench::run_checker_bench(o);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("bench checkers: ") + e.what());
+  }
   if (json) {
     nlohmann::ordered_json out;
-    out["simulatedMs"] = o.simulated_ms;
+    out["simulatedMs"] = r.simulated_ms;
     out["events"] = r.events;
     out["plainSeconds"] = r.plain_seconds;
     out["checkedSeconds"] = r.checked_seconds;
     out["checkerShare"] = r.share();
-    out["simulatedPerWall"] = r.simulated_per_wall(o.simulated_ms);
+    out["simulatedPerWall"] = r.simulated_per_wall();
     out["violations"] = r.violations;
     std::cout << out.dump() << '\n';
   } else {
     std::printf("without checkers: %8.3f s wall (%.0fx real time, %llu trace events)\n", r.plain_seconds,
-                r.simulated_per_wall(o.simulated_ms), static_cast<unsigned long long>(r.events));
+                r.simulated_per_wall(), static_cast<unsigned long long>(r.events));
     std::printf("with checkers   : %8.3f s wall; their share of the run: %.2f (target < 0.33)\n", r.checked_seconds,
                 r.share());
   }
@@ -320,13 +325,13 @@ int main(int argc, char** argv) {
 
   kafkasim::bench::CheckerBenchOptions checker_options;
   bool checker_json = false;
+  checker_options.scenario = bench_options.scenario;
   auto* bench_checkers = bench_cmd->add_subcommand(
-      "checkers", "The invariant checkers' share of a busy Kafka run (three brokers, two producers, a crash)");
-  bench_checkers->footer("Example: kafkasim bench checkers --simulated-ms 60000 --json");
-  bench_checkers->add_option("--simulated-ms", checker_options.simulated_ms, "Simulated time of each run")
-      ->check(CLI::Range(std::int64_t{1000}, std::int64_t{3'600'000}));
-  bench_checkers->add_option("--rate", checker_options.messages_per_sec, "Messages per second of each producer")
-      ->check(CLI::Range(1.0, 100000.0));
+      "checkers", "The invariant checkers' share of a scenario's run (the quickstart: three brokers, two producers, a crash)");
+  bench_checkers->footer("Example: kafkasim bench checkers --json\nExample: kafkasim bench checkers --scenario scenarios/nemesis.json --repeats 5");
+  bench_checkers->add_option("--scenario", checker_options.scenario, "Scenario file to time (default: the quickstart)");
+  bench_checkers->add_option("--repeats", checker_options.repeats, "Runs of each kind; the fastest counts")
+      ->check(CLI::Range(1, 100));
   bench_checkers->add_flag("--json", checker_json, "Print the figures as one JSON object");
 
   kafkasim::bench::StorageBenchOptions storage_options;
