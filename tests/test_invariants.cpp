@@ -123,6 +123,30 @@ TEST_CASE("Checkers: a controller that reuses or lowers leader epochs is caught;
   CHECK(found(leader_crash(-1)).contains("epoch_regression"));
 }
 
+TEST_CASE("Checkers: a replica's batch log finds, replaces and cuts batches as its log does", "[invariants]") {
+  using sim::invariants::BatchInfo;
+  sim::invariants::BatchLog log;
+  log.put(0, BatchInfo{4, 1, 11, "", 0});
+  log.put(5, BatchInfo{5, 1, 12, "", 0});
+  log.put(6, BatchInfo{9, 1, 13, "", 0});
+  CHECK(log.holding(3)->first == 0);
+  CHECK(log.holding(5)->first == 5);
+  CHECK(log.holding(9)->second.crc == 13);
+  CHECK(log.holding(10) == nullptr);
+  CHECK(log.find(6)->second.crc == 13);
+  CHECK(log.find(7) == log.end());
+  CHECK(log.lower_bound(1)->first == 5);
+  log.cut(7);  // mid-batch: the batch 6..9 goes whole
+  CHECK(log.holding(6) == nullptr);
+  CHECK(log.holding(5)->second.crc == 12);
+  log.put(5, BatchInfo{7, 2, 22, "", 0});  // a new leader's batch at the same offset
+  CHECK(log.holding(7)->second.crc == 22);
+  log.put(2, BatchInfo{2, 0, 99, "", 0});  // out of order: kept sorted
+  CHECK(std::is_sorted(log.begin(), log.end(), [](const auto& a, const auto& b) { return a.first < b.first; }));
+  log.cut(0);
+  CHECK(log.empty());
+}
+
 TEST_CASE("Checkers: an unknown invariant name is refused", "[invariants]") {
   CHECK_THROWS_WITH(InvariantSuite({"committed_record_lost", "no_such_thing"}), Catch::Contains("no_such_thing"));
 }

@@ -120,10 +120,10 @@ void HwExceedsIsrLeo::check(const TraceRecord& record, const std::string& tp) {
   // The leader: the replica acting as leader in the highest epoch.
   const Replica* leader = nullptr;
   NodeId leader_node{};
-  for (const auto& [key, r] : logs_.all()) {
-    if (key.second == tp && r.leader && (!leader || r.leader_epoch > leader->leader_epoch)) {
+  for (const auto& [node, r] : logs_.replicas_of(tp)) {
+    if (r.leader && (!leader || r.leader_epoch > leader->leader_epoch)) {
       leader = &r;
-      leader_node = key.first;
+      leader_node = node;
     }
   }
   if (!leader) return;
@@ -151,26 +151,29 @@ void ReplicaDivergence::on_event(const TraceRecord& record) {
   if (!ReplicaLogs::affects(record.event)) return;
   const TraceEvent& e = record.event;
   if (const auto* t = std::get_if<LogTruncated>(&e)) {
-    auto& v = verified_to_[{record.node, t->tp}];
+    auto& v = verified_to(record.node, t->tp);
     v = std::min(v, t->to_offset);
   } else if (const auto* r = std::get_if<LogRecovered>(&e)) {
-    verified_to_[{record.node, r->tp}] = 0;
+    verified_to(record.node, r->tp) = 0;
   } else if (const auto* h = std::get_if<HighWatermarkUpdated>(&e)) {
     check(record, record.node, h->tp);
   }
 }
 
+std::int64_t& ReplicaDivergence::verified_to(NodeId node, const std::string& tp) {
+  const std::size_t id = logs_.find(node, tp)->id;  // the suite's logs applied this event first
+  if (verified_to_.size() <= id) verified_to_.resize(logs_.replica_count(), 0);
+  return verified_to_[id];
+}
+
 void ReplicaDivergence::check(const TraceRecord& record, NodeId node, const std::string& tp) {
   const Replica* mine = logs_.find(node, tp);
-  std::int64_t& verified = verified_to_[{node, tp}];
+  std::int64_t& verified = verified_to(node, tp);
   if (mine->high_watermark <= verified) return;
-  std::vector<std::pair<NodeId, const Replica*>> others;  // the partition's other live replicas
-  for (const auto& [key, other] : logs_.all()) {
-    if (key.second == tp && key.first != node && !other.down) others.emplace_back(key.first, &other);
-  }
+  const PartitionReplicas& replicas = logs_.replicas_of(tp);
   for (auto it = mine->batches.lower_bound(verified); it != mine->batches.end() && it->second.last_offset < mine->high_watermark; ++it) {
-    for (const auto& [other_node, other_replica] : others) {
-      const Replica& other = *other_replica;
+    for (const auto& [other_node, other] : replicas) {
+      if (other_node == node || other.down) continue;  // the partition's other live replicas
       const auto* theirs = other.batch_at(it->first);
       if (!theirs || theirs->second.last_offset >= other.high_watermark) continue;  // not below their HW
       if (theirs->first == it->first && theirs->second == it->second) continue;
@@ -209,14 +212,13 @@ void AckedWriteLost::finish(SimTime end) {
     // The log at the end: the current leader's, or, with none, the longest replica's.
     const Replica* final_log = nullptr;
     NodeId holder{};
-    for (const auto& [key, r] : logs_.all()) {
-      if (key.second != a.tp) continue;
+    for (const auto& [node, r] : logs_.replicas_of(a.tp)) {
       const bool better = !final_log || (r.leader && !final_log->leader) ||
                           (r.leader == final_log->leader && (r.leader_epoch > final_log->leader_epoch ||
                                                              (r.leader_epoch == final_log->leader_epoch && r.log_end > final_log->log_end)));
       if (better) {
         final_log = &r;
-        holder = key.first;
+        holder = node;
       }
     }
     if (!final_log) continue;

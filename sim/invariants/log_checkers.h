@@ -66,9 +66,11 @@ class ReplicaDivergence final : public Checker {
 
  private:
   void check(const TraceRecord& record, NodeId node, const std::string& tp);
+  // Below this offset the replica's log was compared with every other replica's.
+  std::int64_t& verified_to(NodeId node, const std::string& tp);
 
   const ReplicaLogs& logs_;
-  std::map<std::pair<NodeId, std::string>, std::int64_t> verified_to_;
+  std::vector<std::int64_t> verified_to_;  // by Replica::id
   std::set<std::pair<std::string, std::int64_t>> reported_;  // (tp, offset)
 };
 

@@ -1,5 +1,6 @@
 #include "sim/invariants/replica_logs.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace kafkasim::sim::invariants {
@@ -10,60 +11,112 @@ std::string seconds_text(SimTime t) {
   return out;
 }
 
-const std::pair<const std::int64_t, BatchInfo>* Replica::batch_at(std::int64_t offset) const {
-  auto it = batches.upper_bound(offset);
-  if (it == batches.begin()) return nullptr;
+// --- BatchLog ----------------------------------------------------------------------------
+
+BatchLog::const_iterator BatchLog::lower_bound(std::int64_t offset) const {
+  return std::lower_bound(entries_.begin(), entries_.end(), offset,
+                          [](const Entry& e, std::int64_t o) { return e.first < o; });
+}
+
+BatchLog::const_iterator BatchLog::find(std::int64_t offset) const {
+  auto it = lower_bound(offset);
+  return it != entries_.end() && it->first == offset ? it : entries_.end();
+}
+
+const BatchLog::Entry* BatchLog::holding(std::int64_t offset) const {
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), offset,
+                             [](std::int64_t o, const Entry& e) { return o < e.first; });
+  if (it == entries_.begin()) return nullptr;
   --it;
   return it->second.last_offset >= offset ? &*it : nullptr;
 }
 
+void BatchLog::put(std::int64_t first_offset, BatchInfo batch) {
+  if (entries_.empty() || entries_.back().first < first_offset) {
+    entries_.emplace_back(first_offset, std::move(batch));
+    return;
+  }
+  auto at = entries_.begin() + (lower_bound(first_offset) - entries_.cbegin());
+  if (at->first == first_offset) {
+    at->second = std::move(batch);
+  } else {
+    entries_.emplace(at, first_offset, std::move(batch));
+  }
+}
+
+void BatchLog::cut(std::int64_t end) {
+  entries_.erase(entries_.begin() + (lower_bound(end) - entries_.cbegin()), entries_.end());
+  if (!entries_.empty() && entries_.back().second.last_offset >= end) entries_.pop_back();
+}
+
+// --- ReplicaLogs -------------------------------------------------------------------------
+
 namespace {
 
 void cut(Replica& r, std::int64_t end) {
-  r.batches.erase(r.batches.lower_bound(end), r.batches.end());
-  if (!r.batches.empty()) {
-    auto last = std::prev(r.batches.end());
-    if (last->second.last_offset >= end) r.batches.erase(last);  // a partial batch goes whole
-  }
+  r.batches.cut(end);
   r.log_end = end;
   r.high_watermark = std::min(r.high_watermark, end);
 }
 
 }  // namespace
 
+Replica& ReplicaLogs::replica(NodeId node, const std::string& tp) {
+  PartitionReplicas& replicas = partitions_[tp];
+  for (auto& [n, r] : replicas) {
+    if (n == node) return r;
+  }
+  Replica& fresh = replicas.emplace_back(node, Replica{}).second;
+  fresh.id = replica_count_++;
+  return fresh;
+}
+
+template <class F>
+void ReplicaLogs::for_each_replica_of(NodeId node, F&& f) {
+  // Each replica is touched alone, so the hash order of partitions cannot change the outcome.
+  for (auto& [tp, replicas] : partitions_) {
+    for (auto& [n, r] : replicas) {
+      if (n == node) f(r);
+    }
+  }
+}
+
 bool ReplicaLogs::apply(const TraceRecord& record) {
   const TraceEvent& e = record.event;
   if (const auto* a = std::get_if<RecordsAppended>(&e)) {
-    Replica& r = replicas_[{record.node, a->tp}];
-    r.batches[a->first_offset] = BatchInfo{a->last_offset, a->leader_epoch, a->crc, a->first_id, record.index};
+    Replica& r = replica(record.node, a->tp);
+    r.batches.put(a->first_offset, BatchInfo{a->last_offset, a->leader_epoch, a->crc, a->first_id, record.index});
     r.log_end = std::max(r.log_end, a->last_offset + 1);
     return true;
   }
   if (const auto* t = std::get_if<LogTruncated>(&e)) {
-    cut(replicas_[{record.node, t->tp}], t->to_offset);
+    cut(replica(record.node, t->tp), t->to_offset);
     return true;
   }
   if (const auto* h = std::get_if<HighWatermarkUpdated>(&e)) {
-    replicas_[{record.node, h->tp}].high_watermark = h->high_watermark;
+    replica(record.node, h->tp).high_watermark = h->high_watermark;
     return true;
   }
   if (const auto* role = std::get_if<BecameLeaderOrFollower>(&e)) {
-    Replica& r = replicas_[{record.node, role->tp}];
+    Replica& r = replica(record.node, role->tp);
     r.leader = role->leader;
     r.leader_epoch = role->leader_epoch;
     r.awaiting_role = false;
     return true;
   }
   if (const auto* started = std::get_if<BrokerStarted>(&e)) {
-    broker_ids_[record.node] = started->broker;
-    // A new process: no role until the controller says; the high watermark comes from its checkpoint.
-    for (auto& [key, r] : replicas_) {
-      if (key.first == record.node) r.leader = r.down = false;
+    auto known = std::find_if(broker_ids_.begin(), broker_ids_.end(), [&](const auto& b) { return b.first == record.node; });
+    if (known == broker_ids_.end()) {
+      broker_ids_.emplace_back(record.node, started->broker);
+    } else {
+      known->second = started->broker;
     }
+    // A new process: no role until the controller says; the high watermark comes from its checkpoint.
+    for_each_replica_of(record.node, [](Replica& r) { r.leader = r.down = false; });
     return true;
   }
   if (const auto* recovered = std::get_if<LogRecovered>(&e)) {
-    Replica& r = replicas_[{record.node, recovered->tp}];
+    Replica& r = replica(record.node, recovered->tp);
     cut(r, recovered->log_end_offset);
     r.high_watermark = 0;
     r.awaiting_role = true;
@@ -71,12 +124,10 @@ bool ReplicaLogs::apply(const TraceRecord& record) {
   }
   if (const auto* life = std::get_if<NodeLifecycle>(&e)) {
     if (life->what == "kill" || life->what == "power_loss") {
-      for (auto& [key, r] : replicas_) {
-        if (key.first == record.node) {
-          r.leader = false;  // a dead broker leads nothing
-          r.down = true;
-        }
-      }
+      for_each_replica_of(record.node, [](Replica& r) {
+        r.leader = false;  // a dead broker leads nothing
+        r.down = true;
+      });
       return true;
     }
   }
@@ -90,14 +141,24 @@ bool ReplicaLogs::affects(const TraceEvent& e) {
          std::holds_alternative<BrokerStarted>(e) || std::holds_alternative<LogRecovered>(e);
 }
 
+const PartitionReplicas& ReplicaLogs::replicas_of(const std::string& tp) const {
+  static const PartitionReplicas none;
+  auto it = partitions_.find(tp);
+  return it == partitions_.end() ? none : it->second;
+}
+
 const Replica* ReplicaLogs::find(NodeId node, const std::string& tp) const {
-  auto it = replicas_.find({node, tp});
-  return it == replicas_.end() ? nullptr : &it->second;
+  for (const auto& [n, r] : replicas_of(tp)) {
+    if (n == node) return &r;
+  }
+  return nullptr;
 }
 
 std::int32_t ReplicaLogs::broker_of(NodeId node) const {
-  auto it = broker_ids_.find(node);
-  return it == broker_ids_.end() ? -1 : it->second;
+  for (const auto& [n, id] : broker_ids_) {
+    if (n == node) return id;
+  }
+  return -1;
 }
 
 std::string ReplicaLogs::name_of(NodeId node) const {

@@ -1,12 +1,18 @@
 // What each replica holds, rebuilt from the trace: per broker node and partition, the batches
 // in its log (first and last offset, leader epoch, CRC, first record id), its log end offset
 // and high watermark, and its role.
+//
+// Laid out for the checkers' hot path (every event of a run goes through here): replicas are
+// grouped by partition, so "the other replicas of this partition" is a short vector, and each
+// replica has a dense id a checker can index its own per-replica state by.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "sim/trace.h"
 
@@ -21,8 +27,35 @@ struct BatchInfo {
   bool operator==(const BatchInfo& o) const { return last_offset == o.last_offset && crc == o.crc; }
 };
 
+// A replica's batches as (first offset, batch), sorted by first offset: appends come at the
+// end and truncations cut the end, so a sorted array beats a tree.
+class BatchLog {
+ public:
+  using Entry = std::pair<std::int64_t, BatchInfo>;
+  using const_iterator = std::vector<Entry>::const_iterator;
+
+  const_iterator begin() const { return entries_.begin(); }
+  const_iterator end() const { return entries_.end(); }
+  bool empty() const { return entries_.empty(); }
+  // The first batch starting at or after `offset`.
+  const_iterator lower_bound(std::int64_t offset) const;
+  // The batch starting exactly at `offset`, or end().
+  const_iterator find(std::int64_t offset) const;
+  // The batch holding `offset`, if any.
+  const Entry* holding(std::int64_t offset) const;
+
+  // Puts a batch at its first offset, replacing one that started there.
+  void put(std::int64_t first_offset, BatchInfo batch);
+  // Drops every batch holding an offset at or after `end` (a partial batch goes whole).
+  void cut(std::int64_t end);
+
+ private:
+  std::vector<Entry> entries_;
+};
+
 struct Replica {
-  std::map<std::int64_t, BatchInfo> batches;  // by first offset
+  std::size_t id = 0;  // dense, in the order the trace first showed replicas
+  BatchLog batches;
   std::int64_t log_end = 0;
   std::int64_t high_watermark = 0;
   bool leader = false;
@@ -32,8 +65,11 @@ struct Replica {
   bool awaiting_role = false;
   std::int32_t leader_epoch = -1;
   // The batch holding `offset`, if any.
-  const std::pair<const std::int64_t, BatchInfo>* batch_at(std::int64_t offset) const;
+  const BatchLog::Entry* batch_at(std::int64_t offset) const { return batches.holding(offset); }
 };
+
+// One partition's replicas, in the order the trace first showed them.
+using PartitionReplicas = std::vector<std::pair<NodeId, Replica>>;
 
 // One ReplicaLogs serves every checker of a suite: it is built from the trace alone, before
 // the checkers see each event.
@@ -45,7 +81,10 @@ class ReplicaLogs {
   static bool affects(const TraceEvent& event);
 
   const Replica* find(NodeId node, const std::string& tp) const;
-  const std::map<std::pair<NodeId, std::string>, Replica>& all() const { return replicas_; }
+  // The partition's replicas the trace has shown; empty for a partition it has not.
+  const PartitionReplicas& replicas_of(const std::string& tp) const;
+  // How many replicas there are: every Replica::id is below this.
+  std::size_t replica_count() const { return replica_count_; }
   // The broker id a node runs as (from BrokerStarted); -1 if unknown.
   std::int32_t broker_of(NodeId node) const;
   std::optional<NodeId> node_of(std::int32_t broker) const;
@@ -53,8 +92,13 @@ class ReplicaLogs {
   std::string name_of(NodeId node) const;
 
  private:
-  std::map<std::pair<NodeId, std::string>, Replica> replicas_;
-  std::map<NodeId, std::int32_t> broker_ids_;
+  Replica& replica(NodeId node, const std::string& tp);
+  template <class F>
+  void for_each_replica_of(NodeId node, F&& f);
+
+  std::unordered_map<std::string, PartitionReplicas> partitions_;  // looked up, never iterated in order-sensitive ways
+  std::size_t replica_count_ = 0;
+  std::vector<std::pair<NodeId, std::int32_t>> broker_ids_;  // (node, broker id), in start order
 };
 
 }  // namespace kafkasim::sim::invariants
