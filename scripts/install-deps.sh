@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache git
   clang libclang-rt-14-dev
-  libboost-graph-dev libcli11-dev nlohmann-json3-dev catch2 librapidcheck-dev
+  libboost-graph-dev libcli11-dev nlohmann-json3-dev catch2 librapidcheck-dev libgoogle-perftools-dev
   pybind11-dev python3-pybind11 pybind11-json-dev python3-dev
   python3-numpy python3-pandas python3-matplotlib python3-pytest
   python3-nbconvert python3-nbclient python3-ipykernel jupyter-nbconvert

@@ -7,6 +7,8 @@
 #include "model/client/consumer_node.h"
 #include "model/client/producer_node.h"
 #include "sim/demo/echo_demo.h"
+#include "sim/scenario/runner.h"
+#include "sim/scenario/scenario_loader.h"
 #include "zk_cluster_support.h"
 
 using namespace kafkasim;
@@ -93,4 +95,14 @@ TEST_CASE("Determinism: a Kafka cluster under faults runs the same twice, and as
   CHECK(kafka_run(8).first != a.first);
   // Re-pin only when the model's behaviour changes on purpose (and say so in the commit).
   CHECK(format_hash(a.first) == "f0391c2a865248fd");
+}
+
+TEST_CASE("Determinism: a scenario file runs to its pinned hash (the kafkasim binary, on another allocator, too)",
+          "[determinism]") {
+  // ctest's cli_trace_hash_as_pinned checks the same hash from the kafkasim binary.
+  const auto loaded = sim::scenario::load_scenario_file(std::string(KAFKASIM_TESTS_DIR) + "/scenario_fuzz_corpus/tiny-crash.json");
+  REQUIRE(loaded.scenario);
+  const auto report = sim::scenario::run_scenario(*loaded.scenario, loaded.scenario->seed);
+  CHECK(format_hash(report.trace_hash) == "6c997c5e2f510d33");
+  CHECK(report.violations.empty());
 }
