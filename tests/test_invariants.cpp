@@ -296,44 +296,22 @@ enum class Unsafe {
 // One random cluster (1-4 brokers, two partitions, replication factor, min.insync.replicas 2
 // where it can be, an idempotent acks=all producer) under a random schedule of faults on one
 // broker at a time: a kill (then restart), a pause, or isolation; with one unsafe setting, if
-// any. Returns what the checkers found, and the number of faults.
-std::pair<std::vector<Violation>, std::size_t> random_cluster_run(Unsafe unsafe) {
+// any. Drawn first, run after, so that a drawn case can run twice.
+struct ClusterCase {
+  Unsafe unsafe = Unsafe::none;
+  int brokers = 1;
+  int rf = 1;
+  std::uint64_t seed = 0;
+  std::vector<std::tuple<int, int, std::int64_t, std::int64_t>> faults;  // kind, broker, gap, length
+};
+
+ClusterCase draw_cluster_case(Unsafe unsafe) {
+  ClusterCase k;
+  k.unsafe = unsafe;
   const bool unclean = unsafe == Unsafe::unclean_election;  // needs a replica outside the ISR
-  const int brokers = *rc::gen::inRange(unclean ? 2 : 1, 5);
-  const int rf = *rc::gen::inRange(unclean ? 2 : 1, brokers + 1);
-  broker::BrokerConfig b;
-  b.zookeeper_session_timeout_ms = 4000;
-  b.replica_lag_time_max_ms = 2000;
-  b.min_insync_replicas = std::min(rf, 2);
-  if (unsafe == Unsafe::hw_truncation) {
-    b.replica_truncation = broker::ReplicaTruncation::high_watermark;
-    b.replica_high_watermark_checkpoint_interval_ms = 100;
-  }
-  b.controller.unclean_leader_election_enable = unclean;
-  sim::WorldConfig wc = quiet_world();
-  wc.seed = *rc::gen::arbitrary<std::uint64_t>();
-  Rng placement(wc.seed);
-  std::vector<controller::BrokerRack> racks;
-  for (int i = 1; i <= brokers; ++i) racks.push_back(controller::BrokerRack{BrokerId{i}, ""});
-  const auto assignment = controller::assign_replicas(2, rf, racks, placement);
-  InvariantSuite checkers;
-  ZkCluster c(brokers, {{"orders", assignment}}, b, wc, {}, &checkers);
-  client::ProducerConfig pc;
-  pc.client_id = "p1";
-  pc.bootstrap = c.brokers;
-  pc.request_timeout_ms = 2000;
-  if (unsafe == Unsafe::acks_one) {
-    pc.acks = 1;
-    pc.enable_idempotence = false;
-  }
-  client::ProducerWorkload pw;
-  pw.topic = "orders";
-  // Under high-watermark truncation, what a follower loses is what it fetched past its last
-  // known high watermark: a busier producer leaves more there.
-  pw.messages_per_sec = unsafe == Unsafe::hw_truncation ? 1000 : 50;
-  pw.start_ms = 1000;
-  const NodeId producer = c.world.add_node("p1", [pc, pw](Env& env) { return std::make_unique<client::ProducerNode>(env, pc, pw); });
-  c.world.start(producer);
+  k.brokers = *rc::gen::inRange(unclean ? 2 : 1, 5);
+  k.rf = *rc::gen::inRange(unclean ? 2 : 1, k.brokers + 1);
+  k.seed = *rc::gen::arbitrary<std::uint64_t>();
   // Faults come one after another. An unclean election needs at least two that overlap (the
   // ISR shrinks to the leader while a follower is out, then the leader is gone long enough for
   // its ZooKeeper session to expire): with that setting a run has 2-5 faults, each may start up
@@ -341,12 +319,54 @@ std::pair<std::vector<Violation>, std::size_t> random_cluster_run(Unsafe unsafe)
   const int fault_count = *rc::gen::inRange(unclean ? 2 : 0, unclean ? 6 : 4);
   const std::int64_t earliest_gap = unclean ? -5000 : 0;
   const std::int64_t longest = unclean ? 10000 : 5000;
-  const auto faults = *rc::gen::container<std::vector<std::tuple<int, int, std::int64_t, std::int64_t>>>(
+  k.faults = *rc::gen::container<std::vector<std::tuple<int, int, std::int64_t, std::int64_t>>>(
       static_cast<std::size_t>(fault_count),
-      rc::gen::tuple(rc::gen::inRange(0, 3), rc::gen::inRange(1, brokers + 1),
+      rc::gen::tuple(rc::gen::inRange(0, 3), rc::gen::inRange(1, k.brokers + 1),
                      rc::gen::inRange<std::int64_t>(earliest_gap, 1000), rc::gen::inRange<std::int64_t>(100, longest)));
+  return k;
+}
+
+struct ClusterRun {
+  std::vector<Violation> violations;
+  std::uint64_t trace_hash = 0;
+};
+
+ClusterRun run_cluster_case(const ClusterCase& k) {
+  broker::BrokerConfig b;
+  b.zookeeper_session_timeout_ms = 4000;
+  b.replica_lag_time_max_ms = 2000;
+  b.min_insync_replicas = std::min(k.rf, 2);
+  if (k.unsafe == Unsafe::hw_truncation) {
+    b.replica_truncation = broker::ReplicaTruncation::high_watermark;
+    b.replica_high_watermark_checkpoint_interval_ms = 100;
+  }
+  b.controller.unclean_leader_election_enable = k.unsafe == Unsafe::unclean_election;
+  sim::WorldConfig wc = quiet_world();
+  wc.seed = k.seed;
+  Rng placement(wc.seed);
+  std::vector<controller::BrokerRack> racks;
+  for (int i = 1; i <= k.brokers; ++i) racks.push_back(controller::BrokerRack{BrokerId{i}, ""});
+  const auto assignment = controller::assign_replicas(2, k.rf, racks, placement);
+  InvariantSuite checkers;
+  ZkCluster c(k.brokers, {{"orders", assignment}}, b, wc, {}, &checkers);
+  client::ProducerConfig pc;
+  pc.client_id = "p1";
+  pc.bootstrap = c.brokers;
+  pc.request_timeout_ms = 2000;
+  if (k.unsafe == Unsafe::acks_one) {
+    pc.acks = 1;
+    pc.enable_idempotence = false;
+  }
+  client::ProducerWorkload pw;
+  pw.topic = "orders";
+  // Under high-watermark truncation, what a follower loses is what it fetched past its last
+  // known high watermark: a busier producer leaves more there.
+  pw.messages_per_sec = k.unsafe == Unsafe::hw_truncation ? 1000 : 50;
+  pw.start_ms = 1000;
+  const NodeId producer = c.world.add_node("p1", [pc, pw](Env& env) { return std::make_unique<client::ProducerNode>(env, pc, pw); });
+  c.world.start(producer);
   std::int64_t at = 2000;
-  for (const auto& [kind, broker, gap, length] : faults) {
+  for (const auto& [kind, broker, gap, length] : k.faults) {
     at = std::max<std::int64_t>(at + gap, 2000);
     const NodeId n = c.node(BrokerId{broker});
     sim::FaultSpec f = sim::ProcessKill{{n}};
@@ -355,12 +375,12 @@ std::pair<std::vector<Violation>, std::size_t> random_cluster_run(Unsafe unsafe)
     c.world.schedule_fault(SimTime::from_millis(at), f, Duration::millis(length));
     at += length;
   }
-  if (unsafe == Unsafe::blackout) c.world.schedule_fault(SimTime::from_millis(at + 500), sim::PowerLoss{c.brokers}, Duration::millis(1000));
+  if (k.unsafe == Unsafe::blackout) c.world.schedule_fault(SimTime::from_millis(at + 500), sim::PowerLoss{c.brokers}, Duration::millis(1000));
   c.world.run_until(SimTime::from_millis(std::max<std::int64_t>(at + 2000, 6000)));
   c.world.heal_all();
   c.run_for(Duration::seconds(6));
   checkers.finish(c.world.now());
-  return {checkers.violations(), faults.size()};
+  return {checkers.violations(), c.world.trace().hash()};
 }
 
 }  // namespace
@@ -368,9 +388,16 @@ std::pair<std::vector<Violation>, std::size_t> random_cluster_run(Unsafe unsafe)
 TEST_CASE("Property: random clusters under faults Kafka promises to survive violate no invariant",
           "[invariants][property]") {
   rc::prop("no checker fires", [] {
-    const auto [violations, faults] = random_cluster_run(Unsafe::none);
+    const auto [violations, hash] = run_cluster_case(draw_cluster_case(Unsafe::none));
     for (const Violation& v : violations) RC_LOG() << v.invariant << ": " << v.detail << "\n";
     RC_ASSERT(violations.empty());
+  });
+}
+
+TEST_CASE("Property: a random cluster under faults run twice gives the same trace hash", "[invariants][property]") {
+  rc::prop("same case, same run", [] {
+    const ClusterCase k = draw_cluster_case(*rc::gen::element(Unsafe::none, Unsafe::unclean_election));
+    RC_ASSERT(run_cluster_case(k).trace_hash == run_cluster_case(k).trace_hash);
   });
 }
 
@@ -382,7 +409,9 @@ namespace {
 std::pair<bool, std::size_t> unsafe_setting_caught(Unsafe unsafe, const std::set<std::string>& expected) {
   std::size_t smallest = SIZE_MAX;
   const bool held = rc::check("no checker fires", [&] {
-    const auto [violations, faults] = random_cluster_run(unsafe);
+    const ClusterCase k = draw_cluster_case(unsafe);
+    const auto [violations, hash] = run_cluster_case(k);
+    const std::size_t faults = k.faults.size();
     const bool caught = std::any_of(violations.begin(), violations.end(),
                                     [&](const Violation& v) { return expected.contains(v.invariant); });
     if (caught) smallest = std::min(smallest, faults);
