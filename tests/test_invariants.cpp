@@ -10,6 +10,7 @@
 #include "model/client/consumer_node.h"
 #include "model/client/producer_node.h"
 #include "sim/invariants/invariant_suite.h"
+#include "sim/invariants/timer_checker.h"
 #include "zk_cluster_support.h"
 
 using namespace kafkasim;
@@ -484,4 +485,34 @@ TEST_CASE("Checkers: a purgatory timer that fires early is caught", "[invariants
   REQUIRE(found(early).contains("timer_fired_early"));
   CHECK_THAT(early[0].detail, Catch::Contains("Produce timer task") && Catch::Contains("before its deadline"));
   CHECK(produce_that_times_out(0).empty());
+}
+
+TEST_CASE("Checkers: a timer task fired early, twice or after its cancel is caught, whatever its id", "[invariants]") {
+  sim::invariants::TimerFiredEarly checker;
+  std::uint64_t index = 0;
+  const NodeId node{3};
+  auto feed = [&](std::int64_t at_ms, const sim::TraceEvent& e) { checker.on_event({++index, SimTime::from_millis(at_ms), node, e}); };
+  feed(0, TimerScheduled{"Produce", 1, 100});
+  feed(0, TimerScheduled{"Produce", 2, 100});
+  feed(0, TimerScheduled{"Produce", 3, 100});
+  feed(0, TimerScheduled{"Fetch", 1'000'000'000, 100});  // not the dense ids a timer makes
+  feed(100, TimerFired{"Produce", 1, 100, 100});           // on time
+  feed(50, TimerFired{"Produce", 3, 100, 50});             // early
+  feed(60, TimerCancelled{"Produce", 2});
+  feed(100, TimerFired{"Produce", 2, 100, 100});           // after its cancel
+  feed(101, TimerFired{"Produce", 1, 100, 101});           // twice
+  feed(99, TimerFired{"Fetch", 1'000'000'000, 100, 99});   // early
+  feed(100, TimerFired{"Produce", 9, 100, 100});           // never scheduled: nothing to judge by
+  std::vector<std::string> details;
+  for (const Violation& v : checker.violations()) details.push_back(v.detail);
+  REQUIRE(details.size() == 4);
+  CHECK_THAT(details[0], Catch::Contains("Produce timer task 3 fired at 0.050 s, before its deadline"));
+  CHECK_THAT(details[1], Catch::Contains("Produce timer task 2 fired after it was cancelled"));
+  CHECK_THAT(details[2], Catch::Contains("Produce timer task 1 fired twice"));
+  CHECK_THAT(details[3], Catch::Contains("Fetch timer task 1000000000 fired at 0.099 s"));
+  // A killed process takes its timers along: a new incarnation's task 1 is a new task.
+  feed(200, sim::NodeLifecycle{"kill", 0});
+  feed(300, TimerScheduled{"Produce", 1, 400});
+  feed(400, TimerFired{"Produce", 1, 400, 400});
+  CHECK(checker.violations().size() == 4);
 }
