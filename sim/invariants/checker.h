@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "sim/trace.h"
@@ -21,10 +23,31 @@ struct Violation {
   std::vector<std::uint64_t> evidence;  // indices of the trace events that prove it
 };
 
+// The kinds of trace event a checker reads, as indices into TraceEvent.
+using EventKinds = std::vector<std::size_t>;
+
+template <class Event, std::size_t I = 0>
+constexpr std::size_t event_kind() {
+  static_assert(I < std::variant_size_v<TraceEvent>, "not a trace event");
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, TraceEvent>, Event>) {
+    return I;
+  } else {
+    return event_kind<Event, I + 1>();
+  }
+}
+
+template <class... Events>
+EventKinds kinds_of() {
+  return {event_kind<Events>()...};
+}
+
 class Checker {
  public:
   virtual ~Checker() = default;
   virtual std::string_view name() const = 0;
+  // The events on_event reads: the suite hands it only those (most of a trace is messages and
+  // disk operations no checker needs).
+  virtual EventKinds events() const = 0;
   virtual void on_event(const TraceRecord& record) = 0;
   // After the last event: for invariants about the end state.
   virtual void finish(SimTime /*end*/) {}

@@ -13,6 +13,7 @@ namespace kafkasim::sim::invariants {
 class ConsumerReadUncommitted final : public Checker {
  public:
   std::string_view name() const override { return "consumer_read_uncommitted"; }
+  EventKinds events() const override { return kinds_of<FetchServed>(); }
   void on_event(const TraceRecord& record) override;
 };
 
@@ -21,6 +22,7 @@ class ConsumerReadUncommitted final : public Checker {
 class ConsumerOrder final : public Checker {
  public:
   std::string_view name() const override { return "consumer_order"; }
+  EventKinds events() const override { return kinds_of<ConsumerTruncationDetected, RecordsConsumed>(); }
   void on_event(const TraceRecord& record) override;
 
  private:

@@ -74,11 +74,19 @@ InvariantSuite::InvariantSuite(const std::vector<std::string>& names, std::optio
   }
   const bool wants_liveness = names.empty() || std::find(names.begin(), names.end(), "liveness") != names.end();
   if (liveness && wants_liveness) checkers_.push_back(std::make_unique<Liveness>(std::move(*liveness)));
+
+  logs_read_.assign(std::variant_size_v<TraceEvent>, false);
+  for (const std::size_t kind : ReplicaLogs::events()) logs_read_[kind] = true;
+  readers_.resize(std::variant_size_v<TraceEvent>);
+  for (const auto& c : checkers_) {
+    for (const std::size_t kind : c->events()) readers_.at(kind).push_back(c.get());
+  }
 }
 
 void InvariantSuite::on_event(const TraceRecord& record) {
-  logs_.apply(record);
-  for (const auto& c : checkers_) c->on_event(record);
+  const std::size_t kind = record.event.index();
+  if (logs_read_[kind]) logs_.apply(record);
+  for (Checker* c : readers_[kind]) c->on_event(record);
 }
 
 void InvariantSuite::finish(SimTime end) {

@@ -37,6 +37,9 @@ class InvariantSuite final : public TraceSink {
  private:
   ReplicaLogs logs_;  // what each replica holds, shared by the checkers that need it
   std::vector<std::unique_ptr<Checker>> checkers_;
+  // By event kind: whether the replica logs apply it, and the checkers that read it.
+  std::vector<bool> logs_read_;
+  std::vector<std::vector<Checker*>> readers_;
 };
 
 }  // namespace kafkasim::sim::invariants

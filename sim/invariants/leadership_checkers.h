@@ -13,6 +13,7 @@ namespace kafkasim::sim::invariants {
 class MultipleLeaders final : public Checker {
  public:
   std::string_view name() const override { return "multiple_leaders"; }
+  EventKinds events() const override { return kinds_of<BecameLeaderOrFollower>(); }
   void on_event(const TraceRecord& record) override;
 
  private:
@@ -24,6 +25,7 @@ class MultipleLeaders final : public Checker {
 class EpochRegression final : public Checker {
  public:
   std::string_view name() const override { return "epoch_regression"; }
+  EventKinds events() const override { return kinds_of<BecameLeaderOrFollower, PartitionStateRecorded, ControllerElected>(); }
   void on_event(const TraceRecord& record) override;
 
  private:

@@ -24,6 +24,7 @@ class Liveness final : public Checker {
  public:
   explicit Liveness(LivenessExpectations expected) : expected_(std::move(expected)) {}
   std::string_view name() const override { return "liveness"; }
+  EventKinds events() const override { return kinds_of<PartitionStateRecorded, ProducerBatchDone, RecordsConsumed>(); }
   void on_event(const TraceRecord& record) override;
   void finish(SimTime end) override;
 
@@ -46,6 +47,7 @@ class Canary final : public Checker {
  public:
   explicit Canary(std::uint64_t seed) : seed_(seed) {}
   std::string_view name() const override { return "canary"; }
+  EventKinds events() const override { return {}; }
   void on_event(const TraceRecord&) override {}
   void finish(SimTime end) override;
 

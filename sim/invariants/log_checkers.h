@@ -18,6 +18,7 @@ class CommittedRecordLost final : public Checker {
  public:
   explicit CommittedRecordLost(const ReplicaLogs& logs) : logs_(logs) {}
   std::string_view name() const override { return "committed_record_lost"; }
+  EventKinds events() const override { return kinds_of<LogTruncated, HighWatermarkUpdated, BecameLeaderOrFollower, RecordsConsumed>(); }
   void on_event(const TraceRecord& record) override;
 
  private:
@@ -47,6 +48,7 @@ class HwExceedsIsrLeo final : public Checker {
  public:
   explicit HwExceedsIsrLeo(const ReplicaLogs& logs) : logs_(logs) {}
   std::string_view name() const override { return "hw_exceeds_isr_leo"; }
+  EventKinds events() const override { return kinds_of<PartitionStateRecorded, HighWatermarkUpdated, LogTruncated, LogRecovered, BecameLeaderOrFollower>(); }
   void on_event(const TraceRecord& record) override;
 
  private:
@@ -62,6 +64,7 @@ class ReplicaDivergence final : public Checker {
  public:
   explicit ReplicaDivergence(const ReplicaLogs& logs) : logs_(logs) {}
   std::string_view name() const override { return "replica_divergence"; }
+  EventKinds events() const override { return kinds_of<LogTruncated, LogRecovered, HighWatermarkUpdated>(); }
   void on_event(const TraceRecord& record) override;
 
  private:
@@ -80,6 +83,7 @@ class AckedWriteLost final : public Checker {
  public:
   explicit AckedWriteLost(const ReplicaLogs& logs) : logs_(logs) {}
   std::string_view name() const override { return "acked_write_lost"; }
+  EventKinds events() const override { return kinds_of<ProduceAnswered, ProducerBatchDone>(); }
   void on_event(const TraceRecord& record) override;
   void finish(SimTime end) override;
 

@@ -141,6 +141,11 @@ bool ReplicaLogs::affects(const TraceEvent& e) {
          std::holds_alternative<BrokerStarted>(e) || std::holds_alternative<LogRecovered>(e);
 }
 
+EventKinds ReplicaLogs::events() {
+  return kinds_of<RecordsAppended, LogTruncated, HighWatermarkUpdated, BecameLeaderOrFollower, BrokerStarted,
+                  LogRecovered, NodeLifecycle>();
+}
+
 const PartitionReplicas& ReplicaLogs::replicas_of(const std::string& tp) const {
   static const PartitionReplicas none;
   auto it = partitions_.find(tp);

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/invariants/checker.h"
 #include "sim/trace.h"
 
 namespace kafkasim::sim::invariants {
@@ -79,6 +80,8 @@ class ReplicaLogs {
   bool apply(const TraceRecord& record);
   // Whether apply() would change anything for this event.
   static bool affects(const TraceEvent& event);
+  // The kinds of event apply() reads.
+  static EventKinds events();
 
   const Replica* find(NodeId node, const std::string& tp) const;
   // The partition's replicas the trace has shown; empty for a partition it has not.

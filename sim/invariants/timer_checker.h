@@ -14,6 +14,7 @@ namespace kafkasim::sim::invariants {
 class TimerFiredEarly final : public Checker {
  public:
   std::string_view name() const override { return "timer_fired_early"; }
+  EventKinds events() const override { return kinds_of<NodeLifecycle, TimerScheduled, TimerCancelled, TimerFired>(); }
   void on_event(const TraceRecord& record) override;
 
  private:

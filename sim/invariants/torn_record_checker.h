@@ -24,6 +24,7 @@ class TornRecordVisible final : public Checker {
  public:
   explicit TornRecordVisible(const ReplicaLogs& logs) : logs_(logs) {}
   std::string_view name() const override { return "torn_record_visible"; }
+  EventKinds events() const override { return kinds_of<LogRecovered, CorruptBatchFetched>(); }
   void on_event(const TraceRecord& record) override;
 
  private:
