@@ -107,7 +107,6 @@ void HwExceedsIsrLeo::on_event(const TraceRecord& record) {
     isr_[s->tp] = {parse_broker_list(s->isr).value_or(std::vector<BrokerId>{}), record.index};
     return check(record, s->tp);
   }
-  if (!ReplicaLogs::affects(e)) return;
   if (const auto* h = std::get_if<HighWatermarkUpdated>(&e)) return check(record, h->tp);
   if (const auto* t = std::get_if<LogTruncated>(&e)) return check(record, t->tp);
   if (const auto* r = std::get_if<LogRecovered>(&e)) return check(record, r->tp);
@@ -148,7 +147,6 @@ void HwExceedsIsrLeo::check(const TraceRecord& record, const std::string& tp) {
 // --- replica_divergence ------------------------------------------------------------------
 
 void ReplicaDivergence::on_event(const TraceRecord& record) {
-  if (!ReplicaLogs::affects(record.event)) return;
   const TraceEvent& e = record.event;
   if (const auto* t = std::get_if<LogTruncated>(&e)) {
     auto& v = verified_to(record.node, t->tp);

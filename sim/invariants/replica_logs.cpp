@@ -81,28 +81,28 @@ void ReplicaLogs::for_each_replica_of(NodeId node, F&& f) {
   }
 }
 
-bool ReplicaLogs::apply(const TraceRecord& record) {
+void ReplicaLogs::apply(const TraceRecord& record) {
   const TraceEvent& e = record.event;
   if (const auto* a = std::get_if<RecordsAppended>(&e)) {
     Replica& r = replica(record.node, a->tp);
     r.batches.put(a->first_offset, BatchInfo{a->last_offset, a->leader_epoch, a->crc, a->first_id, record.index});
     r.log_end = std::max(r.log_end, a->last_offset + 1);
-    return true;
+    return;
   }
   if (const auto* t = std::get_if<LogTruncated>(&e)) {
     cut(replica(record.node, t->tp), t->to_offset);
-    return true;
+    return;
   }
   if (const auto* h = std::get_if<HighWatermarkUpdated>(&e)) {
     replica(record.node, h->tp).high_watermark = h->high_watermark;
-    return true;
+    return;
   }
   if (const auto* role = std::get_if<BecameLeaderOrFollower>(&e)) {
     Replica& r = replica(record.node, role->tp);
     r.leader = role->leader;
     r.leader_epoch = role->leader_epoch;
     r.awaiting_role = false;
-    return true;
+    return;
   }
   if (const auto* started = std::get_if<BrokerStarted>(&e)) {
     auto known = std::find_if(broker_ids_.begin(), broker_ids_.end(), [&](const auto& b) { return b.first == record.node; });
@@ -113,14 +113,14 @@ bool ReplicaLogs::apply(const TraceRecord& record) {
     }
     // A new process: no role until the controller says; the high watermark comes from its checkpoint.
     for_each_replica_of(record.node, [](Replica& r) { r.leader = r.down = false; });
-    return true;
+    return;
   }
   if (const auto* recovered = std::get_if<LogRecovered>(&e)) {
     Replica& r = replica(record.node, recovered->tp);
     cut(r, recovered->log_end_offset);
     r.high_watermark = 0;
     r.awaiting_role = true;
-    return true;
+    return;
   }
   if (const auto* life = std::get_if<NodeLifecycle>(&e)) {
     if (life->what == "kill" || life->what == "power_loss") {
@@ -128,17 +128,8 @@ bool ReplicaLogs::apply(const TraceRecord& record) {
         r.leader = false;  // a dead broker leads nothing
         r.down = true;
       });
-      return true;
     }
   }
-  return false;
-}
-
-bool ReplicaLogs::affects(const TraceEvent& e) {
-  if (const auto* life = std::get_if<NodeLifecycle>(&e)) return life->what == "kill" || life->what == "power_loss";
-  return std::holds_alternative<RecordsAppended>(e) || std::holds_alternative<LogTruncated>(e) ||
-         std::holds_alternative<HighWatermarkUpdated>(e) || std::holds_alternative<BecameLeaderOrFollower>(e) ||
-         std::holds_alternative<BrokerStarted>(e) || std::holds_alternative<LogRecovered>(e);
 }
 
 EventKinds ReplicaLogs::events() {

@@ -76,10 +76,8 @@ using PartitionReplicas = std::vector<std::pair<NodeId, Replica>>;
 // the checkers see each event.
 class ReplicaLogs {
  public:
-  // Applies the events that change what a replica holds. Returns true for those.
-  bool apply(const TraceRecord& record);
-  // Whether apply() would change anything for this event.
-  static bool affects(const TraceEvent& event);
+  // Applies the events that change what a replica holds.
+  void apply(const TraceRecord& record);
   // The kinds of event apply() reads.
   static EventKinds events();
 
