@@ -60,17 +60,19 @@ std::int64_t Producer::now_ms() const { return env_.now().as_micros() / 1000; }
 void Producer::send(const std::string& topic, std::optional<std::string> key, std::string value) {
   ++stats_.records_sent;
   waiting_for_metadata_.push_back(Unpartitioned{topic, PendingRecord{std::move(key), std::move(value), now_ms()}});
-  partition_waiting_records();
-  run();
+  // As Kafka's send(): the sender is woken only when a batch was started or filled; a record
+  // joining a lingering batch changes nothing it would do before its wake-up.
+  if (partition_waiting_records()) run();
 }
 
-void Producer::partition_waiting_records() {
+bool Producer::partition_waiting_records() {
+  bool wake_sender = false;
   while (!waiting_for_metadata_.empty()) {
     Unpartitioned& next = waiting_for_metadata_.front();
     const auto count = metadata_.partition_count(next.topic);
     if (!count) {
       metadata_.request_update();
-      return;  // records keep their order: wait for the topic's metadata
+      return wake_sender;  // records keep their order: wait for the topic's metadata
     }
     std::int32_t partition;
     if (next.record.key) {
@@ -82,12 +84,11 @@ void Producer::partition_waiting_records() {
         partition = partitioner_.next(next.topic, partition, *count, available);
       }
     }
-    append(TopicPartition{next.topic, partition}, std::move(next.record));
+    wake_sender |= accumulator_.append(TopicPartition{next.topic, partition}, std::move(next.record), now_ms());
     waiting_for_metadata_.pop_front();
   }
+  return wake_sender;
 }
-
-void Producer::append(const TopicPartition& tp, PendingRecord record) { accumulator_.append(tp, std::move(record), now_ms()); }
 
 bool Producer::earlier_batch_in_flight(const ProducerBatch& batch) const {
   return std::any_of(in_flight_.begin(), in_flight_.end(), [&](const auto& entry) {

@@ -64,8 +64,8 @@ class Producer {
   };
 
   void run();  // the sender: drain what is ready, then sleep until something will be
-  void partition_waiting_records();
-  void append(const TopicPartition& tp, PendingRecord record);
+  // Appends the records waiting for metadata; returns whether the sender should run.
+  bool partition_waiting_records();
   bool may_send(const ProducerBatch& batch) const;
   // A batch of the same partition and producer id with a lower sequence is in flight.
   bool earlier_batch_in_flight(const ProducerBatch& batch) const;

@@ -17,9 +17,10 @@ bool RecordAccumulator::needs_new_batch(const TopicPartition& tp, std::size_t by
   return last.attempts > 0 || last.estimated_bytes + bytes > batch_size_;
 }
 
-void RecordAccumulator::append(const TopicPartition& tp, PendingRecord record, std::int64_t now_ms) {
+bool RecordAccumulator::append(const TopicPartition& tp, PendingRecord record, std::int64_t now_ms) {
   const std::size_t bytes = estimated_record_bytes(record);
-  if (needs_new_batch(tp, bytes)) {
+  const bool new_batch = needs_new_batch(tp, bytes);
+  if (new_batch) {
     ProducerBatch b;
     b.tp = tp;
     b.first_record_number = next_record_number_[tp];
@@ -30,6 +31,7 @@ void RecordAccumulator::append(const TopicPartition& tp, PendingRecord record, s
   batch.estimated_bytes += bytes;
   batch.records.push_back(std::move(record));
   ++next_record_number_[tp];
+  return new_batch || batch.estimated_bytes >= batch_size_;
 }
 
 std::int64_t RecordAccumulator::ready_at_ms(const ProducerBatch& b, bool more_behind) const {

@@ -43,7 +43,9 @@ class RecordAccumulator {
 
   // Whether a record of `bytes` would start a new batch of `tp` (the last one is full or absent).
   bool needs_new_batch(const TopicPartition& tp, std::size_t bytes) const;
-  void append(const TopicPartition& tp, PendingRecord record, std::int64_t now_ms);
+  // Returns whether the sender has something new to look at: a batch was started (a new linger
+  // deadline) or is now full (ready at once), Kafka's newBatchCreated || batchIsFull.
+  bool append(const TopicPartition& tp, PendingRecord record, std::int64_t now_ms);
   // Partitions whose first batch may be sent now: full, lingered long enough, or a retry whose
   // backoff has passed (and any batch when flushing).
   std::vector<TopicPartition> ready(std::int64_t now_ms) const;
