@@ -168,12 +168,15 @@ void Consumer::on_fetch(NodeId from, const FetchResponse& response) {
     // A fetch ends where max bytes did, maybe inside a batch: only whole batches count.
     for (const ByteView& bytes : storage::Records(fetched.records).batches()) {
       auto batch = storage::RecordBatchView::parse(bytes);
-      if (batch && !batch->crc_ok()) {  // check.crcs
+      if (!batch) break;
+      const std::uint32_t crc = batch->computed_crc();  // check.crcs: never hand out a damaged record
+      if (crc != batch->header().crc) {
         env_.trace(CorruptBatchFetched{fetched.tp.str(), from.value(), batch->header().base_offset.value(),
-                                       batch->header().crc, batch->computed_crc()});
+                                       batch->header().crc, crc});
+        break;
       }
-      auto records = batch && batch->crc_ok() ? batch->records() : std::nullopt;
-      if (!records) break;  // never hand out a damaged record
+      auto records = batch->records();
+      if (!records) break;
       for (storage::Record& r : *records) {
         if (r.offset < p.position) continue;  // a batch starts before the position
         std::optional<std::string> key;
