@@ -1,7 +1,5 @@
 #include "model/timer/timer_task_list.h"
 
-#include <algorithm>
-
 namespace kafkasim::timer {
 
 void TimerTask::cancel() {
