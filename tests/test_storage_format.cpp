@@ -205,6 +205,26 @@ TEST_CASE("LeaderEpochFileCache: Kafka's end offsets, truncation and persistence
   CHECK(cache.entries() == std::vector<EpochEntry>{{LeaderEpoch{5}, Offset{12}}});
 }
 
+TEST_CASE("Topic names: interned, equal by text, ordered by text whatever order they were made in",
+          "[protocol]") {
+  // Made in an order unlike the alphabet's (and unlike any address order the table gives).
+  const TopicName zebra("zz-topic-made-first");
+  const TopicName apple(std::string("aa-topic-made-second"));
+  const TopicName again("zz-topic-made-first");
+  CHECK(zebra == again);
+  CHECK(&zebra.str() == &again.str());  // one stored copy
+  CHECK_FALSE(zebra == apple);
+  CHECK(apple < zebra);
+  CHECK(zebra > apple);
+  CHECK(zebra == std::string("zz-topic-made-first"));
+  CHECK(TopicName().empty());
+  CHECK(TopicName() == TopicName(""));
+  std::map<TopicPartition, int> partitions{{{zebra, 0}, 1}, {{apple, 1}, 2}, {{apple, 0}, 3}};
+  std::vector<std::string> order;
+  for (const auto& [tp, n] : partitions) order.push_back(tp.str());
+  CHECK(order == std::vector<std::string>{"aa-topic-made-second-0", "aa-topic-made-second-1", "zz-topic-made-first-0"});
+}
+
 TEST_CASE("Checkpoint files: Kafka's text format, atomic, and malformed ones reported", "[storage][checkpoint]") {
   kafkasim::testing::SimDiskUnderTest d;
   Disk& disk = d.get();

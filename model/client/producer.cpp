@@ -57,7 +57,7 @@ Producer::~Producer() {
 
 std::int64_t Producer::now_ms() const { return env_.now().as_micros() / 1000; }
 
-void Producer::send(const std::string& topic, std::optional<std::string> key, std::string value) {
+void Producer::send(TopicName topic, std::optional<std::string> key, std::string value) {
   ++stats_.records_sent;
   waiting_for_metadata_.push_back(Unpartitioned{topic, PendingRecord{std::move(key), std::move(value), now_ms()}});
   // As Kafka's send(): the sender is woken only when a batch was started or filled; a record

@@ -47,7 +47,7 @@ class Producer {
   Producer(Env& env, ProducerConfig config, std::vector<std::string> topics);
   ~Producer();
 
-  void send(const std::string& topic, std::optional<std::string> key, std::string value);
+  void send(TopicName topic, std::optional<std::string> key, std::string value);
   // Takes the responses meant for the producer; false for any other message.
   bool handle(NodeId from, const Message& message);
 
@@ -91,7 +91,7 @@ class Producer {
   RecordAccumulator accumulator_;
   StickyPartitioner partitioner_;
   struct Unpartitioned {
-    std::string topic;
+    TopicName topic;
     PendingRecord record;
   };
   std::deque<Unpartitioned> waiting_for_metadata_;

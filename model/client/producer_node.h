@@ -13,7 +13,7 @@
 namespace kafkasim::client {
 
 struct ProducerWorkload {
-  std::string topic;
+  TopicName topic;
   double messages_per_sec = 100;
   std::size_t value_bytes = 100;
   std::optional<std::int64_t> key_space = 64;  // nothing: records without keys

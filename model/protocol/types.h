@@ -12,6 +12,8 @@
 #include <limits>
 #include <string>
 
+#include "model/protocol/topic_name.h"
+
 namespace kafkasim {
 
 // A span of simulated time, in microseconds.
@@ -94,9 +96,9 @@ using Generation = StrongId<struct GenerationTag, std::int32_t>;
 
 // A partition of a topic, named as Kafka names it: "orders-0".
 struct TopicPartition {
-  std::string topic;
+  TopicName topic;
   std::int32_t partition = 0;
-  std::string str() const { return std::string(topic).append("-").append(std::to_string(partition)); }
+  std::string str() const { return std::string(topic.str()).append("-").append(std::to_string(partition)); }
   auto operator<=>(const TopicPartition&) const = default;
 };
 

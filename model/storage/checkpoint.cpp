@@ -63,7 +63,7 @@ IoResult<std::vector<std::string>> CheckpointFile::read(int version) const {
 IoStatus write_offset_checkpoint(Disk& disk, const std::string& path, const OffsetMap& offsets) {
   std::vector<std::string> lines;
   for (const auto& [tp, offset] : offsets) {
-    lines.push_back(tp.topic + " " + std::to_string(tp.partition) + " " + std::to_string(offset.value()));
+    lines.push_back(tp.topic.str() + " " + std::to_string(tp.partition) + " " + std::to_string(offset.value()));
   }
   return CheckpointFile(disk, path).write(0, lines);
 }
