@@ -11,6 +11,8 @@
 #include <typeinfo>
 #include <utility>
 
+#include "model/rng.h"
+
 namespace kafkasim {
 
 class Message {
@@ -18,6 +20,8 @@ class Message {
   virtual ~Message() = default;
   // Kafka's request or response name, e.g. "Produce", "FetchResponse".
   virtual std::string_view name() const = 0;
+  // fnv1a64(name()), for the trace hash; an Envelope's is computed when it is compiled.
+  virtual std::uint64_t name_hash() const { return fnv1a64(name()); }
   // Size on the wire, for rate-limited links.
   virtual std::size_t wire_bytes() const = 0;
   // The fields that matter, for the human-readable trace ("partition=orders-0 offset=41").
@@ -39,9 +43,13 @@ class Envelope final : public Message {
  public:
   explicit Envelope(Body b) : body(std::move(b)) {}
   std::string_view name() const override { return Body::kName; }
+  std::uint64_t name_hash() const override { return kNameHash; }
   std::size_t wire_bytes() const override { return body.wire_bytes(); }
   std::string describe() const override { return body.describe(); }
   const Body body;
+
+ private:
+  static constexpr std::uint64_t kNameHash = fnv1a64(Body::kName);
 };
 
 template <class Body>

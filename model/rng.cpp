@@ -101,13 +101,4 @@ double portable_log(double x) {
   return 2.0 * sum + exponent * kLn2;
 }
 
-std::uint64_t fnv1a64(std::string_view text) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
-
 }  // namespace kafkasim

@@ -59,7 +59,15 @@ class Rng {
 // on every libm. Requires x > 0.
 double portable_log(double x);
 
-// 64-bit FNV-1a of a string, used to derive child seeds from names.
-std::uint64_t fnv1a64(std::string_view text);
+// 64-bit FNV-1a of a string, used to derive child seeds from names and to hash the trace.
+// constexpr so that the hash of a name known at compile time costs nothing at run time.
+constexpr std::uint64_t fnv1a64(std::string_view text) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
 
 }  // namespace kafkasim

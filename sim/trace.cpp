@@ -26,7 +26,7 @@ class HashVisitor {
   template <class T>
   void operator()(std::string_view /*key*/, const T& value) {
     if constexpr (std::is_same_v<T, MessagePtr>) {
-      add(fnv1a64(value->name()));
+      add(value->name_hash());
       add(value->wire_bytes());
     } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
       add(fnv1a64(std::string_view(value)));
@@ -130,7 +130,8 @@ void Trace::record(SimTime time, NodeId node, TraceEvent event) {
   h.add(node.value());
   std::visit(
       [&h](const auto& e) {
-        h.add(fnv1a64(std::decay_t<decltype(e)>::kName));
+        constexpr std::uint64_t kNameHash = fnv1a64(std::decay_t<decltype(e)>::kName);
+        h.add(kNameHash);
         e.fields(h);
       },
       event);
