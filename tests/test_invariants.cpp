@@ -148,6 +148,35 @@ TEST_CASE("Checkers: a replica's batch log finds, replaces and cuts batches as i
   CHECK(log.empty());
 }
 
+TEST_CASE("Checkers: a batch log's searches agree with a linear scan at every offset", "[invariants]") {
+  // Batches of 1-3 offsets with gaps, so that searches land inside batches, between batches,
+  // at either end and beyond, at every distance from the end the search gallops over.
+  using sim::invariants::BatchInfo;
+  sim::invariants::BatchLog log;
+  std::vector<std::pair<std::int64_t, std::int64_t>> batches;  // first, last
+  std::int64_t next = 3;
+  for (int i = 0; i < 100; ++i) {
+    const std::int64_t last = next + i % 3;
+    log.put(next, BatchInfo{last, 1, static_cast<std::uint32_t>(i), "", 0});
+    batches.emplace_back(next, last);
+    next = last + 1 + (i % 4 == 0 ? 2 : 0);
+  }
+  for (std::int64_t offset = 0; offset <= next + 2; ++offset) {
+    const auto first_at_or_after = std::find_if(batches.begin(), batches.end(), [&](const auto& b) { return b.first >= offset; });
+    const auto lower = log.lower_bound(offset);
+    if (first_at_or_after == batches.end()) {
+      CHECK(lower == log.end());
+    } else {
+      REQUIRE(lower != log.end());
+      CHECK(lower->first == first_at_or_after->first);
+    }
+    const auto holder = std::find_if(batches.begin(), batches.end(), [&](const auto& b) { return b.first <= offset && offset <= b.second; });
+    const auto* held = log.holding(offset);
+    CHECK((held == nullptr) == (holder == batches.end()));
+    if (held && holder != batches.end()) CHECK(held->first == holder->first);
+  }
+}
+
 TEST_CASE("Checkers: an unknown invariant name is refused", "[invariants]") {
   CHECK_THROWS_WITH(InvariantSuite({"committed_record_lost", "no_such_thing"}), Catch::Contains("no_such_thing"));
 }
