@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cstring>
 
+#include "model/partition_point.h"
+
 namespace kafkasim::sim {
 namespace {
 
@@ -19,9 +21,17 @@ void Rope::append(const ByteView& data) {
 
 std::size_t Rope::find(std::uint64_t offset) const {
   assert(offset < size_);
-  auto it = std::upper_bound(pieces_.begin(), pieces_.end(), offset,
-                             [](std::uint64_t off, const Piece& p) { return off < p.start; });
-  return static_cast<std::size_t>(it - pieces_.begin()) - 1;
+  const auto holds = [&](std::size_t i) {
+    return pieces_[i].start <= offset && (i + 1 == pieces_.size() || offset < pieces_[i + 1].start);
+  };
+  if (finger_ < pieces_.size() && holds(finger_)) return finger_;
+  if (finger_ + 1 < pieces_.size() && holds(finger_ + 1)) return ++finger_;
+  // Elsewhere: readers mostly read near the end (followers and consumers fetching what was
+  // just appended).
+  const auto it = partition_point_from_end(pieces_.begin(), pieces_.end(),
+                                           [offset](const Piece& p) { return p.start <= offset; });
+  finger_ = static_cast<std::size_t>(it - pieces_.begin()) - 1;
+  return finger_;
 }
 
 std::size_t Rope::split_at(std::uint64_t offset) {

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <vector>
-#include <vector>
 
 #include "model/protocol/bytes.h"
 
@@ -38,6 +37,10 @@ class Rope {
 
   std::vector<Piece> pieces_;
   std::uint64_t size_ = 0;
+  // The piece the last find() landed on. Reads come in runs (a fetch reads one batch header
+  // after another from an index entry), so the next find usually lands on it or the one after.
+  // Only a hint: find() checks it against the pieces' starts, so it may go stale.
+  mutable std::size_t finger_ = 0;
 };
 
 }  // namespace kafkasim::sim

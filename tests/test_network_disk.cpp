@@ -155,6 +155,38 @@ TEST_CASE("Rope: a read inside one write shares its buffer", "[disk]") {
   CHECK(text(r.read(2, 4)) == "ad01");  // spans two writes: copied
 }
 
+TEST_CASE("Rope: random writes, truncates and reads agree with a flat copy of the bytes", "[disk]") {
+  // Reads in runs and at random, between edits that split, replace and drop pieces, so that
+  // the rope's remembered piece goes stale in every way it can.
+  Rope r;
+  std::string flat;
+  Rng rng(5);
+  for (int step = 0; step < 3000; ++step) {
+    const std::uint64_t choice = rng.below(10);
+    if (choice < 4) {
+      const std::string data(1 + rng.below(20), static_cast<char>('a' + rng.below(26)));
+      const std::uint64_t at = rng.below(flat.size() + 5);
+      if (at > flat.size()) flat.resize(at, '\0');
+      if (flat.size() < at + data.size()) flat.resize(at + data.size(), '\0');
+      flat.replace(at, data.size(), data);
+      r.write(at, ByteView::copy_of(std::string_view(data)));
+    } else if (choice == 4) {
+      const std::uint64_t to = rng.below(flat.size() + 3);
+      flat.resize(to, '\0');
+      r.truncate(to);
+    } else {
+      std::uint64_t at = rng.below(flat.size() + 1);
+      for (int run = 0; run < 5; ++run) {
+        const std::size_t length = rng.below(12);
+        const std::string expected = at < flat.size() ? flat.substr(at, length) : std::string();
+        REQUIRE(text(r.read(at, length)) == expected);
+        at += length;
+      }
+    }
+    REQUIRE(r.size() == flat.size());
+  }
+}
+
 namespace {
 
 struct DiskFixture {

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <vector>
 
+#include "model/partition_point.h"
 #include "model/rng.h"
 #include "sim/scheduler.h"
 
@@ -208,4 +209,16 @@ TEST_CASE("Scheduler: the gate holds and defers owned events, which stay cancell
   gate.decisions.erase(2);
   s.run_until(SimTime::from_millis(30));
   CHECK(log == std::vector<std::string>{"free@5", "held-a@10", "held-b@10", "deferred@20"});
+}
+
+TEST_CASE("partition_point_from_end: the same answer as std::partition_point, wherever it lies", "[search]") {
+  for (int size = 0; size <= 70; ++size) {
+    std::vector<int> v(static_cast<std::size_t>(size));
+    std::iota(v.begin(), v.end(), 0);
+    for (int cut = -1; cut <= size + 1; ++cut) {
+      const auto below = [cut](int x) { return x < cut; };
+      REQUIRE(kafkasim::partition_point_from_end(v.begin(), v.end(), below) ==
+              std::partition_point(v.begin(), v.end(), below));
+    }
+  }
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "model/partition_point.h"
+
 namespace kafkasim::sim::invariants {
 
 std::string seconds_text(SimTime t) {
@@ -14,22 +16,8 @@ std::string seconds_text(SimTime t) {
 // --- BatchLog ----------------------------------------------------------------------------
 
 BatchLog::const_iterator BatchLog::lower_bound(std::int64_t offset) const {
-  // Checkers look near the end (the newest batches, just under a high watermark), so the
-  // search gallops back from the end to bracket the answer before bisecting: O(log d) for an
-  // answer d batches from the end, against O(log n) over the whole log.
-  const auto below = [](const Entry& e, std::int64_t o) { return e.first < o; };
-  std::size_t hi = entries_.size();
-  std::size_t step = 1;
-  while (hi > 0) {
-    const std::size_t probe = hi > step ? hi - step : 0;
-    if (below(entries_[probe], offset)) {
-      return std::lower_bound(entries_.begin() + static_cast<std::ptrdiff_t>(probe) + 1,
-                              entries_.begin() + static_cast<std::ptrdiff_t>(hi), offset, below);
-    }
-    hi = probe;
-    step *= 2;
-  }
-  return entries_.begin();
+  // Checkers look near the end: the newest batches, just under a high watermark.
+  return partition_point_from_end(entries_.begin(), entries_.end(), [offset](const Entry& e) { return e.first < offset; });
 }
 
 BatchLog::const_iterator BatchLog::find(std::int64_t offset) const {
