@@ -47,7 +47,23 @@ bool Scheduler::cancel(EventId id) {
   s.fn = nullptr;
   s.live = false;
   --live_events_;
+  // Timeouts are mostly cancelled long before they are due (a request's answer comes in
+  // milliseconds, its timeout waits 30 s), so without this the heap would be mostly dead
+  // entries, and every push and pop would walk them.
+  if (++cancelled_in_heap_ > kMinCancelledToDrop && cancelled_in_heap_ > heap_.size() / 2) drop_cancelled();
   return true;
+}
+
+void Scheduler::drop_cancelled() {
+  std::erase_if(heap_, [this](const Entry& e) {
+    if (slots_[slot_of(e)].live) return false;
+    release_slot(slot_of(e));
+    return true;
+  });
+  for (std::size_t i = heap_.size() / kArity + 1; i-- > 0;) {
+    if (i < heap_.size()) sift_down(i, heap_[i]);
+  }
+  cancelled_in_heap_ = 0;
 }
 
 void Scheduler::release_slot(std::uint32_t slot) {
@@ -75,9 +91,12 @@ Scheduler::Entry Scheduler::pop() {
   const Entry top = heap_.front();
   const Entry last = heap_.back();
   heap_.pop_back();
+  if (!heap_.empty()) sift_down(0, last);
+  return top;
+}
+
+void Scheduler::sift_down(std::size_t i, Entry e) {
   const std::size_t n = heap_.size();
-  if (n == 0) return top;
-  std::size_t i = 0;
   while (true) {
     const std::size_t first = i * kArity + 1;
     if (first >= n) break;
@@ -86,16 +105,18 @@ Scheduler::Entry Scheduler::pop() {
     for (std::size_t c = first + 1; c < end; ++c) {
       if (earlier(heap_[c], heap_[best])) best = c;
     }
-    if (!earlier(heap_[best], last)) break;
+    if (!earlier(heap_[best], e)) break;
     heap_[i] = heap_[best];
     i = best;
   }
-  heap_[i] = last;
-  return top;
+  heap_[i] = e;
 }
 
 void Scheduler::skip_stale() {
-  while (!heap_.empty() && !slots_[slot_of(heap_.front())].live) release_slot(slot_of(pop()));
+  while (!heap_.empty() && !slots_[slot_of(heap_.front())].live) {
+    release_slot(slot_of(pop()));
+    if (cancelled_in_heap_ > 0) --cancelled_in_heap_;
+  }
 }
 
 bool Scheduler::step() {

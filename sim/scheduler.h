@@ -111,6 +111,12 @@ class Scheduler {
   Entry make_entry(SimTime time, std::uint32_t slot) { return Entry{time, next_seq_++ << kSlotBits | slot}; }
   void push(Entry e);
   Entry pop();
+  // Puts `e` at `i` or below, moving smaller children up.
+  void sift_down(std::size_t i, Entry e);
+  // Takes every cancelled entry out of the heap at once, and rebuilds it.
+  void drop_cancelled();
+  // Below this, cancelled entries just wait to reach the top.
+  static constexpr std::size_t kMinCancelledToDrop = 1024;
   void release_slot(std::uint32_t slot);
   // Drops cancelled entries from the top, so heap_.front() is a live event.
   void skip_stale();
@@ -122,6 +128,7 @@ class Scheduler {
   std::vector<std::uint32_t> free_slots_;
   std::vector<std::vector<Entry>> held_;  // by owner
   std::size_t live_events_ = 0;
+  std::size_t cancelled_in_heap_ = 0;  // an estimate: cancels of held events count too
   EventGate* gate_ = nullptr;
   std::uint64_t events_run_ = 0;
   std::uint64_t event_budget_ = UINT64_MAX;
