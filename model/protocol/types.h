@@ -5,6 +5,7 @@
 // offset can never be passed where a leader epoch is expected.
 #pragma once
 
+#include <charconv>
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -98,7 +99,13 @@ using Generation = StrongId<struct GenerationTag, std::int32_t>;
 struct TopicPartition {
   TopicName topic;
   std::int32_t partition = 0;
-  std::string str() const { return std::string(topic.str()).append("-").append(std::to_string(partition)); }
+  std::string str() const {
+    char number[12];
+    const auto digits = static_cast<std::size_t>(std::to_chars(number, number + sizeof number, partition).ptr - number);
+    std::string out;
+    out.reserve(topic.str().size() + 1 + digits);
+    return out.append(topic.str()).append(1, '-').append(number, digits);
+  }
   auto operator<=>(const TopicPartition&) const = default;
 };
 
