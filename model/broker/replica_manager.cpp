@@ -287,8 +287,21 @@ void ReplicaManager::handle_list_offsets(NodeId from, const ListOffsetsRequest& 
 }
 
 Partition* ReplicaManager::partition(const TopicPartition& tp) {
-  auto it = partitions_.find(tp);
-  return it == partitions_.end() ? nullptr : it->second.get();
+  for (const auto& [topic, numbered] : by_topic_) {
+    if (topic != tp.topic) continue;
+    const auto n = static_cast<std::size_t>(tp.partition);
+    return tp.partition >= 0 && n < numbered.size() ? numbered[n] : nullptr;
+  }
+  return nullptr;
+}
+
+void ReplicaManager::index_partition(Partition& p) {
+  auto topic = std::find_if(by_topic_.begin(), by_topic_.end(), [&](const auto& t) { return t.first == p.tp().topic; });
+  if (topic == by_topic_.end()) topic = by_topic_.insert(by_topic_.end(), {p.tp().topic, {}});
+  auto& numbered = topic->second;
+  const auto n = static_cast<std::size_t>(p.tp().partition);
+  if (numbered.size() <= n) numbered.resize(n + 1, nullptr);
+  numbered[n] = &p;
 }
 
 void ReplicaManager::trace_role(const Partition& p) {
@@ -316,6 +329,7 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
       auto hw = checkpointed_high_watermarks_.find(state.tp);
       slot = std::make_unique<Partition>(state.tp, config_.broker_id, *log.value(),
                                          hw == checkpointed_high_watermarks_.end() ? Offset{0} : hw->second);
+      index_partition(*slot);
     }
     Partition& p = *slot;
     // As Kafka: only a newer leader epoch changes anything.

@@ -98,11 +98,16 @@ class ReplicaManager {
   // Runs `task` every `interval_ms` (INT64_MAX: never), from now until the manager goes.
   void every(std::int64_t interval_ms, std::function<void()> task);
   void arm(std::size_t index);
+  // Adds a partition just made to by_topic_.
+  void index_partition(Partition& p);
 
   Env& env_;
   const BrokerConfig& config_;
   storage::LogManager& logs_;
   std::map<TopicPartition, std::unique_ptr<Partition>> partitions_;
+  // The same partitions by topic, then by partition number: every request looks partitions
+  // up, most of them several times, and this is a pointer compare per topic and an index.
+  std::vector<std::pair<TopicName, std::vector<Partition*>>> by_topic_;
   ControllerEpoch controller_epoch_{-1};
   std::optional<NodeId> controller_;
   std::map<TopicPartition, TimerHandle> isr_change_retries_;
