@@ -91,9 +91,11 @@ double echo_loop(const SimBenchOptions& o) {
   return static_cast<double>(r.scheduler_events) / seconds_since(start);
 }
 
-ScenarioSpeed scenario_loop(const SimBenchOptions& o) {
+// `checkers`: as the scenario file says (every checker by default), or none.
+ScenarioSpeed scenario_loop(const SimBenchOptions& o, bool checkers) {
   auto loaded = sim::scenario::load_scenario_file(o.scenario);
   if (!loaded.scenario) throw std::invalid_argument(o.scenario + ": " + loaded.problems.front());
+  if (!checkers) loaded.scenario->invariants.clear();  // an empty list: no checker at all
   const auto start = Clock::now();
   const auto report = sim::scenario::run_scenario(*loaded.scenario, loaded.scenario->seed);
   ScenarioSpeed speed;
@@ -107,7 +109,8 @@ ScenarioSpeed scenario_loop(const SimBenchOptions& o) {
 
 SimBenchResult run_sim_bench(const SimBenchOptions& options) {
   SimBenchResult r;
-  r.scenario = scenario_loop(options);
+  r.model = scenario_loop(options, false);
+  r.scenario = scenario_loop(options, true);
   r.bare_events_per_sec = bare_loop(options);
   r.env_events_per_sec = env_loop(options);
   r.echo_events_per_sec = echo_loop(options);

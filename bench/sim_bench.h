@@ -31,9 +31,11 @@ struct SimBenchResult {
   double env_events_per_sec = 0;   // the same timers set by nodes through Env::after
   double echo_events_per_sec = 0;  // the echo demo: messages, disks, faults, trace hash
   ScenarioSpeed scenario;          // Kafka: brokers, store, clients, faults, every checker
+  ScenarioSpeed model;             // the same run without checkers: the Kafka model alone
   double env_ratio() const { return env_events_per_sec / bare_events_per_sec; }
   double echo_ratio() const { return echo_events_per_sec / bare_events_per_sec; }
   double scenario_ratio() const { return scenario.events_per_sec() / bare_events_per_sec; }
+  double model_ratio() const { return model.events_per_sec() / bare_events_per_sec; }
 };
 
 // Throws std::invalid_argument when the scenario file does not load (its first problem).

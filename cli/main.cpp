@@ -120,6 +120,9 @@ int run_bench_sim(const kafkasim::bench::SimBenchOptions& options, bool json) {
     out["scenarioRatioToBare"] = r.scenario_ratio();
     out["simulatedPerWall"] = q.simulated_per_wall();
     out["seedsPerHour60s"] = q.seeds_per_hour_60s();
+    out["modelEventsPerSec"] = r.model.events_per_sec();
+    out["modelRatioToBare"] = r.model_ratio();
+    out["modelSimulatedPerWall"] = r.model.simulated_per_wall();
     out["pending"] = options.pending;
     out["events"] = options.events;
     out["bareEventsPerSec"] = r.bare_events_per_sec;
@@ -132,6 +135,8 @@ int run_bench_sim(const kafkasim::bench::SimBenchOptions& options, bool json) {
     std::printf("bare scheduler loop: %12.0f events/s  (1.00)\n", r.bare_events_per_sec);
     std::printf("through Env::after : %12.0f events/s  (%.2f of bare)\n", r.env_events_per_sec, r.env_ratio());
     std::printf("echo demo, faults  : %12.0f events/s  (%.2f of bare)\n", r.echo_events_per_sec, r.echo_ratio());
+    std::printf("Kafka model alone  : %12.0f events/s  (%.2f of bare); %.0fx real time (the scenario without checkers)\n",
+                r.model.events_per_sec(), r.model_ratio(), r.model.simulated_per_wall());
     std::printf("Kafka scenario     : %12.0f events/s  (%.2f of bare); %.0fx real time; %.0f seeds/hour of a 60 s scenario\n",
                 q.events_per_sec(), r.scenario_ratio(), q.simulated_per_wall(), q.seeds_per_hour_60s());
   }
