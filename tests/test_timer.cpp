@@ -158,6 +158,125 @@ TEST_CASE("Timer: a bucket emptied by cancels takes new tasks, and the timer kee
   CHECK(runs.order == std::vector<std::pair<std::int64_t, int>>{{5, 3}});
 }
 
+TEST_CASE("Timer: a task added again while pending moves to its new deadline and runs once", "[timer]") {
+  std::int64_t now = 0;
+  Runs runs;
+  runs.clock = &now;
+  SystemTimer timer(now);
+  auto task = std::make_shared<RecordingTask>(50, 1, runs);
+  timer.add(task, now);
+  for (now = 1; now <= 10; ++now) timer.advance_clock(now);
+  now = 10;
+  timer.add(task, now);  // due at 60 now; its slot for 50 is left behind, dead
+  CHECK(timer.size() == 1);
+  CHECK(timer.dead_slots() == 1);
+  for (; now <= 100; ++now) timer.advance_clock(now);
+  CHECK(runs.order == std::vector<std::pair<std::int64_t, int>>{{60, 1}});
+  CHECK(timer.dead_slots() == 0);  // dropped when its bucket came due
+}
+
+TEST_CASE("Timer: cancelled tasks are let go once their slots outnumber the pending tasks", "[timer]") {
+  std::int64_t now = 0;
+  Runs runs;
+  runs.clock = &now;
+  SystemTimer timer(now);
+  std::vector<std::shared_ptr<RecordingTask>> tasks;
+  for (int i = 0; i < 5000; ++i) {
+    tasks.push_back(std::make_shared<RecordingTask>(20'000 + i, i, runs));
+    timer.add(tasks.back(), now);
+  }
+  std::vector<std::weak_ptr<RecordingTask>> cancelled;
+  for (int i = 0; i < 5000; ++i) {
+    if (i % 5 == 0) continue;
+    tasks[static_cast<std::size_t>(i)]->cancel();
+    cancelled.push_back(tasks[static_cast<std::size_t>(i)]);
+    tasks[static_cast<std::size_t>(i)].reset();
+  }
+  // Dead slots are swept on the next add or clock advance once they outnumber pending tasks
+  // (and at least a thousand or so): the timer's reference was the last one.
+  CHECK(timer.size() == 1000);
+  CHECK(timer.dead_slots() == 4000);
+  for (const auto& task : cancelled) CHECK_FALSE(task.expired());  // held by their dead slots
+  timer.advance_clock(++now);
+  CHECK(timer.dead_slots() == 0);
+  for (const auto& task : cancelled) CHECK(task.expired());
+  for (now = 2; now <= 30'000; ++now) timer.advance_clock(now);
+  REQUIRE(runs.order.size() == 1000);
+  for (const auto& [time, label] : runs.order) {
+    CHECK(label % 5 == 0);
+    CHECK(time == 20'000 + label);
+  }
+}
+
+TEST_CASE("Timer: tasks outlive their timer, no longer pending", "[timer]") {
+  std::int64_t now = 0;
+  Runs runs;
+  runs.clock = &now;
+  auto task = std::make_shared<RecordingTask>(500, 1, runs);
+  auto cancelled = std::make_shared<RecordingTask>(500, 2, runs);
+  {
+    SystemTimer timer(now);
+    timer.add(task, now);
+    timer.add(cancelled, now);
+    cancelled->cancel();
+    CHECK(task->pending());
+    CHECK(task.use_count() == 2);
+  }
+  CHECK_FALSE(task->pending());
+  CHECK(task.use_count() == 1);
+  CHECK(cancelled.use_count() == 1);
+  task->cancel();  // harmless
+  CHECK(runs.order.empty());
+}
+
+TEST_CASE("Timer: under heavy cancelling and re-adding, every task runs once at its last deadline", "[timer]") {
+  // Enough cancels for many sweeps, checked against a plain model of what must run when.
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    std::int64_t now = 0;
+    Runs runs;
+    runs.clock = &now;
+    SystemTimer timer(now);
+    Rng rng(seed);
+    std::vector<std::shared_ptr<RecordingTask>> tasks;
+    std::map<int, std::int64_t> due;  // label -> deadline of the tasks that must run
+    for (int step = 0; step < 40'000; ++step) {
+      const auto roll = rng.uniform_int(0, 99);
+      if (roll < 45 || tasks.empty()) {
+        const int label = static_cast<int>(tasks.size());
+        tasks.push_back(std::make_shared<RecordingTask>(rng.uniform_int(1, 3000), label, runs));
+        timer.add(tasks.back(), now);
+        due[label] = now + tasks.back()->delay_ms();
+      } else if (roll < 80) {
+        const auto label = static_cast<int>(rng.uniform_int(0, static_cast<std::int64_t>(tasks.size()) - 1));
+        tasks[static_cast<std::size_t>(label)]->cancel();
+        due.erase(label);
+      } else if (roll < 90) {
+        const auto label = static_cast<int>(rng.uniform_int(0, static_cast<std::int64_t>(tasks.size()) - 1));
+        if (!tasks[static_cast<std::size_t>(label)]->pending()) continue;
+        timer.add(tasks[static_cast<std::size_t>(label)], now);  // moved to a later deadline
+        due[label] = now + tasks[static_cast<std::size_t>(label)]->delay_ms();
+      } else {
+        timer.advance_clock(++now);
+      }
+      // Sweeps keep dead slots near the pending count (cancels in a row add a few between them).
+      REQUIRE(timer.dead_slots() < std::max<std::size_t>(timer.size() + 40, 1024 + 40));
+    }
+    for (const std::int64_t end = now + 3001; now <= end; ++now) timer.advance_clock(now);
+    CHECK(timer.size() == 0);
+    CHECK(timer.dead_slots() == 0);
+    std::map<int, std::int64_t> ran;
+    for (const auto& [label, times] : runs.at) {
+      REQUIRE(times.size() == 1);
+      ran[label] = times[0];
+    }
+    // Tasks that ran before being cancelled or moved count as they ran.
+    for (const auto& [label, deadline] : due) CHECK(ran.count(label) == 1);
+    for (const auto& [label, time] : ran) {
+      if (due.count(label)) CHECK(time == due[label]);
+    }
+  }
+}
+
 TEST_CASE("Property: with any clock jumps, every task runs once, never before its deadline", "[timer][property]") {
   rc::prop("the timing wheel keeps its promise", [] {
     std::int64_t now = *rc::gen::inRange<std::int64_t>(0, 1'000'000);

@@ -6,7 +6,7 @@
 
 namespace kafkasim::timer {
 
-class TimerTaskList;
+struct TimerContext;
 
 class TimerTask {
  public:
@@ -22,7 +22,7 @@ class TimerTask {
   std::int64_t delay_ms() const { return delay_ms_; }
   // When it is due, on the timer's millisecond clock; -1 until added.
   std::int64_t expiration_ms() const { return expiration_ms_; }
-  bool pending() const { return list_ != nullptr; }
+  bool pending() const { return timer_ != nullptr; }
   // The timer's id of this task, for the trace; 0 until added.
   std::uint64_t id() const { return id_; }
 
@@ -31,16 +31,21 @@ class TimerTask {
   void set_delay_ms(std::int64_t delay_ms) { delay_ms_ = delay_ms; }
 
  private:
+  friend struct TimerSlot;
   friend class TimerTaskList;
   friend class SystemTimer;
 
   std::int64_t delay_ms_;
   std::int64_t expiration_ms_ = -1;
   std::uint64_t id_ = 0;
-  // Where the task waits: a task is in at most one bucket, at one slot of its array, and the
-  // bucket holds the reference that keeps it alive.
-  TimerTaskList* list_ = nullptr;
-  std::size_t slot_ = 0;
+  // Takes the task out of the timer it is pending in: its slot there is dead from now on.
+  void withdraw();
+
+  // The timer the task is pending in, if any.
+  TimerContext* timer_ = nullptr;
+  // Moves on each time the task enters or leaves a timer: a bucket's slot whose generation is
+  // not the task's is what is left of a cancelled (or re-added) task.
+  std::uint32_t generation_ = 0;
 };
 
 }  // namespace kafkasim::timer

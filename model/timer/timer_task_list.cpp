@@ -3,50 +3,102 @@
 namespace kafkasim::timer {
 
 void TimerTask::cancel() {
-  if (list_ == nullptr) return;
-  TimerTaskList* list = list_;
-  // Held until the end of this function: the bucket's reference may be the last one.
-  const std::shared_ptr<TimerTask> hold = list->remove(this);
-  if (TimerObserver* o = list->observer()) o->on_cancelled(*this);
+  if (timer_ == nullptr) return;
+  TimerObserver* observer = timer_->observer;
+  withdraw();
+  if (observer) observer->on_cancelled(*this);
+}
+
+void TimerTask::withdraw() {
+  // The slot stays behind, dead, holding the task until the slot is dropped.
+  --timer_->pending;
+  ++timer_->dead_slots;
+  timer_ = nullptr;
+  ++generation_;
+}
+
+SlotChunk* SlotChunkPool::get() {
+  if (free_ == nullptr) {
+    owned_.push_back(std::make_unique<SlotChunk>());
+    return owned_.back().get();
+  }
+  SlotChunk* chunk = free_;
+  free_ = chunk->next;
+  chunk->next = nullptr;
+  chunk->size = 0;
+  return chunk;
+}
+
+void SlotChunkPool::put(SlotChunk* chain) {
+  while (chain != nullptr) {
+    SlotChunk* next = chain->next;
+    chain->next = free_;
+    free_ = chain;
+    chain = next;
+  }
 }
 
 TimerTaskList::~TimerTaskList() {
-  for (std::shared_ptr<TimerTask>& task : slots_) {
-    if (task) task->list_ = nullptr;
+  for (SlotChunk* chunk = head_; chunk != nullptr; chunk = chunk->next) {
+    for (std::uint32_t i = 0; i < chunk->size; ++i) {
+      TimerSlot& slot = (*chunk)[i];
+      if (slot.live()) {
+        slot.task->timer_ = nullptr;
+        --context_.pending;
+      } else {
+        --context_.dead_slots;
+      }
+      std::destroy_at(&slot);
+    }
   }
-  context_.pending -= size_;
+  pool_.put(head_);
 }
 
-void TimerTaskList::add(std::shared_ptr<TimerTask> task) {
-  if (task->list_ != nullptr) task->list_->remove(task.get());
-  task->list_ = this;
-  task->slot_ = slots_.size();
-  slots_.push_back(std::move(task));
-  ++size_;
-  ++context_.pending;
+void TimerTaskList::append_chunk() {
+  SlotChunk* chunk = pool_.get();
+  if (tail_ == nullptr) {
+    head_ = chunk;
+  } else {
+    tail_->next = chunk;
+  }
+  tail_ = chunk;
 }
 
-std::shared_ptr<TimerTask> TimerTaskList::remove(TimerTask* task) {
-  if (task->list_ != this) return nullptr;
-  task->list_ = nullptr;
-  --size_;
-  --context_.pending;
-  std::shared_ptr<TimerTask> held = std::move(slots_[task->slot_]);
-  // The last task out of a bucket that is not flushing leaves an array to reuse from the start.
-  if (size_ == 0 && !flushing_) slots_.clear();
-  return held;
-}
-
-void TimerTaskList::drop_flushed(std::size_t count) {
-  if (slots_.size() == count) {
-    slots_.clear();
-    return;
+std::size_t TimerTaskList::sweep(std::vector<std::shared_ptr<TimerTask>>& dropped) {
+  // Compacts in place: live slots move toward the front, never past the one being read.
+  const std::size_t dropped_before = dropped.size();
+  SlotChunk* write = head_;
+  std::uint32_t written = 0;
+  for (SlotChunk* read = head_; read != nullptr; read = read->next) {
+    for (std::uint32_t i = 0; i < read->size; ++i) {
+      TimerSlot& slot = (*read)[i];
+      if (!slot.live()) {
+        dropped.push_back(std::move(slot.task));
+        std::destroy_at(&slot);
+        continue;
+      }
+      if (written == SlotChunk::kCapacity) {
+        write = write->next;
+        written = 0;
+      }
+      // Every place before this one is either kept or already destroyed.
+      TimerSlot* to = &(*write)[written++];
+      if (to != &slot) {
+        std::construct_at(to, std::move(slot));
+        std::destroy_at(&slot);
+      }
+    }
   }
-  // Tasks added to this bucket while it flushed move to the front.
-  slots_.erase(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(count));
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
-    if (slots_[i]) slots_[i]->slot_ = i;
+  if (written == 0) {  // nothing lives
+    pool_.put(head_);
+    head_ = tail_ = nullptr;
+  } else {
+    write->size = written;
+    pool_.put(write->next);
+    write->next = nullptr;
+    tail_ = write;
   }
+  return dropped.size() - dropped_before;
 }
 
 bool TimerTaskList::set_expiration(std::int64_t expiration_ms) {

@@ -1,41 +1,50 @@
 #include "model/timer/timing_wheel.h"
 
 #include <algorithm>
+#include <cassert>
 #include <functional>
 
 namespace kafkasim::timer {
 
 TimingWheel::TimingWheel(std::int64_t tick_ms, int wheel_size, std::int64_t start_ms, BucketQueue& queue,
-                         TimerContext& context)
+                         SlotChunkPool& pool, TimerContext& context)
     : tick_ms_(tick_ms),
       wheel_size_(wheel_size),
       interval_ms_(tick_ms * wheel_size),
       current_time_ms_(start_ms - start_ms % tick_ms),
       queue_(queue),
+      pool_(pool),
       context_(context) {
   buckets_.reserve(static_cast<std::size_t>(wheel_size));
-  for (int i = 0; i < wheel_size; ++i) buckets_.push_back(std::make_unique<TimerTaskList>(context_));
+  for (int i = 0; i < wheel_size; ++i) buckets_.push_back(std::make_unique<TimerTaskList>(pool_, context_));
 }
 
-std::shared_ptr<TimerTask> TimingWheel::add(std::shared_ptr<TimerTask> task) {
-  const std::int64_t expiration = task->expiration_ms();
-  if (expiration < current_time_ms_ + tick_ms_) return task;  // due now
+void TimingWheel::add(TimerSlot&& slot) {
+  const std::int64_t expiration = slot.expiration_ms;
+  assert(!due(expiration));
   if (expiration < current_time_ms_ + interval_ms_) {
     const std::int64_t virtual_id = expiration / tick_ms_;
     TimerTaskList& bucket = *buckets_[static_cast<std::size_t>(virtual_id % wheel_size_)];
-    bucket.add(std::move(task));
+    bucket.add(std::move(slot));
     // Queued only when the bucket's expiration changed: a bucket is in the queue at most once.
     if (bucket.set_expiration(virtual_id * tick_ms_)) queue_.offer(&bucket);
-    return nullptr;
+    return;
   }
-  if (!overflow_) overflow_ = std::make_unique<TimingWheel>(interval_ms_, wheel_size_, current_time_ms_, queue_, context_);
-  return overflow_->add(std::move(task));
+  if (!overflow_) overflow_ = std::make_unique<TimingWheel>(interval_ms_, wheel_size_, current_time_ms_, queue_, pool_, context_);
+  overflow_->add(std::move(slot));
 }
 
 void TimingWheel::advance_clock(std::int64_t time_ms) {
   if (time_ms < current_time_ms_ + tick_ms_) return;
   current_time_ms_ = time_ms - time_ms % tick_ms_;
   if (overflow_) overflow_->advance_clock(current_time_ms_);
+}
+
+std::size_t TimingWheel::sweep(std::vector<std::shared_ptr<TimerTask>>& dropped) {
+  std::size_t count = 0;
+  for (const auto& bucket : buckets_) count += bucket->sweep(dropped);
+  if (overflow_) count += overflow_->sweep(dropped);
+  return count;
 }
 
 void BucketQueue::offer(TimerTaskList* bucket) {

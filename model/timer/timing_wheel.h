@@ -4,14 +4,15 @@
 // at time T goes in bucket (T / tick_ms) % wheel_size if T falls within the wheel's span,
 // [current_time, current_time + tick_ms * wheel_size). A task due later goes to an overflow
 // wheel whose tick is this wheel's whole span, created the first time it is needed, and so on
-// up. Adding is O(number of wheels), cancelling is O(1) (unlink from the bucket), against
+// up. Adding is O(number of wheels), cancelling is O(1) (see timer_task_list.h), against
 // O(log n) for both with a priority queue.
 //
 // Buckets, not tasks, are kept in a priority queue by their expiration (the start of their
 // span). When the clock reaches a bucket, every wheel's current time moves to it and each task
-// in the bucket is added again: it falls into a finer wheel, or, being due within this tick,
-// runs. A task therefore never runs before its expiration, since with tick_ms = 1 a task runs
-// only from the bucket whose expiration is its own.
+// in the bucket is added again (its slot is, without touching the task): it falls into a finer
+// wheel, or, being due within this tick, runs. A task therefore never runs before its
+// expiration, since with tick_ms = 1 a task runs only from the bucket whose expiration is its
+// own.
 //
 // Worked example, with Kafka's purgatory settings tick_ms = 1 and wheel_size = 20:
 //
@@ -42,13 +43,16 @@ class BucketQueue;
 
 class TimingWheel {
  public:
-  TimingWheel(std::int64_t tick_ms, int wheel_size, std::int64_t start_ms, BucketQueue& queue,
+  TimingWheel(std::int64_t tick_ms, int wheel_size, std::int64_t start_ms, BucketQueue& queue, SlotChunkPool& pool,
               TimerContext& context);
 
-  // Puts the task in its bucket and returns nothing, or, when it is due within the current
-  // tick, hands it back for the caller to run.
-  std::shared_ptr<TimerTask> add(std::shared_ptr<TimerTask> task);
+  // Whether a task due then is due within the current tick: it runs instead of waiting.
+  bool due(std::int64_t expiration_ms) const { return expiration_ms < current_time_ms_ + tick_ms_; }
+  // Puts a slot that is not due in its bucket, on this wheel or an overflow wheel.
+  void add(TimerSlot&& slot);
   void advance_clock(std::int64_t time_ms);
+  // Drops every dead slot from every bucket (see TimerTaskList::sweep); returns how many.
+  std::size_t sweep(std::vector<std::shared_ptr<TimerTask>>& dropped);
 
   std::int64_t current_time_ms() const { return current_time_ms_; }
   std::int64_t tick_ms() const { return tick_ms_; }
@@ -60,6 +64,7 @@ class TimingWheel {
   std::int64_t interval_ms_;
   std::int64_t current_time_ms_;
   BucketQueue& queue_;
+  SlotChunkPool& pool_;
   TimerContext& context_;
   std::vector<std::unique_ptr<TimerTaskList>> buckets_;
   std::unique_ptr<TimingWheel> overflow_;
