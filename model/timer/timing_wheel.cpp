@@ -10,6 +10,8 @@ TimingWheel::TimingWheel(std::int64_t tick_ms, int wheel_size, std::int64_t star
                          SlotChunkPool& pool, TimerContext& context)
     : tick_ms_(tick_ms),
       wheel_size_(wheel_size),
+      tick_divisor_(tick_ms),
+      size_divisor_(wheel_size),
       interval_ms_(tick_ms * wheel_size),
       current_time_ms_(start_ms - start_ms % tick_ms),
       queue_(queue),
@@ -23,8 +25,8 @@ void TimingWheel::add(TimerSlot&& slot) {
   const std::int64_t expiration = slot.expiration_ms;
   assert(!due(expiration));
   if (expiration < current_time_ms_ + interval_ms_) {
-    const std::int64_t virtual_id = expiration / tick_ms_;
-    TimerTaskList& bucket = *buckets_[static_cast<std::size_t>(virtual_id % wheel_size_)];
+    const std::int64_t virtual_id = tick_divisor_.quotient(expiration);
+    TimerTaskList& bucket = *buckets_[static_cast<std::size_t>(size_divisor_.remainder(virtual_id))];
     bucket.add(std::move(slot));
     // Queued only when the bucket's expiration changed: a bucket is in the queue at most once.
     if (bucket.set_expiration(virtual_id * tick_ms_)) queue_.offer(&bucket);
@@ -36,7 +38,7 @@ void TimingWheel::add(TimerSlot&& slot) {
 
 void TimingWheel::advance_clock(std::int64_t time_ms) {
   if (time_ms < current_time_ms_ + tick_ms_) return;
-  current_time_ms_ = time_ms - time_ms % tick_ms_;
+  current_time_ms_ = time_ms - tick_divisor_.remainder(time_ms);
   if (overflow_) overflow_->advance_clock(current_time_ms_);
 }
 

@@ -31,6 +31,8 @@
 // its node's time, and an ExpirationReaper on Env wakes it when the next bucket is due.
 #pragma once
 
+#include <bit>
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -59,8 +61,40 @@ class TimingWheel {
   const TimingWheel* overflow() const { return overflow_.get(); }
 
  private:
+  // Divides a non-negative time by a wheel's tick or size without a division instruction (tens
+  // of cycles, and every task added pays two per wheel it lands in): a shift for a power of two,
+  // otherwise a multiplication by a precomputed reciprocal, M = ceil(2^64 / d), which is exact
+  // for every x < 2^64 / d (x / d + x (M - 2^64/d) / 2^64 stays below the next integer);
+  // larger x, which no simulated clock reaches, divide the slow way.
+  class Divisor {
+   public:
+    explicit Divisor(std::int64_t d)
+        : d_(static_cast<std::uint64_t>(d)),
+          shift_(std::has_single_bit(d_) ? std::countr_zero(d_) : -1),
+          reciprocal_(UINT64_MAX / d_ + 1),
+          exact_below_(UINT64_MAX / d_) {}
+    std::int64_t quotient(std::int64_t x) const {
+      assert(x >= 0);
+      const auto u = static_cast<std::uint64_t>(x);
+      if (shift_ >= 0) return static_cast<std::int64_t>(u >> shift_);
+      if (u >= exact_below_) return static_cast<std::int64_t>(u / d_);
+      return static_cast<std::int64_t>((static_cast<Uint128>(u) * reciprocal_) >> 64);
+    }
+    std::int64_t remainder(std::int64_t x) const { return x - quotient(x) * static_cast<std::int64_t>(d_); }
+
+   private:
+    __extension__ typedef unsigned __int128 Uint128;  // GCC's and clang's, which -Wpedantic names
+
+    std::uint64_t d_;
+    int shift_;
+    std::uint64_t reciprocal_;
+    std::uint64_t exact_below_;
+  };
+
   std::int64_t tick_ms_;
   int wheel_size_;
+  Divisor tick_divisor_;
+  Divisor size_divisor_;
   std::int64_t interval_ms_;
   std::int64_t current_time_ms_;
   BucketQueue& queue_;
