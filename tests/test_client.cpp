@@ -178,6 +178,7 @@ NodeId add_consumer(BrokerCluster& c, const std::string& id, client::OffsetReset
   config.fetch_max_wait_ms = 100;
   client::ConsumerWorkload workload;
   workload.topics = {"orders"};
+  workload.keep_records = true;
   const NodeId node = c.world.add_node(id, [config, workload](Env& env) {
     return std::make_unique<client::ConsumerNode>(env, config, workload);
   });

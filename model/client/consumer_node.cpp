@@ -1,6 +1,7 @@
 #include "model/client/consumer_node.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace kafkasim::client {
 
@@ -26,7 +27,8 @@ void ConsumerNode::poll_once() {
     }
     if (known && !all.empty()) consumer_->assign(all);
   }
-  for (ConsumerRecord& r : consumer_->poll()) received_.push_back(std::move(r));
+  std::vector<ConsumerRecord> records = consumer_->poll();
+  if (workload_.keep_records) std::move(records.begin(), records.end(), std::back_inserter(received_));
   next_ = env_.after(Duration::millis(workload_.poll_interval_ms), [this] { poll_once(); });
 }
 

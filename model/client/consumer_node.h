@@ -18,6 +18,9 @@ struct ConsumerWorkload {
   std::int64_t start_ms = 0;
   std::optional<std::int64_t> duration_ms;
   std::int64_t poll_interval_ms = 20;  // how often the application calls poll()
+  // Keep every polled record for received(). Off in scenarios: the checkers follow consumption
+  // in the trace, and a busy run's records would otherwise pile up for nobody.
+  bool keep_records = false;
 };
 
 class ConsumerNode final : public Node {
@@ -29,7 +32,7 @@ class ConsumerNode final : public Node {
   void start() override;
   void on_message(NodeId from, const MessagePtr& message) override;
   Consumer& consumer() { return *consumer_; }
-  // Every record polled so far, in poll order.
+  // Every record polled so far, in poll order, when the workload keeps them.
   const std::vector<ConsumerRecord>& received() const { return received_; }
 
  private:
