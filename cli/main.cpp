@@ -17,6 +17,7 @@
 #include "bench/storage_bench.h"
 #include "bench/checker_bench.h"
 #include "bench/timer_bench.h"
+#include "cli/huge_page_heap.h"
 #include "cli/scenario_commands.h"
 #include "sim/demo/echo_demo.h"
 
@@ -238,6 +239,7 @@ int run_bench_storage(const kafkasim::bench::StorageBenchOptions& o, bool json) 
 }  // namespace
 
 int main(int argc, char** argv) {
+  kafkasim::cli::install_huge_page_heap();
   CLI::App app{"kafkasim: a deterministic simulator of an Apache Kafka cluster"};
   app.set_version_flag("--version", std::string("kafkasim ") + KAFKASIM_VERSION);
   app.require_subcommand(1);
