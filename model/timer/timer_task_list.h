@@ -101,8 +101,8 @@ class TimerTaskList {
     Cursor lookahead{chain};
     for (std::uint32_t i = 0; i < kLookAhead && lookahead.chunk; ++i) prefetch_task(lookahead.next(), runs_before_ms);
     for (SlotChunk* chunk = chain; chunk != nullptr; chunk = chunk->next) {
-      prefetch(chunk->next);
       for (std::uint32_t i = 0; i < chunk->size; ++i) {
+        prefetch_line(chunk->next, i);
         if (lookahead.chunk) prefetch_task(lookahead.next(), runs_before_ms);
         TimerSlot& slot = (*chunk)[i];
         place(slot);
@@ -138,12 +138,15 @@ class TimerTaskList {
   // The prefetches are forced inline: GCC takes a function that only prefetches for one
   // without effects and drops the calls to it.
   //
-  // Asks for a whole chunk while the one before it is walked: chunks are scattered in memory,
-  // which the processor's own prefetcher cannot follow.
-  [[gnu::always_inline]] static void prefetch(const SlotChunk* chunk) {
-    if (chunk == nullptr) return;
-    const auto* bytes = reinterpret_cast<const char*>(chunk);
-    for (std::size_t at = 0; at < sizeof(SlotChunk); at += 64) __builtin_prefetch(bytes + at);
+  // Asks for the next chunk while this one is walked, a line for every other slot (all of it
+  // by the end: two slots to a line, the header last): chunks are scattered in memory, which
+  // the processor's own prefetcher cannot follow, and asking for a whole chunk at once fills
+  // the queue of pending loads.
+  [[gnu::always_inline]] static void prefetch_line(const SlotChunk* next, std::uint32_t slot) {
+    static_assert(2 * sizeof(TimerSlot) == 64 && sizeof(SlotChunk) <= 64 * (SlotChunk::kCapacity / 2 + 1));
+    if (next == nullptr || slot % 2 != 0) return;
+    __builtin_prefetch(reinterpret_cast<const char*>(next) + slot * sizeof(TimerSlot));
+    if (slot + 2 == SlotChunk::kCapacity) __builtin_prefetch(&next->next);
   }
   // Asks for what running a slot's task reads, if it is to run: the task's reference counts
   // (just before it when made with make_shared) and its first two lines. A prefetch never
