@@ -135,8 +135,8 @@ class TimerTaskList {
     }
   };
   void append_chunk();
-  // The prefetches are forced inline: GCC takes a function that only prefetches for one
-  // without effects and drops the calls to it.
+  // The prefetches are forced inline: GCC may take a function that only prefetches for one
+  // without effects and drop the calls to it.
   //
   // Asks for the next chunk while this one is walked, a line for every other slot (all of it
   // by the end: two slots to a line, the header last): chunks are scattered in memory, which
