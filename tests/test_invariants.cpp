@@ -339,20 +339,27 @@ ClusterCase draw_cluster_case(Unsafe unsafe) {
   ClusterCase k;
   k.unsafe = unsafe;
   const bool unclean = unsafe == Unsafe::unclean_election;  // needs a replica outside the ISR
-  k.brokers = *rc::gen::inRange(unclean ? 2 : 1, 5);
-  k.rf = *rc::gen::inRange(unclean ? 2 : 1, k.brokers + 1);
+  // KIP-101's loss needs a follower to truncate (so two replicas) with no leader to fetch from
+  // before it is elected: under that setting there are 2-3 brokers, kills are three times as
+  // likely as pauses or isolation, and faults overlap and last as for an unclean election (the
+  // leader dies while the follower is down, so the follower comes back, truncates, and leads).
+  // Without this bias 4 of 5 random RapidCheck seeds found nothing; with it 2 of 9.
+  const bool hw_truncation = unsafe == Unsafe::hw_truncation;
+  k.brokers = *rc::gen::inRange(unclean || hw_truncation ? 2 : 1, hw_truncation ? 4 : 5);
+  k.rf = *rc::gen::inRange(unclean || hw_truncation ? 2 : 1, k.brokers + 1);
   k.seed = *rc::gen::arbitrary<std::uint64_t>();
   // Faults come one after another. An unclean election needs at least two that overlap (the
   // ISR shrinks to the leader while a follower is out, then the leader is gone long enough for
   // its ZooKeeper session to expire): with that setting a run has 2-5 faults, each may start up
   // to 5 s before the previous one ends, and last up to 10 s.
   const int fault_count = *rc::gen::inRange(unclean ? 2 : 0, unclean ? 6 : 4);
-  const std::int64_t earliest_gap = unclean ? -5000 : 0;
-  const std::int64_t longest = unclean ? 10000 : 5000;
+  const std::int64_t earliest_gap = unclean || hw_truncation ? -5000 : 0;
+  const std::int64_t longest = unclean || hw_truncation ? 10000 : 5000;
   k.faults = *rc::gen::container<std::vector<std::tuple<int, int, std::int64_t, std::int64_t>>>(
       static_cast<std::size_t>(fault_count),
-      rc::gen::tuple(rc::gen::inRange(0, 3), rc::gen::inRange(1, k.brokers + 1),
-                     rc::gen::inRange<std::int64_t>(earliest_gap, 1000), rc::gen::inRange<std::int64_t>(100, longest)));
+      rc::gen::tuple(hw_truncation ? rc::gen::element(0, 0, 0, 1, 2) : rc::gen::inRange(0, 3),
+                     rc::gen::inRange(1, k.brokers + 1), rc::gen::inRange<std::int64_t>(earliest_gap, 1000),
+                     rc::gen::inRange<std::int64_t>(100, longest)));
   return k;
 }
 
