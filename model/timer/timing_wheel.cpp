@@ -22,18 +22,20 @@ TimingWheel::TimingWheel(std::int64_t tick_ms, int wheel_size, std::int64_t star
 }
 
 void TimingWheel::add(TimerSlot&& slot) {
-  const std::int64_t expiration = slot.expiration_ms;
-  assert(!due(expiration));
-  if (expiration < current_time_ms_ + interval_ms_) {
-    const std::int64_t virtual_id = tick_divisor_.quotient(expiration);
-    TimerTaskList& bucket = *buckets_[static_cast<std::size_t>(size_divisor_.remainder(virtual_id))];
-    bucket.add(std::move(slot));
-    // Queued only when the bucket's expiration changed: a bucket is in the queue at most once.
-    if (bucket.set_expiration(virtual_id * tick_ms_)) queue_.offer(&bucket);
-    return;
+  assert(!due(slot.expiration_ms));
+  // Up the wheels to the first whose span holds the expiration (a loop, not a call per wheel).
+  TimingWheel* wheel = this;
+  while (slot.expiration_ms >= wheel->current_time_ms_ + wheel->interval_ms_) {
+    if (!wheel->overflow_) {
+      wheel->overflow_ = std::make_unique<TimingWheel>(wheel->interval_ms_, wheel_size_, wheel->current_time_ms_, queue_, pool_, context_);
+    }
+    wheel = wheel->overflow_.get();
   }
-  if (!overflow_) overflow_ = std::make_unique<TimingWheel>(interval_ms_, wheel_size_, current_time_ms_, queue_, pool_, context_);
-  overflow_->add(std::move(slot));
+  const std::int64_t virtual_id = wheel->tick_divisor_.quotient(slot.expiration_ms);
+  TimerTaskList& bucket = *wheel->buckets_[static_cast<std::size_t>(wheel->size_divisor_.remainder(virtual_id))];
+  bucket.add(std::move(slot));
+  // Queued only when the bucket's expiration changed: a bucket is in the queue at most once.
+  if (bucket.set_expiration(virtual_id * wheel->tick_ms_)) queue_.offer(&bucket);
 }
 
 void TimingWheel::advance_clock(std::int64_t time_ms) {
