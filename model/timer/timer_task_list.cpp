@@ -83,7 +83,7 @@ std::size_t TimerTaskList::sweep(std::vector<std::shared_ptr<TimerTask>>& droppe
         written = 0;
       }
       // Every place before this one is either kept or already destroyed.
-      TimerSlot* to = &(*write)[written++];
+      TimerSlot* to = write->room(written++);
       if (to != &slot) {
         std::construct_at(to, std::move(slot));
         std::destroy_at(&slot);

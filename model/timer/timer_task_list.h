@@ -48,7 +48,10 @@ struct TimerSlot {
 // often not in cache), and destroyed where it is taken out.
 struct SlotChunk {
   static constexpr std::uint32_t kCapacity = 64;
-  TimerSlot& operator[](std::uint32_t i) { return *std::launder(reinterpret_cast<TimerSlot*>(storage) + i); }
+  // Where slot i is made.
+  TimerSlot* room(std::uint32_t i) { return reinterpret_cast<TimerSlot*>(storage) + i; }
+  // Slot i, once made.
+  TimerSlot& operator[](std::uint32_t i) { return *std::launder(room(i)); }
 
   alignas(TimerSlot) std::byte storage[kCapacity * sizeof(TimerSlot)];
   std::uint32_t size = 0;  // every chunk of a chain is full but its last
@@ -81,9 +84,9 @@ class TimerTaskList {
 
   void add(TimerSlot&& slot) {
     if (tail_ == nullptr || tail_->size == SlotChunk::kCapacity) append_chunk();
-    std::construct_at(&(*tail_)[tail_->size++], std::move(slot));
-    // The next slot's line, for the next add here: a write to a line not in cache stalls the
-    // next atomic operation (a task's reference count) until the line arrives.
+    std::construct_at(tail_->room(tail_->size++), std::move(slot));
+    // The line the next adds here write: a write to a line not in cache stalls the next atomic
+    // operation (a task's reference count) until the line arrives.
     const std::size_t ahead = (tail_->size + 1) * sizeof(TimerSlot);
     if (ahead < sizeof(tail_->storage)) __builtin_prefetch(tail_->storage + ahead, 1);
   }
