@@ -49,8 +49,7 @@ void SystemTimer::advance_clock(std::int64_t now_ms) {
     TimerTaskList* bucket = queue_.poll();
     wheel_.advance_clock(bucket->expiration_ms());
     // Only the tasks about to run are worth fetching: the others move down as slots.
-    bucket->flush([this, now_ms](TimerSlot& slot) { place(slot, now_ms); },
-                  wheel_.current_time_ms() + wheel_.tick_ms());
+    bucket->flush([this, now_ms](TimerSlot& slot) { place(slot, now_ms); }, wheel_.runs_before_ms());
   }
   flushing_ = nested;
   sweep_if_worthwhile();

@@ -152,8 +152,8 @@ class TimerTaskList {
     if (slot + 2 == SlotChunk::kCapacity) __builtin_prefetch(&next->next);
   }
   // Asks for what running a slot's task reads, if it is to run: the task's reference counts
-  // (just before it when made with make_shared) and its first two lines. A prefetch never
-  // faults, so a slot whose task is gone is harmless here.
+  // (just before it when made with make_shared) and its first two lines. The slot keeps its
+  // task alive, dead or not.
   [[gnu::always_inline]] static void prefetch_task(const TimerSlot& slot, std::int64_t runs_before_ms) {
     if (slot.expiration_ms >= runs_before_ms) return;
     const auto at = reinterpret_cast<std::uintptr_t>(slot.task.get());

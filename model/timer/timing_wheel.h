@@ -48,8 +48,9 @@ class TimingWheel {
   TimingWheel(std::int64_t tick_ms, int wheel_size, std::int64_t start_ms, BucketQueue& queue, SlotChunkPool& pool,
               TimerContext& context);
 
-  // Whether a task due then is due within the current tick: it runs instead of waiting.
-  bool due(std::int64_t expiration_ms) const { return expiration_ms < current_time_ms_ + tick_ms_; }
+  // Tasks that expire before this are due within the current tick: they run instead of waiting.
+  std::int64_t runs_before_ms() const { return current_time_ms_ + tick_ms_; }
+  bool due(std::int64_t expiration_ms) const { return expiration_ms < runs_before_ms(); }
   // Puts a slot that is not due in its bucket, on this wheel or an overflow wheel.
   void add(TimerSlot&& slot);
   void advance_clock(std::int64_t time_ms);
