@@ -127,9 +127,9 @@ TEST_CASE("Checkers: a controller that reuses or lowers leader epochs is caught;
 TEST_CASE("Checkers: a replica's batch log finds, replaces and cuts batches as its log does", "[invariants]") {
   using sim::invariants::BatchInfo;
   sim::invariants::BatchLog log;
-  log.put(0, BatchInfo{4, 1, 11, "", 0});
-  log.put(5, BatchInfo{5, 1, 12, "", 0});
-  log.put(6, BatchInfo{9, 1, 13, "", 0});
+  log.put(0, BatchInfo{4, 1, 11, 0, {}});
+  log.put(5, BatchInfo{5, 1, 12, 0, {}});
+  log.put(6, BatchInfo{9, 1, 13, 0, {}});
   CHECK(log.holding(3)->first == 0);
   CHECK(log.holding(5)->first == 5);
   CHECK(log.holding(9)->second.crc == 13);
@@ -140,12 +140,32 @@ TEST_CASE("Checkers: a replica's batch log finds, replaces and cuts batches as i
   log.cut(7);  // mid-batch: the batch 6..9 goes whole
   CHECK(log.holding(6) == nullptr);
   CHECK(log.holding(5)->second.crc == 12);
-  log.put(5, BatchInfo{7, 2, 22, "", 0});  // a new leader's batch at the same offset
+  log.put(5, BatchInfo{7, 2, 22, 0, {}});  // a new leader's batch at the same offset
   CHECK(log.holding(7)->second.crc == 22);
-  log.put(2, BatchInfo{2, 0, 99, "", 0});  // out of order: kept sorted
+  log.put(2, BatchInfo{2, 0, 99, 0, {}});  // out of order: kept sorted
   CHECK(std::is_sorted(log.begin(), log.end(), [](const auto& a, const auto& b) { return a.first < b.first; }));
   log.cut(0);
   CHECK(log.empty());
+}
+
+TEST_CASE("Checkers: record ids kept as keys give back the very strings they came from", "[invariants]") {
+  sim::invariants::RecordIds ids;
+  const auto p1 = ids.key("p1:17");
+  CHECK(p1.parsed());
+  CHECK(p1.n == 17);
+  CHECK(ids.client(p1) == "p1");
+  CHECK(ids.key("p1:18").client == p1.client);  // one name per client
+  CHECK(ids.key("p2:17") != p1);
+  CHECK(ids.key("p1:17") == p1);
+  CHECK(ids.key("").empty());
+  // Shapes record_id() never writes are kept whole, so they neither parse nor collide.
+  for (const std::string odd : {"p1:017", "p1:-1", ":5", "p1", "p1:", "a:b:7x", "p1:99999999999999999999"}) {
+    const auto key = ids.key(odd);
+    CHECK_FALSE(key.parsed());
+    CHECK(ids.text(key) == odd);
+    CHECK(key != p1);
+  }
+  for (const std::string id : {"p1:17", "p1:0", "a:b:7", "producer-with-a-long-name:123456789012"}) CHECK(ids.text(ids.key(id)) == id);
 }
 
 TEST_CASE("Checkers: a batch log's searches agree with a linear scan at every offset", "[invariants]") {
@@ -157,7 +177,7 @@ TEST_CASE("Checkers: a batch log's searches agree with a linear scan at every of
   std::int64_t next = 3;
   for (int i = 0; i < 100; ++i) {
     const std::int64_t last = next + i % 3;
-    log.put(next, BatchInfo{last, 1, static_cast<std::uint32_t>(i), "", 0});
+    log.put(next, BatchInfo{last, 1, static_cast<std::uint32_t>(i), 0, {}});
     batches.emplace_back(next, last);
     next = last + 1 + (i % 4 == 0 ? 2 : 0);
   }

@@ -86,12 +86,11 @@ void CommittedRecordLost::check_consumed(const TraceRecord& record, const Record
   if (it == found->second.begin()) return;
   --it;
   const Committed& c = it->second;
-  if (c.batch.last_offset < consumed.first_offset || c.batch.first_id.empty()) return;
-  const auto committed_id = parse_record_id(c.batch.first_id);
+  if (c.batch.last_offset < consumed.first_offset || !c.batch.first_id.parsed()) return;
   const auto got = parse_record_id(consumed.first_id);
-  if (!committed_id || !got) return;
-  const std::string_view client = committed_id->client;
-  const std::int64_t expected = committed_id->n + (consumed.first_offset - it->first);
+  if (!got) return;
+  const std::string_view client = logs_.record_ids().client(c.batch.first_id);
+  const std::int64_t expected = c.batch.first_id.n + (consumed.first_offset - it->first);
   if (client == got->client && expected == got->n) return;
   report(record.time, record.node, consumed.tp, consumed.first_offset,
          consumed.client + " read record " + consumed.first_id + " at offset " + std::to_string(consumed.first_offset) +
@@ -196,21 +195,23 @@ void AckedWriteLost::on_event(const TraceRecord& record) {
     const Replica* r = logs_.find(record.node, answered->tp);
     const auto* batch = r ? r->batch_at(answered->base_offset) : nullptr;
     if (!batch) return;
-    acked_.push_back(Acked{answered->tp, answered->base_offset, batch->second.first_id, batch->second.crc, record.time,
-                           record.node, record.index, answered->acks});
+    acked_.push_back(Acked{answered->base_offset, batch->second.first_id, record.time, record.index,
+                           partitions_.intern(answered->tp), record.node, batch->second.crc, answered->acks});
   } else if (const auto* done = std::get_if<ProducerBatchDone>(&record.event)) {
     if (done->acks == 0 || done->error != "NONE") return;
-    acked_.push_back(Acked{done->tp, done->base_offset, done->first_id, 0, record.time, record.node, record.index, done->acks});
+    acked_.push_back(Acked{done->base_offset, logs_.record_ids().key(done->first_id), record.time, record.index,
+                           partitions_.intern(done->tp), record.node, 0, done->acks});
   }
 }
 
 void AckedWriteLost::finish(SimTime end) {
-  std::set<std::pair<std::string, std::int64_t>> reported;
+  std::set<std::pair<std::uint32_t, std::int64_t>> reported;  // (partition, offset)
   for (const Acked& a : acked_) {
+    const std::string tp(partitions_.text(a.tp));
     // The log at the end: the current leader's, or, with none, the longest replica's.
     const Replica* final_log = nullptr;
     NodeId holder{};
-    for (const auto& [node, r] : logs_.replicas_of(a.tp)) {
+    for (const auto& [node, r] : logs_.replicas_of(tp)) {
       const bool better = !final_log || (r.leader && !final_log->leader) ||
                           (r.leader == final_log->leader && (r.leader_epoch > final_log->leader_epoch ||
                                                              (r.leader_epoch == final_log->leader_epoch && r.log_end > final_log->log_end)));
@@ -223,11 +224,12 @@ void AckedWriteLost::finish(SimTime end) {
     auto held = final_log->batches.find(a.base_offset);
     const bool kept = held != final_log->batches.end() && (a.crc != 0 ? held->second.crc == a.crc : held->second.first_id == a.first_id);
     if (kept || !reported.insert({a.tp, a.base_offset}).second) continue;
-    report(end, holder, a.tp, a.base_offset,
+    report(end, holder, tp, a.base_offset,
            std::string(a.acks == -1 ? "a write acknowledged with acks=all at "
                                     : "a write acknowledged with acks=1 (outside Kafka's promise: the leader answers before any "
                                       "follower has the write) at ") + seconds_text(a.at) + " (offset " + std::to_string(a.base_offset) +
-               (a.first_id.empty() ? std::string() : ", record " + a.first_id) + ") is not in " + a.tp + " at the end: " +
+               (a.first_id.empty() ? std::string() : ", record " + logs_.record_ids().text(a.first_id)) + ") is not in " + tp +
+               " at the end: " +
                logs_.name_of(holder) + (final_log->leader ? " (leader, epoch " + std::to_string(final_log->leader_epoch) + ")" : "") +
                " has " + (held == final_log->batches.end() ? std::string("no batch there") : "another batch there") +
                " (log end offset " + std::to_string(final_log->log_end) + ")",

@@ -88,7 +88,7 @@ void ReplicaLogs::apply(const TraceRecord& record) {
   const TraceEvent& e = record.event;
   if (const auto* a = std::get_if<RecordsAppended>(&e)) {
     Replica& r = replica(record.node, a->tp);
-    r.batches.put(a->first_offset, BatchInfo{a->last_offset, a->leader_epoch, a->crc, a->first_id, record.index});
+    r.batches.put(a->first_offset, BatchInfo{a->last_offset, a->leader_epoch, a->crc, record.index, record_ids_.key(a->first_id)});
     r.log_end = std::max(r.log_end, a->last_offset + 1);
     return;
   }

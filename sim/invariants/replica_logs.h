@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sim/invariants/checker.h"
+#include "sim/invariants/interned.h"
 #include "sim/trace.h"
 
 namespace kafkasim::sim::invariants {
@@ -23,8 +24,8 @@ struct BatchInfo {
   std::int64_t last_offset = 0;
   std::int32_t leader_epoch = -1;
   std::uint32_t crc = 0;
-  std::string first_id;
   std::uint64_t appended_at = 0;  // trace index of its append on this replica
+  RecordKey first_id;  // ReplicaLogs::record_ids() names it
   bool operator==(const BatchInfo& o) const { return last_offset == o.last_offset && crc == o.crc; }
 };
 
@@ -91,6 +92,8 @@ class ReplicaLogs {
   std::optional<NodeId> node_of(std::int32_t broker) const;
   // "broker-2", or "node 7" for a node not known as a broker.
   std::string name_of(NodeId node) const;
+  // The record ids of every BatchInfo, and of whatever else a checker keeps beside them.
+  RecordIds& record_ids() const { return record_ids_; }
 
  private:
   Replica& replica(NodeId node, const std::string& tp);
@@ -100,6 +103,8 @@ class ReplicaLogs {
   std::unordered_map<std::string, PartitionReplicas> partitions_;  // looked up, never iterated in order-sensitive ways
   std::size_t replica_count_ = 0;
   std::vector<std::pair<NodeId, std::int32_t>> broker_ids_;  // (node, broker id), in start order
+  // Mutable as a cache is: a checker interning an id changes no answer of these logs.
+  mutable RecordIds record_ids_;
 };
 
 }  // namespace kafkasim::sim::invariants
