@@ -138,7 +138,7 @@ void SimDisk::charge(Duration base, std::uint64_t bytes) {
   if (hooks_.charge) hooks_.charge(Duration::micros(us));
 }
 
-void SimDisk::trace(std::string_view op, const std::string& path, std::uint64_t offset,
+void SimDisk::trace(std::string_view op, std::string_view path, std::uint64_t offset,
                     std::uint64_t bytes, const IoStatus& status) {
   if (hooks_.trace) {
     hooks_.trace(DiskOp{op, path, offset, bytes, status.ok() ? "" : storage::to_string(status.code())});

@@ -46,7 +46,7 @@ class SimDisk final : public storage::Disk {
   struct Hooks {
     std::function<SimTime()> now;
     std::function<void(Duration)> charge;  // time the calling node spends on an operation
-    std::function<void(DiskOp)> trace;
+    std::function<void(const DiskOp&)> trace;
   };
 
   SimDisk(DiskConfig config, Rng rng, Hooks hooks);
@@ -88,7 +88,7 @@ class SimDisk final : public storage::Disk {
   friend class SimFile;
 
   void charge(Duration base, std::uint64_t bytes);
-  void trace(std::string_view op, const std::string& path, std::uint64_t offset,
+  void trace(std::string_view op, std::string_view path, std::uint64_t offset,
              std::uint64_t bytes, const storage::IoStatus& status);
   bool dir_exists(const std::string& dir) const;
   // Every file once, live names first; marks each visited.

@@ -33,7 +33,7 @@ class World::NodeContext final : public Env {
     SimDisk::Hooks hooks;
     hooks.now = [this] { return current_time(); };
     hooks.charge = [this](Duration d) { charge(d); };
-    hooks.trace = [this](DiskOp op) { world_.trace_.record(current_time(), id_, std::move(op)); };
+    hooks.trace = [this](const DiskOp& op) { world_.trace_.record(current_time(), id_, op); };
     disk_ = std::make_unique<SimDisk>(world.config_.disk, world.rng_.child("disk/" + name_),
                                       std::move(hooks));
   }

@@ -55,7 +55,7 @@ struct MessageDropped {
 struct DiskOp {
   static constexpr std::string_view kName = "disk";
   std::string_view op;  // "append", "write", "truncate", "sync", "rename", "remove", ...
-  std::string path;
+  std::string_view path;  // valid while the event is recorded, as every view in an event
   std::uint64_t offset;
   std::uint64_t bytes;
   std::string_view error;  // empty when the operation succeeded
