@@ -64,8 +64,18 @@ void cut(Replica& r, std::int64_t end) {
 
 }  // namespace
 
+const ReplicaLogs::Partitions::value_type* ReplicaLogs::lookup(const std::string& tp) const {
+  if (last_ != nullptr && last_->first == tp) return last_;
+  auto it = partitions_.find(tp);
+  if (it == partitions_.end()) return nullptr;
+  last_ = &*it;
+  return last_;
+}
+
 Replica& ReplicaLogs::replica(NodeId node, const std::string& tp) {
-  PartitionReplicas& replicas = partitions_[tp];
+  auto entry = partitions_.try_emplace(tp).first;
+  last_ = &*entry;  // the checkers ask next about this event's partition
+  PartitionReplicas& replicas = entry->second;
   for (auto& [n, r] : replicas) {
     if (n == node) return r;
   }
@@ -142,8 +152,8 @@ EventKinds ReplicaLogs::events() {
 
 const PartitionReplicas& ReplicaLogs::replicas_of(const std::string& tp) const {
   static const PartitionReplicas none;
-  auto it = partitions_.find(tp);
-  return it == partitions_.end() ? none : it->second;
+  const auto* found = lookup(tp);
+  return found == nullptr ? none : found->second;
 }
 
 const Replica* ReplicaLogs::find(NodeId node, const std::string& tp) const {

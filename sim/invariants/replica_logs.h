@@ -100,7 +100,15 @@ class ReplicaLogs {
   template <class F>
   void for_each_replica_of(NodeId node, F&& f);
 
-  std::unordered_map<std::string, PartitionReplicas> partitions_;  // looked up, never iterated in order-sensitive ways
+  using Partitions = std::unordered_map<std::string, PartitionReplicas>;
+  // The partition `tp` names, through the memo below.
+  const Partitions::value_type* lookup(const std::string& tp) const;
+
+  Partitions partitions_;  // looked up, never iterated in order-sensitive ways; never erased from
+  // The last partition looked up. An event is about one partition, which the logs and then each
+  // checker look up, so most lookups compare a short name instead of hashing it (hashing was
+  // a tenth of a checked run). Entries never move (an unordered_map's nodes stay put).
+  mutable const Partitions::value_type* last_ = nullptr;
   std::size_t replica_count_ = 0;
   std::vector<std::pair<NodeId, std::int32_t>> broker_ids_;  // (node, broker id), in start order
   // Mutable as a cache is: a checker interning an id changes no answer of these logs.
