@@ -43,10 +43,12 @@ class Partition {
  public:
   // `checkpointed_high_watermark`: from replication-offset-checkpoint, when the broker restarts.
   Partition(TopicPartition tp, BrokerId local, storage::Log& log, Offset checkpointed_high_watermark = Offset{0})
-      : tp_(std::move(tp)), local_(local), log_(log),
+      : tp_(std::move(tp)), name_(tp_.str()), local_(local), log_(log),
         high_watermark_(std::min(checkpointed_high_watermark, log.log_end_offset())) {}
 
   const TopicPartition& tp() const { return tp_; }
+  // tp().str(), made once: every trace event and purgatory key of the partition names it.
+  const std::string& name() const { return name_; }
   storage::Log& log() { return log_; }
   bool is_leader() const { return leader_ == local_; }
   BrokerId leader() const { return leader_; }
@@ -100,6 +102,7 @@ class Partition {
   AlterIsrItem propose(std::vector<BrokerId> new_isr);
 
   TopicPartition tp_;
+  std::string name_;
   BrokerId local_;
   storage::Log& log_;
   BrokerId leader_{-1};

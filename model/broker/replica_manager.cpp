@@ -8,6 +8,7 @@
 namespace kafkasim::broker {
 namespace {
 
+// A purgatory key: the partition's name, as Partition::name() gives it.
 std::string key_of(const TopicPartition& tp) { return tp.str(); }
 
 std::int64_t now_ms(const Env& env) { return env.now().as_micros() / 1000; }
@@ -155,7 +156,7 @@ void ReplicaManager::maybe_shrink_isrs() {
 void ReplicaManager::send_isr_change(Partition& p) {
   const auto& change = p.pending_isr_change();
   if (!change || !controller_) return;
-  env_.trace(IsrChangeProposed{p.tp().str(), change->leader_epoch.value(), broker_list(p.isr()),
+  env_.trace(IsrChangeProposed{p.name(), change->leader_epoch.value(), broker_list(p.isr()),
                                broker_list(change->new_isr), change->partition_epoch});
   env_.send(*controller_, make_message(AlterIsrRequest{config_.broker_id, {*change}}));
   retry_isr_change(p.tp(), config_.request_timeout_ms);  // no answer: ask again
@@ -204,11 +205,11 @@ void ReplicaManager::handle_alter_isr_response(const AlterIsrResponse& response)
 void ReplicaManager::truncate(Partition& p, Offset offset, std::string_view reason) {
   const Offset from = p.log_end_offset();
   if (!p.truncate_to(offset).ok()) {
-    env_.trace(Note{"truncation of " + p.tp().str() + " failed"});
+    env_.trace(Note{"truncation of " + p.name() + " failed"});
     return;
   }
   if (p.log_end_offset() != from) {
-    env_.trace(LogTruncated{p.tp().str(), from.value(), p.log_end_offset().value(), reason});
+    env_.trace(LogTruncated{p.name(), from.value(), p.log_end_offset().value(), reason});
   }
   trace_high_watermark(p);  // what the follower now believes is committed
 }
@@ -305,7 +306,7 @@ void ReplicaManager::index_partition(Partition& p) {
 }
 
 void ReplicaManager::trace_role(const Partition& p) {
-  env_.trace(BecameLeaderOrFollower{p.tp().str(), p.is_leader(), p.leader().value(), p.leader_epoch().value(),
+  env_.trace(BecameLeaderOrFollower{p.name(), p.is_leader(), p.leader().value(), p.leader_epoch().value(),
                                     broker_list(p.isr())});
 }
 
@@ -356,20 +357,20 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
     trace_role(p);
     response.partitions.emplace_back(state.tp, Errors::NONE);
     // Waiting requests learn of the new role: a deposed leader's produces fail now.
-    produce_purgatory_.check_and_complete(key_of(state.tp));
-    fetch_purgatory_.check_and_complete(key_of(state.tp));
+    produce_purgatory_.check_and_complete(p.name());
+    fetch_purgatory_.check_and_complete(p.name());
   }
   return response;
 }
 
 void ReplicaManager::on_high_watermark_moved(Partition& p) {
   trace_high_watermark(p);
-  produce_purgatory_.check_and_complete(key_of(p.tp()));
-  fetch_purgatory_.check_and_complete(key_of(p.tp()));
+  produce_purgatory_.check_and_complete(p.name());
+  fetch_purgatory_.check_and_complete(p.name());
 }
 
 void ReplicaManager::trace_high_watermark(const Partition& p) {
-  env_.trace(HighWatermarkUpdated{p.tp().str(), p.high_watermark().value(), p.log_end_offset().value()});
+  env_.trace(HighWatermarkUpdated{p.name(), p.high_watermark().value(), p.log_end_offset().value()});
 }
 
 void ReplicaManager::trace_append(const Partition& p, const storage::LogAppendInfo& info,
@@ -377,7 +378,7 @@ void ReplicaManager::trace_append(const Partition& p, const storage::LogAppendIn
   const std::vector<ByteView> batches = written.batches();
   for (std::size_t i = 0; i < info.batches.size(); ++i) {
     const storage::BatchHeader& b = info.batches[i];
-    env_.trace(RecordsAppended{p.tp().str(), as_leader, b.base_offset.value(), b.last_offset().value(),
+    env_.trace(RecordsAppended{p.name(), as_leader, b.base_offset.value(), b.last_offset().value(),
                                b.partition_leader_epoch.value(), b.crc,
                                i < batches.size() ? first_record_id(batches[i]) : std::string()});
   }
@@ -426,13 +427,13 @@ void ReplicaManager::process_produce(NodeId from, const ProduceRequest& request)
     const storage::LogAppendInfo& info = result.info;
     if (!info.duplicate) {
       trace_append(*p, info, storage::Records(part.records), /*as_leader=*/true);
-      fetch_purgatory_.check_and_complete(key_of(p->tp()));  // followers waiting for data
+      fetch_purgatory_.check_and_complete(p->name());  // followers waiting for data
     }
     if (p->high_watermark() > hw_before) on_high_watermark_moved(*p);
     results.push_back({part.tp, Errors::NONE, info.first_offset});
     if (request.acks == -1) {
       waiting.push_back({results.size() - 1, Offset{info.last_offset.value() + 1}, min_isr});
-      keys.push_back(key_of(p->tp()));
+      keys.push_back(p->name());
     }
   }
   if (waiting.empty()) return answer_produce(from, request.correlation_id, request.acks, results);
