@@ -140,11 +140,10 @@ void Producer::encode(ProducerBatch& batch) {
   if (config_.enable_idempotence) builder.producer(batch.producer_id, producer_epoch_, batch.base_sequence);
   std::int64_t n = batch.first_record_number;
   for (const PendingRecord& r : batch.records) {
-    std::optional<ByteView> key;
-    if (r.key) key = ByteView::copy_of(std::string_view(*r.key));
-    builder.append(r.timestamp_ms, key, ByteView::copy_of(std::string_view(r.value)),
-                   {storage::RecordHeader{std::string(kRecordIdHeader),
-                                          ByteView::copy_of(std::string_view(record_id(config_.client_id, n++)))}});
+    const std::string id = record_id(config_.client_id, n++);
+    const storage::RecordHeaderSpan header{kRecordIdHeader, storage::bytes_of(id)};
+    builder.append(r.timestamp_ms, r.key ? std::optional(storage::bytes_of(*r.key)) : std::nullopt, storage::bytes_of(r.value),
+                   std::span(&header, 1));
   }
   batch.encoded = builder.build();
 }

@@ -1,5 +1,6 @@
 #include "model/storage/record_batch.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -9,28 +10,21 @@
 namespace kafkasim::storage {
 namespace {
 
-std::size_t nullable_size(const std::optional<ByteView>& v) {
+std::size_t nullable_size(const std::optional<ByteSpan>& v) {
   return v ? varlong_size(static_cast<std::int64_t>(v->size())) + v->size() : varlong_size(-1);
 }
 
-void put_nullable(Buffer& out, const std::optional<ByteView>& v) {
+void put_nullable(Buffer& out, const std::optional<ByteSpan>& v) {
   if (!v) {
     put_varint(out, -1);
     return;
   }
   put_varint(out, static_cast<std::int32_t>(v->size()));
-  out.insert(out.end(), v->data(), v->data() + v->size());
+  out.insert(out.end(), v->begin(), v->end());
 }
 
-// The size of a record's body: everything after its length field.
-std::size_t record_body_size(const Record& r, std::int64_t timestamp_delta, std::int32_t offset_delta) {
-  std::size_t n = 1 + varlong_size(timestamp_delta) + varlong_size(offset_delta) +
-                  nullable_size(r.key) + nullable_size(r.value) +
-                  varlong_size(static_cast<std::int64_t>(r.headers.size()));
-  for (const auto& h : r.headers) {
-    n += varlong_size(static_cast<std::int64_t>(h.key.size())) + h.key.size() + nullable_size(h.value);
-  }
-  return n;
+std::optional<ByteSpan> span_of(const std::optional<ByteView>& v) {
+  return v ? std::optional<ByteSpan>(v->span()) : std::nullopt;
 }
 
 std::optional<ByteView> read_nullable(ByteReader& in, const ByteView& batch) {
@@ -46,10 +40,10 @@ std::optional<ByteView> read_nullable(ByteReader& in, const ByteView& batch) {
 
 }  // namespace
 
-RecordBatchBuilder::RecordBatchBuilder(Offset base_offset, std::int64_t base_timestamp_ms) {
+RecordBatchBuilder::RecordBatchBuilder(Offset base_offset, std::int64_t base_timestamp_ms)
+    : max_timestamp_ms_(base_timestamp_ms), encoded_(kBatchHeaderBytes) {
   header_.base_offset = base_offset;
   header_.base_timestamp_ms = base_timestamp_ms;
-  header_.max_timestamp_ms = base_timestamp_ms;
 }
 
 RecordBatchBuilder& RecordBatchBuilder::producer(ProducerId id, std::int16_t epoch, std::int32_t base_sequence) {
@@ -70,55 +64,62 @@ RecordBatchBuilder& RecordBatchBuilder::transactional(bool on) {
 }
 
 void RecordBatchBuilder::append(std::int64_t timestamp_ms, std::optional<ByteView> key,
-                                std::optional<ByteView> value, std::vector<RecordHeader> headers) {
-  const Offset next{records_.empty() ? header_.base_offset.value() : records_.back().offset.value() + 1};
-  append_with_offset(next, timestamp_ms, std::move(key), std::move(value), std::move(headers));
+                                std::optional<ByteView> value, const std::vector<RecordHeader>& headers) {
+  append_with_offset(last_appended_ ? Offset{last_appended_->value() + 1} : header_.base_offset, timestamp_ms,
+                     std::move(key), std::move(value), headers);
+}
+
+void RecordBatchBuilder::append(std::int64_t timestamp_ms, std::optional<ByteSpan> key,
+                                std::optional<ByteSpan> value, std::span<const RecordHeaderSpan> headers) {
+  append_with_offset(last_appended_ ? Offset{last_appended_->value() + 1} : header_.base_offset, timestamp_ms, key,
+                     value, headers);
 }
 
 void RecordBatchBuilder::append_with_offset(Offset offset, std::int64_t timestamp_ms,
                                             std::optional<ByteView> key, std::optional<ByteView> value,
-                                            std::vector<RecordHeader> headers) {
-  assert(offset >= header_.base_offset && (records_.empty() || offset > records_.back().offset));
-  records_.push_back(Record{offset, timestamp_ms, std::move(key), std::move(value), std::move(headers)});
+                                            const std::vector<RecordHeader>& headers) {
+  std::vector<RecordHeaderSpan> spans;
+  spans.reserve(headers.size());
+  for (const RecordHeader& h : headers) spans.push_back({h.key, span_of(h.value)});
+  append_with_offset(offset, timestamp_ms, span_of(key), span_of(value), spans);
+}
+
+void RecordBatchBuilder::append_with_offset(Offset offset, std::int64_t timestamp_ms, std::optional<ByteSpan> key,
+                                            std::optional<ByteSpan> value, std::span<const RecordHeaderSpan> headers) {
+  assert(offset >= header_.base_offset && (!last_appended_ || offset > *last_appended_));
+  const std::int64_t timestamp_delta = timestamp_ms - header_.base_timestamp_ms;
+  const auto offset_delta = static_cast<std::int32_t>(offset.value() - header_.base_offset.value());
+  // The body (everything after the record's length field) is sized first: the length leads.
+  std::size_t body = 1 + varlong_size(timestamp_delta) + varlong_size(offset_delta) + nullable_size(key) +
+                     nullable_size(value) + varlong_size(static_cast<std::int64_t>(headers.size()));
+  for (const auto& h : headers) {
+    body += varlong_size(static_cast<std::int64_t>(h.key.size())) + h.key.size() + nullable_size(h.value);
+  }
+  put_varint(encoded_, static_cast<std::int32_t>(body));
+  encoded_.push_back(0);  // record attributes: unused
+  put_varlong(encoded_, timestamp_delta);
+  put_varint(encoded_, offset_delta);
+  put_nullable(encoded_, key);
+  put_nullable(encoded_, value);
+  put_varint(encoded_, static_cast<std::int32_t>(headers.size()));
+  for (const auto& h : headers) {
+    put_varint(encoded_, static_cast<std::int32_t>(h.key.size()));
+    encoded_.insert(encoded_.end(), h.key.begin(), h.key.end());
+    put_nullable(encoded_, h.value);
+  }
+  max_timestamp_ms_ = std::max(max_timestamp_ms_, timestamp_ms);
+  last_appended_ = offset;
+  ++record_count_;
 }
 
 void RecordBatchBuilder::set_last_offset(Offset last) {
   last_offset_delta_ = static_cast<std::int32_t>(last.value() - header_.base_offset.value());
 }
 
-std::size_t RecordBatchBuilder::size_bytes() const {
-  std::size_t n = kBatchHeaderBytes;
-  for (const auto& r : records_) {
-    const std::size_t body = record_body_size(r, r.timestamp_ms - header_.base_timestamp_ms,
-                                              static_cast<std::int32_t>(r.offset.value() - header_.base_offset.value()));
-    n += varlong_size(static_cast<std::int64_t>(body)) + body;
-  }
-  return n;
-}
-
 ByteView RecordBatchBuilder::build() const {
-  Buffer out(kBatchHeaderBytes);
-  out.reserve(size_bytes());
-  std::int64_t max_timestamp = header_.base_timestamp_ms;
-  for (const auto& r : records_) {
-    const std::int64_t ts_delta = r.timestamp_ms - header_.base_timestamp_ms;
-    const auto off_delta = static_cast<std::int32_t>(r.offset.value() - header_.base_offset.value());
-    put_varint(out, static_cast<std::int32_t>(record_body_size(r, ts_delta, off_delta)));
-    out.push_back(0);  // record attributes: unused
-    put_varlong(out, ts_delta);
-    put_varint(out, off_delta);
-    put_nullable(out, r.key);
-    put_nullable(out, r.value);
-    put_varint(out, static_cast<std::int32_t>(r.headers.size()));
-    for (const auto& h : r.headers) {
-      put_varint(out, static_cast<std::int32_t>(h.key.size()));
-      out.insert(out.end(), h.key.begin(), h.key.end());
-      put_nullable(out, h.value);
-    }
-    if (r.timestamp_ms > max_timestamp) max_timestamp = r.timestamp_ms;
-  }
+  Buffer out = encoded_;
   const std::int32_t last_delta = last_offset_delta_.value_or(
-      records_.empty() ? 0 : static_cast<std::int32_t>(records_.back().offset.value() - header_.base_offset.value()));
+      last_appended_ ? static_cast<std::int32_t>(last_appended_->value() - header_.base_offset.value()) : 0);
   std::uint8_t* p = out.data();
   namespace f = batch_field;
   put_be<std::int64_t>(p + f::base_offset, header_.base_offset.value());
@@ -128,11 +129,11 @@ ByteView RecordBatchBuilder::build() const {
   put_be<std::int16_t>(p + f::attributes, header_.attributes);
   put_be<std::int32_t>(p + f::last_offset_delta, last_delta);
   put_be<std::int64_t>(p + f::base_timestamp, header_.base_timestamp_ms);
-  put_be<std::int64_t>(p + f::max_timestamp, max_timestamp);
+  put_be<std::int64_t>(p + f::max_timestamp, max_timestamp_ms_);
   put_be<std::int64_t>(p + f::producer_id, header_.producer_id.value());
   put_be<std::int16_t>(p + f::producer_epoch, header_.producer_epoch);
   put_be<std::int32_t>(p + f::base_sequence, header_.base_sequence);
-  put_be<std::int32_t>(p + f::records_count, static_cast<std::int32_t>(records_.size()));
+  put_be<std::int32_t>(p + f::records_count, static_cast<std::int32_t>(record_count_));
   put_be<std::uint32_t>(p + f::crc, crc32c(p + f::attributes, out.size() - f::attributes));
   return ByteView::from(std::move(out));
 }

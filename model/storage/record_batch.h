@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,7 +93,17 @@ struct BatchHeader {
   bool is_control() const { return (attributes & 0x20) != 0; }
 };
 
-// Builds one batch. Records get offsets base_offset, base_offset + 1, ...
+// A record's bytes as the builder reads them, for the moment of the call: nothing is kept.
+using ByteSpan = std::span<const std::uint8_t>;
+struct RecordHeaderSpan {
+  std::string_view key;
+  std::optional<ByteSpan> value;
+};
+inline ByteSpan bytes_of(std::string_view text) { return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}; }
+
+// Builds one batch. Records get offsets base_offset, base_offset + 1, ... Each record is
+// encoded as it is appended (a producer's batch is built from its pending records' own bytes,
+// with no copy of them kept), and build() puts the header in front.
 class RecordBatchBuilder {
  public:
   RecordBatchBuilder(Offset base_offset, std::int64_t base_timestamp_ms);
@@ -101,20 +112,27 @@ class RecordBatchBuilder {
   RecordBatchBuilder& transactional(bool on);
 
   void append(std::int64_t timestamp_ms, std::optional<ByteView> key, std::optional<ByteView> value,
-              std::vector<RecordHeader> headers = {});
+              const std::vector<RecordHeader>& headers = {});
+  void append(std::int64_t timestamp_ms, std::optional<ByteSpan> key, std::optional<ByteSpan> value,
+              std::span<const RecordHeaderSpan> headers);
   // Appends a record with a chosen offset delta (as compaction leaves gaps); deltas increase.
   void append_with_offset(Offset offset, std::int64_t timestamp_ms, std::optional<ByteView> key,
-                          std::optional<ByteView> value, std::vector<RecordHeader> headers = {});
+                          std::optional<ByteView> value, const std::vector<RecordHeader>& headers = {});
+  void append_with_offset(Offset offset, std::int64_t timestamp_ms, std::optional<ByteSpan> key,
+                          std::optional<ByteSpan> value, std::span<const RecordHeaderSpan> headers);
   // Keeps lastOffsetDelta although the last records were removed (as compaction does).
   void set_last_offset(Offset last);
-  std::size_t record_count() const { return records_.size(); }
-  std::size_t size_bytes() const;
+  std::size_t record_count() const { return record_count_; }
+  std::size_t size_bytes() const { return encoded_.size(); }
   ByteView build() const;
 
  private:
   BatchHeader header_;
   std::optional<std::int32_t> last_offset_delta_;
-  std::vector<Record> records_;
+  std::optional<Offset> last_appended_;
+  std::size_t record_count_ = 0;
+  std::int64_t max_timestamp_ms_;
+  Buffer encoded_;  // kBatchHeaderBytes of room for the header, then the records
 };
 
 // One batch's bytes, with its fixed fields decoded. Parsing checks the framing (size, length,
