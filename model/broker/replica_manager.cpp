@@ -375,7 +375,7 @@ void ReplicaManager::trace_high_watermark(const Partition& p) {
 
 void ReplicaManager::trace_append(const Partition& p, const storage::LogAppendInfo& info,
                                   const storage::Records& written, bool as_leader) {
-  const std::vector<ByteView> batches = written.batches();
+  const storage::Records::Batches batches = written.batches();
   for (std::size_t i = 0; i < info.batches.size(); ++i) {
     const storage::BatchHeader& b = info.batches[i];
     env_.trace(RecordsAppended{p.name(), as_leader, b.base_offset.value(), b.last_offset().value(),
@@ -506,7 +506,7 @@ void ReplicaManager::answer_fetch(NodeId to, const FetchRequest& request) {
       // What a consumer was sent is judged against the high watermark; followers may read past it.
       std::int64_t last = -1;
       if (request.replica_id.value() < 0) {
-        const std::vector<ByteView> batches = storage::Records(out.records).batches();
+        const storage::Records::Batches batches = storage::Records(out.records).batches();
         if (!batches.empty()) last = storage::decode_batch_header(batches.back().data()).last_offset().value();
       }
       env_.trace(FetchServed{fp.tp.str(), to.value(), request.replica_id.value(), fp.fetch_offset.value(), last,

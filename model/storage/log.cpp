@@ -178,8 +178,8 @@ std::uint64_t Log::size_bytes() const {
   return total;
 }
 
-IoResult<std::vector<ByteView>> Log::whole_batches(const Records& records) const {
-  std::vector<ByteView> batches = records.batches();
+IoResult<Records::Batches> Log::whole_batches(const Records& records) const {
+  Records::Batches batches = records.batches();
   std::size_t total = 0;
   for (const auto& b : batches) {
     if (const std::string error = validate_batch(b); !error.empty()) return invalid("corrupt record batch: " + error);

@@ -147,7 +147,7 @@ class Log {
   IoStatus for_each_batch_header(const std::function<IoStatus(const BatchHeader&)>& visit);
   IoStatus rebuild_epoch_cache();
   IoStatus rebuild_producer_state();
-  IoResult<std::vector<ByteView>> whole_batches(const Records& records) const;
+  IoResult<Records::Batches> whole_batches(const Records& records) const;
 
   Disk& disk_;
   std::string dir_;

@@ -133,7 +133,8 @@ IoResult<std::optional<Offset>> LogSegment::find_offset_by_timestamp(std::int64_
 IoResult<std::vector<ByteView>> LogSegment::batches() {
   auto chunks = log_->read_chunks(0, static_cast<std::size_t>(size()));
   if (!chunks.ok()) return chunks.status();
-  return Records(std::move(chunks.value())).batches();
+  const Records::Batches batches = Records(std::move(chunks.value())).batches();
+  return std::vector<ByteView>(batches.begin(), batches.end());
 }
 
 IoResult<SegmentRecovery> LogSegment::recover() {

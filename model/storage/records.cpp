@@ -2,8 +2,9 @@
 
 namespace kafkasim::storage {
 
-Records::Records(std::vector<ByteView> chunks) {
-  for (auto& c : chunks) append(c);
+Records::Records(std::vector<ByteView> chunks) : chunks_(std::move(chunks)) {
+  std::erase_if(chunks_, [](const ByteView& c) { return c.empty(); });
+  for (const auto& c : chunks_) size_ += c.size();
 }
 
 void Records::append(const ByteView& chunk) {
@@ -20,8 +21,8 @@ ByteView Records::contiguous() const {
   return ByteView::from(std::move(all));
 }
 
-std::vector<ByteView> Records::batches() const {
-  std::vector<ByteView> out;
+Records::Batches Records::batches() const {
+  Batches out;
   Buffer pending;  // the start of a batch that continues in the next chunk
   std::size_t pending_need = 0;
   for (const auto& chunk : chunks_) {

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "model/protocol/bytes.h"
 #include "model/storage/record_batch.h"
 
@@ -25,8 +27,10 @@ class Records {
   bool empty() const { return size_ == 0; }
   const std::vector<ByteView>& chunks() const { return chunks_; }
 
+  // A fetch or a produce request holds a few batches: kept inline, without an allocation.
+  using Batches = boost::container::small_vector<ByteView, 4>;
   // Every complete batch, in order; a fetch may end inside its last batch, which is left out.
-  std::vector<ByteView> batches() const;
+  Batches batches() const;
   // All the bytes in one view (a copy when there are several chunks).
   ByteView contiguous() const;
 
