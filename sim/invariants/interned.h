@@ -19,6 +19,8 @@ class Interner {
  public:
   std::uint32_t intern(std::string_view text);
   std::string_view text(std::uint32_t number) const { return number == 0 ? std::string_view() : names_[number - 1]; }
+  // Every number given so far is at most this.
+  std::uint32_t size() const { return static_cast<std::uint32_t>(names_.size()); }
 
  private:
   struct Hash {

@@ -205,13 +205,12 @@ void AckedWriteLost::on_event(const TraceRecord& record) {
 }
 
 void AckedWriteLost::finish(SimTime end) {
-  std::set<std::pair<std::uint32_t, std::int64_t>> reported;  // (partition, offset)
-  for (const Acked& a : acked_) {
-    const std::string tp(partitions_.text(a.tp));
-    // The log at the end: the current leader's, or, with none, the longest replica's.
-    const Replica* final_log = nullptr;
-    NodeId holder{};
-    for (const auto& [node, r] : logs_.replicas_of(tp)) {
+  // The log at the end of each partition: the current leader's, or, with none, the longest
+  // replica's; by partition number, found once.
+  std::vector<std::pair<const Replica*, NodeId>> final_logs(partitions_.size() + 1, {nullptr, NodeId{}});
+  for (std::uint32_t tp = 1; tp <= partitions_.size(); ++tp) {
+    auto& [final_log, holder] = final_logs[tp];
+    for (const auto& [node, r] : logs_.replicas_of(std::string(partitions_.text(tp)))) {
       const bool better = !final_log || (r.leader && !final_log->leader) ||
                           (r.leader == final_log->leader && (r.leader_epoch > final_log->leader_epoch ||
                                                              (r.leader_epoch == final_log->leader_epoch && r.log_end > final_log->log_end)));
@@ -220,10 +219,15 @@ void AckedWriteLost::finish(SimTime end) {
         holder = node;
       }
     }
+  }
+  std::set<std::pair<std::uint32_t, std::int64_t>> reported;  // (partition, offset)
+  for (const Acked& a : acked_) {
+    const auto [final_log, holder] = final_logs[a.tp];
     if (!final_log) continue;
     auto held = final_log->batches.find(a.base_offset);
     const bool kept = held != final_log->batches.end() && (a.crc != 0 ? held->second.crc == a.crc : held->second.first_id == a.first_id);
     if (kept || !reported.insert({a.tp, a.base_offset}).second) continue;
+    const std::string tp(partitions_.text(a.tp));
     report(end, holder, tp, a.base_offset,
            std::string(a.acks == -1 ? "a write acknowledged with acks=all at "
                                     : "a write acknowledged with acks=1 (outside Kafka's promise: the leader answers before any "
