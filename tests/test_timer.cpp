@@ -35,6 +35,13 @@ class RecordingTask final : public TimerTask {
   Runs& runs_;
 };
 
+// The setup most tests share: a timer started at 0, and the record of what its tasks ran.
+struct TimerAtZero {
+  std::int64_t now = 0;
+  Runs runs{{}, {}, &now};
+  SystemTimer timer{now};
+};
+
 }  // namespace
 
 TEST_CASE("Timer: a task already due runs at once", "[timer]") {
@@ -79,11 +86,7 @@ TEST_CASE("Timer: thousands of tasks over several wheels fire once, on time, in 
   }
 }
 
-TEST_CASE("Timer: a cancelled task never runs, and cancelling twice or after running is harmless", "[timer]") {
-  std::int64_t now = 0;
-  Runs runs;
-  runs.clock = &now;
-  SystemTimer timer(now);
+TEST_CASE_METHOD(TimerAtZero, "Timer: a cancelled task never runs, and cancelling twice or after running is harmless", "[timer]") {
   std::vector<std::shared_ptr<RecordingTask>> tasks;
   for (int i = 0; i < 100; ++i) {
     tasks.push_back(std::make_shared<RecordingTask>(10 + i * 37, i, runs));
@@ -119,11 +122,7 @@ TEST_CASE("Timer: a task may schedule another while it runs", "[timer]") {
   CHECK(times == std::vector<std::int64_t>{25, 50, 75, 100});
 }
 
-TEST_CASE("Timer: a task cancelled by another of its bucket while the bucket runs never runs", "[timer]") {
-  std::int64_t now = 0;
-  Runs runs;
-  runs.clock = &now;
-  SystemTimer timer(now);
+TEST_CASE_METHOD(TimerAtZero, "Timer: a task cancelled by another of its bucket while the bucket runs never runs", "[timer]") {
   // Both due at 30 ms, in one bucket: the first, when it runs, cancels the second.
   auto victim = std::make_shared<RecordingTask>(30, 2, runs);
   struct Canceller final : TimerTask {
@@ -144,11 +143,7 @@ TEST_CASE("Timer: a task cancelled by another of its bucket while the bucket run
   CHECK(timer.size() == 0);
 }
 
-TEST_CASE("Timer: a bucket emptied by cancels takes new tasks, and the timer keeps the only reference", "[timer]") {
-  std::int64_t now = 0;
-  Runs runs;
-  runs.clock = &now;
-  SystemTimer timer(now);
+TEST_CASE_METHOD(TimerAtZero, "Timer: a bucket emptied by cancels takes new tasks, and the timer keeps the only reference", "[timer]") {
   auto first = std::make_shared<RecordingTask>(5, 1, runs);
   timer.add(first, now);
   first->cancel();
@@ -161,11 +156,7 @@ TEST_CASE("Timer: a bucket emptied by cancels takes new tasks, and the timer kee
   CHECK(runs.order == std::vector<std::pair<std::int64_t, int>>{{5, 3}});
 }
 
-TEST_CASE("Timer: a task added again while pending moves to its new deadline and runs once", "[timer]") {
-  std::int64_t now = 0;
-  Runs runs;
-  runs.clock = &now;
-  SystemTimer timer(now);
+TEST_CASE_METHOD(TimerAtZero, "Timer: a task added again while pending moves to its new deadline and runs once", "[timer]") {
   auto task = std::make_shared<RecordingTask>(50, 1, runs);
   timer.add(task, now);
   for (now = 1; now <= 10; ++now) timer.advance_clock(now);
@@ -178,11 +169,7 @@ TEST_CASE("Timer: a task added again while pending moves to its new deadline and
   CHECK(timer.dead_slots() == 0);  // dropped when its bucket came due
 }
 
-TEST_CASE("Timer: cancelled tasks are let go once their slots outnumber the pending tasks", "[timer]") {
-  std::int64_t now = 0;
-  Runs runs;
-  runs.clock = &now;
-  SystemTimer timer(now);
+TEST_CASE_METHOD(TimerAtZero, "Timer: cancelled tasks are let go once their slots outnumber the pending tasks", "[timer]") {
   std::vector<std::shared_ptr<RecordingTask>> tasks;
   for (int i = 0; i < 5000; ++i) {
     tasks.push_back(std::make_shared<RecordingTask>(20'000 + i, i, runs));
