@@ -5,7 +5,8 @@
 namespace kafkasim::broker {
 namespace {
 
-bool contains(const std::vector<BrokerId>& v, BrokerId b) { return std::find(v.begin(), v.end(), b) != v.end(); }
+template <class Brokers>
+bool contains(const Brokers& v, BrokerId b) { return std::find(v.begin(), v.end(), b) != v.end(); }
 
 }  // namespace
 
@@ -40,8 +41,8 @@ void Partition::make_follower(const PartitionState& state) {
   leader_epoch_start_offset_ = Offset{-1};
 }
 
-std::vector<BrokerId> Partition::maximal_isr() const {
-  std::vector<BrokerId> out = isr_;
+boost::container::small_vector<BrokerId, 8> Partition::maximal_isr() const {
+  boost::container::small_vector<BrokerId, 8> out(isr_.begin(), isr_.end());
   if (pending_) {
     for (BrokerId b : pending_->new_isr) {
       if (!contains(out, b)) out.push_back(b);

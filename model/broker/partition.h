@@ -20,6 +20,8 @@
 #include <optional>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "model/protocol/errors.h"
 #include "model/protocol/requests.h"
 #include "model/storage/log.h"
@@ -57,7 +59,8 @@ class Partition {
   // The ISR as the controller last confirmed it.
   const std::vector<BrokerId>& isr() const { return isr_; }
   // The ISR plus a replica whose addition is in flight: what the high watermark waits for.
-  std::vector<BrokerId> maximal_isr() const;
+  // Asked on every follower fetch, so it is built without an allocation.
+  boost::container::small_vector<BrokerId, 8> maximal_isr() const;
   const std::optional<AlterIsrItem>& pending_isr_change() const { return pending_; }
   const std::vector<BrokerId>& replicas() const { return replicas_; }
   Offset high_watermark() const { return high_watermark_; }
