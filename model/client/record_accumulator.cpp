@@ -12,7 +12,7 @@ std::size_t estimated_record_bytes(const PendingRecord& r) {
 
 bool RecordAccumulator::needs_new_batch(const TopicPartition& tp, std::size_t bytes) const {
   auto it = queues_.find(tp);
-  if (it == queues_.end()) return true;
+  if (it == queues_.end() || it->second.empty()) return true;
   const ProducerBatch& last = it->second.back();
   return last.attempts > 0 || last.estimated_bytes + bytes > batch_size_;
 }
@@ -20,17 +20,19 @@ bool RecordAccumulator::needs_new_batch(const TopicPartition& tp, std::size_t by
 bool RecordAccumulator::append(const TopicPartition& tp, PendingRecord record, std::int64_t now_ms) {
   const std::size_t bytes = estimated_record_bytes(record);
   const bool new_batch = needs_new_batch(tp, bytes);
+  std::int64_t& record_number = next_record_number_[tp];
+  auto& queue = queues_[tp];
   if (new_batch) {
     ProducerBatch b;
     b.tp = tp;
-    b.first_record_number = next_record_number_[tp];
+    b.first_record_number = record_number;
     b.created_ms = now_ms;
-    queues_[tp].push_back(std::move(b));
+    queue.push_back(std::move(b));
   }
-  ProducerBatch& batch = queues_[tp].back();
+  ProducerBatch& batch = queue.back();
   batch.estimated_bytes += bytes;
   batch.records.push_back(std::move(record));
-  ++next_record_number_[tp];
+  ++record_number;
   return new_batch || batch.estimated_bytes >= batch_size_;
 }
 
@@ -41,10 +43,10 @@ std::int64_t RecordAccumulator::ready_at_ms(const ProducerBatch& b, bool more_be
   return b.created_ms + linger_ms_;
 }
 
-std::vector<TopicPartition> RecordAccumulator::ready(std::int64_t now_ms) const {
-  std::vector<TopicPartition> out;
+RecordAccumulator::Partitions RecordAccumulator::ready(std::int64_t now_ms) const {
+  Partitions out;
   for (const auto& [tp, queue] : queues_) {
-    if (ready_at_ms(queue.front(), queue.size() > 1) <= now_ms) out.push_back(tp);
+    if (!queue.empty() && ready_at_ms(queue.front(), queue.size() > 1) <= now_ms) out.push_back(tp);
   }
   return out;
 }
@@ -52,6 +54,7 @@ std::vector<TopicPartition> RecordAccumulator::ready(std::int64_t now_ms) const 
 std::optional<std::int64_t> RecordAccumulator::next_ready_ms() const {
   std::optional<std::int64_t> out;
   for (const auto& [tp, queue] : queues_) {
+    if (queue.empty()) continue;
     const std::int64_t at = ready_at_ms(queue.front(), queue.size() > 1);
     out = out ? std::min(*out, at) : at;
   }
@@ -62,7 +65,6 @@ ProducerBatch RecordAccumulator::drain(const TopicPartition& tp) {
   auto it = queues_.find(tp);
   ProducerBatch b = std::move(it->second.front());
   it->second.pop_front();
-  if (it->second.empty()) queues_.erase(it);
   return b;
 }
 
@@ -76,13 +78,11 @@ void RecordAccumulator::reenqueue(ProducerBatch batch) {
 
 std::vector<ProducerBatch> RecordAccumulator::expire(std::int64_t now_ms, std::int64_t delivery_timeout_ms) {
   std::vector<ProducerBatch> out;
-  for (auto it = queues_.begin(); it != queues_.end();) {
-    auto& queue = it->second;
+  for (auto& [tp, queue] : queues_) {
     while (!queue.empty() && now_ms - queue.front().created_ms >= delivery_timeout_ms) {
       out.push_back(std::move(queue.front()));
       queue.pop_front();
     }
-    it = queue.empty() ? queues_.erase(it) : std::next(it);
   }
   return out;
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "model/protocol/bytes.h"
 #include "model/protocol/types.h"
 
@@ -48,7 +50,8 @@ class RecordAccumulator {
   bool append(const TopicPartition& tp, PendingRecord record, std::int64_t now_ms);
   // Partitions whose first batch may be sent now: full, lingered long enough, or a retry whose
   // backoff has passed (and any batch when flushing).
-  std::vector<TopicPartition> ready(std::int64_t now_ms) const;
+  using Partitions = boost::container::small_vector<TopicPartition, 16>;
+  Partitions ready(std::int64_t now_ms) const;
   // When ready() next changes by time alone; nothing when no batch waits.
   std::optional<std::int64_t> next_ready_ms() const;
   const ProducerBatch& first(const TopicPartition& tp) const { return queues_.at(tp).front(); }
@@ -64,14 +67,15 @@ class RecordAccumulator {
       for (ProducerBatch& b : queue) f(b);
     }
   }
-  bool empty() const { return queues_.empty(); }
 
  private:
   std::int64_t ready_at_ms(const ProducerBatch& b, bool more_behind) const;
 
   std::size_t batch_size_;
   std::int64_t linger_ms_;
-  std::map<TopicPartition, std::deque<ProducerBatch>> queues_;  // no empty queues
+  // A queue per partition written to, kept when empty as Kafka keeps its deques: a partition's
+  // next batch then reuses its queue's memory.
+  std::map<TopicPartition, std::deque<ProducerBatch>> queues_;
   std::map<TopicPartition, std::int64_t> next_record_number_;
 };
 
