@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
+#include <functional>
+
 #include "model/storage/byte_codec.h"
 #include "model/storage/checkpoint.h"
 #include "model/storage/crc32c.h"
@@ -143,6 +145,63 @@ TEST_CASE("Record batch: damage is detected, never trusted", "[storage][format]"
   CHECK(validate_batch(stamped).empty());
   CHECK(decode_batch_header(stamped.data()).base_offset == Offset{77});
   CHECK(decode_batch_header(good.data()).base_offset == Offset{0});
+}
+
+namespace {
+
+// A batch's bytes after `change`, with its CRC made right again: damage only the records
+// decoder can see.
+ByteView with_valid_crc(const ByteView& good, const std::function<void(Buffer&)>& change) {
+  Buffer bytes(good.data(), good.data() + good.size());
+  change(bytes);
+  put_be<std::int32_t>(bytes.data() + batch_field::batch_length, static_cast<std::int32_t>(bytes.size() - kLogOverhead));
+  put_be<std::uint32_t>(bytes.data() + batch_field::crc, crc32c(bytes.data() + batch_field::attributes, bytes.size() - batch_field::attributes));
+  return ByteView::from(std::move(bytes));
+}
+
+}  // namespace
+
+TEST_CASE("Record batch: records that do not decode as the header says are refused, CRC or not", "[storage][format]") {
+  const ByteView good = kafkasim::testing::make_batch(0, 5, 1000);
+  REQUIRE(validate_batch(good).empty());
+  const auto one_more = with_valid_crc(good, [](Buffer& b) {  // six records said, five there
+    put_be<std::int32_t>(b.data() + batch_field::records_count, 6);
+    put_be<std::int32_t>(b.data() + batch_field::last_offset_delta, 5);
+  });
+  const auto left_over = with_valid_crc(good, [](Buffer& b) { b.push_back(0); });
+  const auto cut_short = with_valid_crc(good, [](Buffer& b) { b.pop_back(); });
+  for (const ByteView& bad : {one_more, left_over, cut_short}) {
+    const auto view = RecordBatchView::parse(bad);
+    REQUIRE(view);
+    CHECK(view->crc_ok());
+    CHECK_FALSE(view->records_valid());
+    CHECK_FALSE(view->records().has_value());
+    CHECK(validate_batch(bad) == "records do not decode as the header says");
+  }
+  // Reading stops at the first record that does not decode, and says so.
+  const auto view = RecordBatchView::parse(one_more);
+  RecordReader reader(*view);
+  int read = 0;
+  for (RecordView r; reader.next(r);) CHECK(r.offset == Offset{read++});
+  CHECK(read == 5);
+  CHECK_FALSE(reader.ok());
+}
+
+TEST_CASE("Property: a damaged record area decodes whole or not at all", "[storage][property]") {
+  rc::prop("every decoder agrees", [] {
+    const ByteView good = kafkasim::testing::make_batch(0, *rc::gen::inRange(1, 6), 1000);
+    const auto at = *rc::gen::inRange<std::size_t>(kBatchHeaderBytes, good.size());
+    const auto value = *rc::gen::arbitrary<std::uint8_t>();
+    const ByteView bad = with_valid_crc(good, [&](Buffer& b) { b[at] = value; });
+    const auto view = RecordBatchView::parse(bad);
+    RC_ASSERT(view.has_value());
+    const auto records = view->records();
+    RC_ASSERT(view->records_valid() == records.has_value());
+    if (!records) return;
+    RC_ASSERT(static_cast<std::int32_t>(records->size()) == view->header().records_count);
+    for (std::size_t i = 1; i < records->size(); ++i) RC_ASSERT((*records)[i - 1].offset < (*records)[i].offset);
+    RC_ASSERT(view->first_record()->offset == records->front().offset);
+  });
 }
 
 TEST_CASE("Property: Records finds every batch however the bytes are chunked", "[storage][property]") {

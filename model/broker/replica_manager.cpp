@@ -14,10 +14,11 @@ std::string key_of(const TopicPartition& tp) { return tp.str(); }
 std::int64_t now_ms(const Env& env) { return env.now().as_micros() / 1000; }
 
 std::string first_record_id(const ByteView& batch) {
-  auto view = storage::RecordBatchView::parse(batch);
-  auto first = view ? view->first_record() : std::nullopt;
-  const auto id = first ? first->header(kRecordIdHeader) : std::nullopt;
-  return id ? std::string(id->text()) : std::string();
+  const auto view = storage::RecordBatchView::parse(batch);
+  if (!view || view->header().records_count <= 0) return {};
+  storage::RecordView first;
+  const auto id = storage::RecordReader(*view).next(first) ? first.header(kRecordIdHeader) : std::nullopt;
+  return id ? std::string(reinterpret_cast<const char*>(id->data()), id->size()) : std::string();
 }
 
 // acks=-1: waits until the high watermark passes the batches appended for every partition of

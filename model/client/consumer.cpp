@@ -9,9 +9,11 @@
 namespace kafkasim::client {
 namespace {
 
-std::string id_of(const storage::Record& r) {
+std::string text_of(storage::ByteSpan bytes) { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
+
+std::string id_of(const storage::RecordView& r) {
   const auto id = r.header(kRecordIdHeader);
-  return id ? std::string(id->text()) : std::string();
+  return id ? text_of(*id) : std::string();
 }
 
 }  // namespace
@@ -175,14 +177,17 @@ void Consumer::on_fetch(NodeId from, const FetchResponse& response) {
                                        batch->header().crc, crc});
         break;
       }
-      auto records = batch->records();
-      if (!records) break;
-      for (storage::Record& r : *records) {
+      // All of a batch or none of it: its records are decoded in place, then copied out.
+      boost::container::small_vector<storage::RecordView, 4> records;
+      storage::RecordReader reader(*batch);
+      for (storage::RecordView r; reader.next(r);) records.push_back(r);
+      if (!reader.ok()) break;
+      for (const storage::RecordView& r : records) {
         if (r.offset < p.position) continue;  // a batch starts before the position
         std::optional<std::string> key;
-        if (r.key) key = std::string(r.key->text());
+        if (r.key) key = text_of(*r.key);
         buffered_.push_back(ConsumerRecord{fetched.tp, r.offset, batch->header().partition_leader_epoch, std::move(key),
-                                           r.value ? std::string(r.value->text()) : std::string(), id_of(r)});
+                                           r.value ? text_of(*r.value) : std::string(), id_of(r)});
         p.position = Offset{r.offset.value() + 1};
         p.offset_epoch = batch->header().partition_leader_epoch;
       }

@@ -27,17 +27,6 @@ std::optional<ByteSpan> span_of(const std::optional<ByteView>& v) {
   return v ? std::optional<ByteSpan>(v->span()) : std::nullopt;
 }
 
-std::optional<ByteView> read_nullable(ByteReader& in, const ByteView& batch) {
-  const std::int32_t length = in.varint();
-  if (length < 0) {
-    if (length != -1) in.bytes(SIZE_MAX);  // an impossible length: fail the reader
-    return std::nullopt;
-  }
-  const std::uint8_t* p = in.bytes(static_cast<std::size_t>(length));
-  if (p == nullptr) return std::nullopt;
-  return batch.slice(static_cast<std::size_t>(p - batch.data()), static_cast<std::size_t>(length));
-}
-
 }  // namespace
 
 RecordBatchBuilder::RecordBatchBuilder(Offset base_offset, std::int64_t base_timestamp_ms)
@@ -191,85 +180,99 @@ std::uint32_t RecordBatchView::computed_crc() const {
 
 namespace {
 
-// Decodes the record at `in` (of a batch with `header`); its offset delta must follow
-// `previous_delta`, which it then becomes.
-std::optional<Record> decode_record(ByteReader& in, const BatchHeader& header, const ByteView& batch,
-                                    std::int32_t& previous_delta) {
+std::optional<ByteSpan> read_nullable(ByteReader& in) {
   const std::int32_t length = in.varint();
-  if (!in.ok() || length < 0 || static_cast<std::size_t>(length) > in.remaining()) return std::nullopt;
-  const std::uint8_t* end = in.position() + length;
-  Record r;
-  in.fixed<std::int8_t>();  // attributes
-  r.timestamp_ms = header.base_timestamp_ms + in.varlong();
-  const std::int32_t delta = in.varint();
-  if (delta <= previous_delta || delta > header.last_offset_delta) return std::nullopt;
-  previous_delta = delta;
-  r.offset = Offset{header.base_offset.value() + delta};
-  r.key = read_nullable(in, batch);
-  r.value = read_nullable(in, batch);
-  const std::int32_t header_count = in.varint();
-  if (header_count < 0) return std::nullopt;
-  for (std::int32_t k = 0; k < header_count && in.ok(); ++k) {
-    const std::int32_t key_length = in.varint();
-    const std::uint8_t* key = key_length >= 0 ? in.bytes(static_cast<std::size_t>(key_length)) : nullptr;
-    if (key == nullptr) return std::nullopt;
-    RecordHeader h{std::string(key, key + key_length), read_nullable(in, batch)};
-    r.headers.push_back(std::move(h));
+  if (length < 0) {
+    if (length != -1) in.bytes(SIZE_MAX);  // an impossible length: fail the reader
+    return std::nullopt;
   }
-  if (!in.ok() || in.position() != end) return std::nullopt;
+  const std::uint8_t* p = in.bytes(static_cast<std::size_t>(length));
+  if (p == nullptr) return std::nullopt;
+  return ByteSpan(p, static_cast<std::size_t>(length));
+}
+
+}  // namespace
+
+std::optional<ByteSpan> RecordView::header(std::string_view name) const {
+  for (const RecordHeaderSpan& h : headers) {
+    if (h.key == name) return h.value;
+  }
+  return std::nullopt;
+}
+
+RecordReader::RecordReader(const RecordBatchView& batch)
+    : header_(batch.header()),
+      in_(batch.bytes().data() + kBatchHeaderBytes, batch.bytes().size() - kBatchHeaderBytes) {}
+
+bool RecordReader::next(RecordView& r) {
+  if (!ok_) return false;
+  if (read_ == header_.records_count) {
+    ok_ = in_.ok() && in_.remaining() == 0;
+    return false;
+  }
+  const auto fail = [this] { return ok_ = false; };
+  const std::int32_t length = in_.varint();
+  if (!in_.ok() || length < 0 || static_cast<std::size_t>(length) > in_.remaining()) return fail();
+  const std::uint8_t* end = in_.position() + length;
+  r.headers.clear();
+  in_.fixed<std::int8_t>();  // attributes
+  r.timestamp_ms = header_.base_timestamp_ms + in_.varlong();
+  const std::int32_t delta = in_.varint();
+  if (delta <= previous_delta_ || delta > header_.last_offset_delta) return fail();
+  previous_delta_ = delta;
+  r.offset = Offset{header_.base_offset.value() + delta};
+  r.key = read_nullable(in_);
+  r.value = read_nullable(in_);
+  const std::int32_t header_count = in_.varint();
+  if (header_count < 0) return fail();
+  for (std::int32_t k = 0; k < header_count && in_.ok(); ++k) {
+    const std::int32_t key_length = in_.varint();
+    const std::uint8_t* key = key_length >= 0 ? in_.bytes(static_cast<std::size_t>(key_length)) : nullptr;
+    if (key == nullptr) return fail();
+    const std::string_view key_text(reinterpret_cast<const char*>(key), static_cast<std::size_t>(key_length));
+    r.headers.push_back({key_text, read_nullable(in_)});
+  }
+  if (!in_.ok() || in_.position() != end) return fail();
+  ++read_;
+  return true;
+}
+
+namespace {
+
+// A record that owns its bytes: views of `view` turned into slices of the batch's buffer.
+Record to_record(const RecordView& view, const ByteView& batch) {
+  const auto slice = [&batch](const std::optional<ByteSpan>& s) -> std::optional<ByteView> {
+    if (!s) return std::nullopt;
+    return batch.slice(static_cast<std::size_t>(s->data() - batch.data()), s->size());
+  };
+  Record r{view.offset, view.timestamp_ms, slice(view.key), slice(view.value), {}};
+  r.headers.reserve(view.headers.size());
+  for (const RecordHeaderSpan& h : view.headers) r.headers.push_back({std::string(h.key), slice(h.value)});
   return r;
 }
 
 }  // namespace
 
 std::optional<std::vector<Record>> RecordBatchView::records() const {
-  ByteReader in(bytes_.data() + kBatchHeaderBytes, bytes_.size() - kBatchHeaderBytes);
+  RecordReader reader(*this);
   std::vector<Record> out;
-  out.reserve(static_cast<std::size_t>(header_.records_count));
-  std::int32_t previous_delta = -1;
-  for (std::int32_t i = 0; i < header_.records_count; ++i) {
-    auto r = decode_record(in, header_, bytes_, previous_delta);
-    if (!r) return std::nullopt;
-    out.push_back(std::move(*r));
-  }
-  if (in.remaining() != 0) return std::nullopt;
+  out.reserve(static_cast<std::size_t>(std::max(header_.records_count, 0)));
+  for (RecordView r; reader.next(r);) out.push_back(to_record(r, bytes_));
+  if (!reader.ok()) return std::nullopt;
   return out;
 }
 
 std::optional<Record> RecordBatchView::first_record() const {
   if (header_.records_count <= 0) return std::nullopt;
-  ByteReader in(bytes_.data() + kBatchHeaderBytes, bytes_.size() - kBatchHeaderBytes);
-  std::int32_t previous_delta = -1;
-  return decode_record(in, header_, bytes_, previous_delta);
+  RecordView first;
+  return RecordReader(*this).next(first) ? std::optional<Record>(to_record(first, bytes_)) : std::nullopt;
 }
 
 bool RecordBatchView::records_valid() const {
-  ByteReader in(bytes_.data() + kBatchHeaderBytes, bytes_.size() - kBatchHeaderBytes);
-  auto skip_nullable = [&in] {
-    const std::int32_t length = in.varint();
-    if (length >= 0) return in.bytes(static_cast<std::size_t>(length)) != nullptr;
-    return length == -1;
-  };
-  std::int32_t previous_delta = -1;
-  for (std::int32_t i = 0; i < header_.records_count; ++i) {
-    const std::int32_t length = in.varint();
-    if (!in.ok() || length < 0 || static_cast<std::size_t>(length) > in.remaining()) return false;
-    const std::uint8_t* end = in.position() + length;
-    in.fixed<std::int8_t>();
-    in.varlong();
-    const std::int32_t delta = in.varint();
-    if (delta <= previous_delta || delta > header_.last_offset_delta) return false;
-    previous_delta = delta;
-    if (!skip_nullable() || !skip_nullable()) return false;
-    const std::int32_t header_count = in.varint();
-    if (header_count < 0) return false;
-    for (std::int32_t k = 0; k < header_count; ++k) {
-      const std::int32_t key_length = in.varint();
-      if (key_length < 0 || in.bytes(static_cast<std::size_t>(key_length)) == nullptr || !skip_nullable()) return false;
-    }
-    if (!in.ok() || in.position() != end) return false;
+  RecordReader reader(*this);
+  for (RecordView r; reader.next(r);) {
   }
-  return in.ok() && in.remaining() == 0;
+  return reader.ok();
 }
 
 ByteView with_offset_and_epoch(const ByteView& batch, Offset base_offset, LeaderEpoch epoch) {

@@ -26,8 +26,11 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "model/protocol/bytes.h"
 #include "model/protocol/types.h"
+#include "model/storage/byte_codec.h"
 
 namespace kafkasim::storage {
 
@@ -159,6 +162,37 @@ class RecordBatchView {
   ByteView bytes_;
   BatchHeader header_;
 };
+
+// One record as it lies in its batch: views of the batch's bytes, valid while they are.
+struct RecordView {
+  Offset offset;
+  std::int64_t timestamp_ms = 0;
+  std::optional<ByteSpan> key;
+  std::optional<ByteSpan> value;
+  boost::container::small_vector<RecordHeaderSpan, 2> headers;
+  // The value of the first header named `name`; nothing when there is none or it is null.
+  std::optional<ByteSpan> header(std::string_view name) const;
+};
+
+// A batch's records one at a time, decoded in place: the one decoder behind records(),
+// first_record() and records_valid(), and what a reader that copies what it needs uses.
+class RecordReader {
+ public:
+  explicit RecordReader(const RecordBatchView& batch);
+  // Reads the next record into `record`: false after the last, or where the bytes do not
+  // decode as the header says (then !ok()).
+  bool next(RecordView& record);
+  // No record failed to decode and, once the last was read, no bytes were left over.
+  bool ok() const { return ok_; }
+
+ private:
+  const BatchHeader& header_;
+  ByteReader in_;
+  std::int32_t read_ = 0;
+  std::int32_t previous_delta_ = -1;
+  bool ok_ = true;
+};
+
 
 // The fixed fields of the batch starting at `p`, which must hold kBatchHeaderBytes bytes.
 BatchHeader decode_batch_header(const std::uint8_t* p);
