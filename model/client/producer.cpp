@@ -142,8 +142,8 @@ void Producer::encode(ProducerBatch& batch) {
   for (const PendingRecord& r : batch.records) {
     const std::string id = record_id(config_.client_id, n++);
     const storage::RecordHeaderSpan header{kRecordIdHeader, storage::bytes_of(id)};
-    builder.append(r.timestamp_ms, r.key ? std::optional(storage::bytes_of(*r.key)) : std::nullopt, storage::bytes_of(r.value),
-                   std::span(&header, 1));
+    const auto key = r.key ? std::optional(storage::bytes_of(*r.key)) : std::nullopt;
+    builder.append(r.timestamp_ms, key, storage::bytes_of(r.value), std::span(&header, 1));
   }
   batch.encoded = builder.build();
 }

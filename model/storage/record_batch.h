@@ -96,7 +96,8 @@ struct BatchHeader {
   bool is_control() const { return (attributes & 0x20) != 0; }
 };
 
-// A record's bytes as the builder reads them, for the moment of the call: nothing is kept.
+// Bytes looked at, not owned: what the builder encodes from during a call, and what a
+// RecordView points into while its batch lives.
 using ByteSpan = std::span<const std::uint8_t>;
 struct RecordHeaderSpan {
   std::string_view key;
@@ -178,6 +179,7 @@ struct RecordView {
 // first_record() and records_valid(), and what a reader that copies what it needs uses.
 class RecordReader {
  public:
+  // `batch` (the view and its bytes) must outlive the reader and the records it reads.
   explicit RecordReader(const RecordBatchView& batch);
   // Reads the next record into `record`: false after the last, or where the bytes do not
   // decode as the header says (then !ok()).
@@ -192,7 +194,6 @@ class RecordReader {
   std::int32_t previous_delta_ = -1;
   bool ok_ = true;
 };
-
 
 // The fixed fields of the batch starting at `p`, which must hold kBatchHeaderBytes bytes.
 BatchHeader decode_batch_header(const std::uint8_t* p);
