@@ -15,10 +15,10 @@ std::int64_t now_ms(const Env& env) { return env.now().as_micros() / 1000; }
 
 std::string first_record_id(const ByteView& batch) {
   const auto view = storage::RecordBatchView::parse(batch);
-  if (!view || view->header().records_count <= 0) return {};
+  if (!view) return {};
   storage::RecordView first;
   const auto id = storage::RecordReader(*view).next(first) ? first.header(kRecordIdHeader) : std::nullopt;
-  return id ? std::string(reinterpret_cast<const char*>(id->data()), id->size()) : std::string();
+  return id ? std::string(storage::text_of(*id)) : std::string();
 }
 
 // acks=-1: waits until the high watermark passes the batches appended for every partition of

@@ -9,11 +9,9 @@
 namespace kafkasim::client {
 namespace {
 
-std::string text_of(storage::ByteSpan bytes) { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
-
 std::string id_of(const storage::RecordView& r) {
   const auto id = r.header(kRecordIdHeader);
-  return id ? text_of(*id) : std::string();
+  return id ? std::string(storage::text_of(*id)) : std::string();
 }
 
 }  // namespace
@@ -185,9 +183,9 @@ void Consumer::on_fetch(NodeId from, const FetchResponse& response) {
       for (const storage::RecordView& r : records) {
         if (r.offset < p.position) continue;  // a batch starts before the position
         std::optional<std::string> key;
-        if (r.key) key = text_of(*r.key);
+        if (r.key) key = std::string(storage::text_of(*r.key));
         buffered_.push_back(ConsumerRecord{fetched.tp, r.offset, batch->header().partition_leader_epoch, std::move(key),
-                                           r.value ? text_of(*r.value) : std::string(), id_of(r)});
+                                           r.value ? std::string(storage::text_of(*r.value)) : std::string(), id_of(r)});
         p.position = Offset{r.offset.value() + 1};
         p.offset_epoch = batch->header().partition_leader_epoch;
       }

@@ -54,14 +54,12 @@ RecordBatchBuilder& RecordBatchBuilder::transactional(bool on) {
 
 void RecordBatchBuilder::append(std::int64_t timestamp_ms, std::optional<ByteView> key,
                                 std::optional<ByteView> value, const std::vector<RecordHeader>& headers) {
-  append_with_offset(last_appended_ ? Offset{last_appended_->value() + 1} : header_.base_offset, timestamp_ms,
-                     std::move(key), std::move(value), headers);
+  append_with_offset(next_offset(), timestamp_ms, std::move(key), std::move(value), headers);
 }
 
 void RecordBatchBuilder::append(std::int64_t timestamp_ms, std::optional<ByteSpan> key,
                                 std::optional<ByteSpan> value, std::span<const RecordHeaderSpan> headers) {
-  append_with_offset(last_appended_ ? Offset{last_appended_->value() + 1} : header_.base_offset, timestamp_ms, key,
-                     value, headers);
+  append_with_offset(next_offset(), timestamp_ms, key, value, headers);
 }
 
 void RecordBatchBuilder::append_with_offset(Offset offset, std::int64_t timestamp_ms,
@@ -263,7 +261,6 @@ std::optional<std::vector<Record>> RecordBatchView::records() const {
 }
 
 std::optional<Record> RecordBatchView::first_record() const {
-  if (header_.records_count <= 0) return std::nullopt;
   RecordView first;
   return RecordReader(*this).next(first) ? std::optional<Record>(to_record(first, bytes_)) : std::nullopt;
 }

@@ -104,6 +104,7 @@ struct RecordHeaderSpan {
   std::optional<ByteSpan> value;
 };
 inline ByteSpan bytes_of(std::string_view text) { return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}; }
+inline std::string_view text_of(ByteSpan bytes) { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
 
 // Builds one batch. Records get offsets base_offset, base_offset + 1, ... Each record is
 // encoded as it is appended (a producer's batch is built from its pending records' own bytes,
@@ -131,6 +132,9 @@ class RecordBatchBuilder {
   ByteView build() const;
 
  private:
+  // The offset append() gives the next record: one past the last appended, or the base.
+  Offset next_offset() const { return last_appended_ ? Offset{last_appended_->value() + 1} : header_.base_offset; }
+
   BatchHeader header_;
   std::optional<std::int32_t> last_offset_delta_;
   std::optional<Offset> last_appended_;
