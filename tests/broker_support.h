@@ -29,7 +29,7 @@ struct Harness final : Node {
       for (const AlterIsrItem& item : alter->partitions) {
         PartitionState& state = states[item.tp];
         AlterIsrResult r = controller::judge_isr_change(state, alter->broker_id, item);
-        if (r.error == Errors::NONE) {
+        if (r.error == Errors::NONE && r.isr != state.isr) {
           state.isr = r.isr;
           state.partition_epoch = r.partition_epoch;
           record(state);

@@ -34,6 +34,16 @@ AlterIsrResult refusal(const TopicPartition& tp, Errors error) {
   return out;
 }
 
+// The state of `tp` in the store's answers, if it was there and readable.
+std::optional<PartitionState> stored_state(const TopicPartition& tp, const std::vector<BrokerId>& replicas,
+                                           const std::map<std::string, ZkReadResponse>& answers) {
+  auto it = answers.find(zk::partition_state_path(tp));
+  if (it == answers.end() || it->second.error != ZkError::ok) return std::nullopt;
+  const auto s = zk::decode_leader_and_isr(it->second.data);
+  if (!s) return std::nullopt;
+  return PartitionState{tp, s->controller_epoch, s->leader, s->leader_epoch, s->isr, replicas, it->second.stat.version};
+}
+
 }  // namespace
 
 Controller::Controller(Env& env, BrokerId self, ControllerConfig config, ZkClient& zk)
@@ -156,16 +166,34 @@ void Controller::load_topics(const std::vector<std::string>& topics, Done done) 
       for (const auto& [topic, assignment] : topics_) {
         for (const auto& [p, replicas] : assignment) {
           const TopicPartition tp{topic, p};
-          auto it = states.find(zk::partition_state_path(tp));
-          if (it == states.end() || it->second.error != ZkError::ok) continue;
-          const auto s = zk::decode_leader_and_isr(it->second.data);
-          if (!s) continue;
-          states_[tp] = PartitionState{tp, s->controller_epoch, s->leader, s->leader_epoch, s->isr, replicas,
-                                       it->second.stat.version};
+          if (auto s = stored_state(tp, replicas, states)) states_[tp] = std::move(*s);
         }
       }
       done();
     });
+  });
+}
+
+void Controller::reload_states(const std::vector<TopicPartition>& partitions, Done done) {
+  std::vector<std::string> paths;
+  for (const TopicPartition& tp : partitions) paths.push_back(zk::partition_state_path(tp));
+  read_all(paths, [this, partitions, done](Paths answers) {
+    std::vector<TopicPartition> moved;
+    for (const TopicPartition& tp : partitions) {
+      auto stored = stored_state(tp, topics_.at(tp.topic).at(tp.partition), answers);
+      if (!stored) continue;
+      auto cached = states_.find(tp);
+      if (cached != states_.end() && cached->second.partition_epoch == stored->partition_epoch) continue;
+      const PartitionState& s = states_[tp] = std::move(*stored);
+      env_.trace(PartitionStateRecorded{tp.str(), s.leader.value(), s.leader_epoch.value(), broker_list(s.isr),
+                                        s.partition_epoch});
+      moved.push_back(tp);
+    }
+    if (!moved.empty()) {  // a leader elected by a lost write learns it now
+      send_leader_and_isr(moved, {});
+      send_update_metadata();
+    }
+    done();
   });
 }
 
@@ -284,8 +312,16 @@ void Controller::commit(std::vector<Change> changes, bool tell_replicas, std::fu
                                      done](const ZkMultiResponse& r) {
               if (r.error != ZkError::ok) {
                 env_.trace(Note{"controller: state write failed: " + std::string(zk_error_name(r.error))});
-                if (r.failed_op == 0) resign();  // the controller epoch moved on: deposed
-                return done(false);
+                if (r.failed_op == 0) {
+                  resign();  // the controller epoch moved on: deposed
+                  return done(false);
+                }
+                if (r.error != ZkError::connection_loss && r.error != ZkError::bad_version) return done(false);
+                // A write whose answer was lost may have been applied, and a version that no
+                // longer matches means some write was: what the store holds is the truth now.
+                std::vector<TopicPartition> written;
+                for (const Change& c : changes) written.push_back(c.state.tp);
+                return reload_states(written, [done] { done(false); });
               }
               std::vector<TopicPartition> changed;
               for (std::size_t i = 0; i < changes.size(); ++i) {
@@ -448,21 +484,25 @@ void Controller::handle_alter_isr(NodeId from, const AlterIsrRequest& request, D
       const bool joining = std::find(it->second.isr.begin(), it->second.isr.end(), b) == it->second.isr.end();
       if (joining && shutting_down_.contains(b) && judged.error == Errors::NONE) judged = refusal(item.tp, Errors::INELIGIBLE_REPLICA);
     }
-    if (judged.error == Errors::NONE) {
+    if (judged.error == Errors::NONE && judged.isr != it->second.isr) {
       PartitionState next = it->second;
       next.isr = judged.isr;
       changes.push_back(Change{next, false, false, ""});
     }
     answers->push_back(judged);
   }
-  commit(std::move(changes), false, guarded([this, from, answers, done](bool written) {
-           for (AlterIsrResult& a : *answers) {
+  commit(std::move(changes), false, guarded([this, from, request, answers, done](bool written) {
+           for (std::size_t i = 0; i < answers->size(); ++i) {
+             AlterIsrResult& a = (*answers)[i];
              if (a.error != Errors::NONE) continue;
+             const PartitionState& s = states_.at(a.tp);
              if (!written) {
-               a.error = Errors::NOT_CONTROLLER;
+               // Judged again on the states as read back: a proposal the lost write did apply
+               // is in place now; one still to make is asked again (retriable).
+               a = judge_isr_change(s, request.broker_id, request.partitions[i]);
+               if (a.error == Errors::NONE && a.isr != s.isr) a.error = Errors::NOT_CONTROLLER;
                continue;
              }
-             const PartitionState& s = states_.at(a.tp);
              a.isr = s.isr;
              a.partition_epoch = s.partition_epoch;
            }

@@ -108,7 +108,14 @@ class Controller {
   // Writes the changes to the store in one multi conditional on the controller epoch and each
   // state's version. On success applies and traces them, sends LeaderAndIsr to the live
   // replicas of each (with tell_replicas) and UpdateMetadata to every broker.
+  // When the store's answer was lost (the write may have been applied) or a version no longer
+  // matched (some write was), it first reads the written partitions' states again, as Kafka's
+  // partition state machine reads them afresh before it elects: no later decision rests on
+  // a state the store no longer holds.
   void commit(std::vector<Change> changes, bool tell_replicas, std::function<void(bool)> done);
+  // Reads the states of `partitions` from the store into the cache; tells the replicas of
+  // those that changed (a leader elected by a write whose answer was lost learns it here).
+  void reload_states(const std::vector<TopicPartition>& partitions, Done done);
   void send_leader_and_isr(const std::vector<TopicPartition>& partitions, const std::set<BrokerId>& only_to);
   void send_update_metadata();
   std::set<BrokerId> live_ids() const;

@@ -1,7 +1,9 @@
 // How the controller judges a leader's ISR change (AlterIsr, KIP-497): it is written only if
 // it comes from the current leader, in the current leader epoch, based on the current version
 // of the partition's state; otherwise the leader's view is stale and it must wait for the
-// controller's next LeaderAndIsr. The judgement does not depend on where the state is stored.
+// controller's next LeaderAndIsr. A proposal of the ISR already recorded (sent again after its
+// answer was lost) is answered with the recorded state. The judgement does not depend on where
+// the state is stored.
 #pragma once
 
 #include "model/protocol/requests.h"
