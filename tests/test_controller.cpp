@@ -399,6 +399,41 @@ TEST_CASE("Controller: an ISR change the store applied but whose answer was lost
   CHECK(checkers.violations().empty());
 }
 
+TEST_CASE("Controller: a LeaderAndIsr lost to the network is sent again until the broker answers",
+          "[controller][zk]") {
+  // Three partitions, one per rotation of the brokers: whichever broker controls, one partition
+  // has it last, so that its leader L dies and its second replica X, which the controller
+  // cannot reach for a moment, is elected.
+  sim::invariants::InvariantSuite checkers;
+  const std::vector<BrokerId> rotations[] = {k123, {BrokerId{2}, BrokerId{3}, BrokerId{1}}, {BrokerId{3}, BrokerId{1}, BrokerId{2}}};
+  Assignment assignment;
+  for (std::int32_t p = 0; p < 3; ++p) assignment[p] = rotations[p];
+  ZkCluster c(3, {{"orders", assignment}}, fast_failover(), quiet_world(), {}, &checkers);
+  Witness w;
+  c.world.trace().add_sink(&w);
+  c.run_for(Duration::seconds(2));
+  const BrokerId controller = c.active_controller();
+  REQUIRE(controller.value() != 0);
+  const std::int32_t p = controller.value() == 1 ? 1 : controller.value() == 2 ? 2 : 0;
+  const TopicPartition tp{"orders", p};
+  const BrokerId dying = assignment[p][0], elected = assignment[p][1];
+  REQUIRE(assignment[p][2] == controller);
+  const auto cut = c.world.start_fault(sim::DegradedNetwork{{c.node(controller)}, {c.node(elected)}, sim::Direction::from,
+                                                            sim::LinkDegradation{{}, {}, 100.0, 0}});
+  c.world.kill(c.node(dying));
+  for (int i = 0; i < 150 && w.offline_elections().empty(); ++i) c.run_for(Duration::millis(100));
+  REQUIRE(w.offline_elections().size() == 1);
+  REQUIRE(w.offline_elections()[0].leader == elected.value());
+  c.run_for(Duration::seconds(1));
+  c.world.end_fault(cut);
+  CHECK_FALSE(c.broker(elected)->replica_manager()->partition(tp)->is_leader());  // not told yet
+  c.run_for(Duration::seconds(31));  // the socket timeout: the request goes again
+  CHECK(c.broker(elected)->replica_manager()->partition(tp)->is_leader());
+  CHECK(c.broker(elected)->replica_manager()->partition(tp)->leader_epoch() == LeaderEpoch{w.offline_elections()[0].leader_epoch});
+  checkers.finish(c.world.now());
+  CHECK(checkers.violations().empty());
+}
+
 namespace {
 
 // RF 2 on brokers 1 and 2; broker-2 falls out of the ISR, broker-1 commits alone, then dies.

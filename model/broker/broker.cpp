@@ -53,6 +53,7 @@ void Broker::on_registered() {
       // Sent to the previous incarnation's registration: a stale broker epoch (KIP-380). The
       // controller tells this incarnation its roles once it sees the registration.
       LeaderAndIsrResponse stale;
+      stale.correlation_id = leader_and_isr->correlation_id;
       for (const auto& state : leader_and_isr->partitions) stale.partitions.emplace_back(state.tp, Errors::STALE_BROKER_EPOCH);
       env_.send(from, make_message(std::move(stale)));
       continue;
@@ -99,7 +100,8 @@ void Broker::handle_request(NodeId from, const MessagePtr& message) {
   } else if (const auto* update = body_cast<UpdateMetadataRequest>(*message)) {
     const bool current = metadata_.update(*update);
     if (current) replicas_->set_controller(from);
-    env_.send(from, make_message(UpdateMetadataResponse{current ? Errors::NONE : Errors::STALE_CONTROLLER_EPOCH}));
+    env_.send(from, make_message(UpdateMetadataResponse{update->correlation_id,
+                                                        current ? Errors::NONE : Errors::STALE_CONTROLLER_EPOCH}));
   } else if (const auto* metadata = body_cast<MetadataRequest>(*message)) {
     env_.send(from, make_message(metadata_.metadata(*metadata)));
   } else if (const auto* init = body_cast<InitProducerIdRequest>(*message)) {

@@ -313,6 +313,7 @@ void ReplicaManager::trace_role(const Partition& p) {
 
 LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, const LeaderAndIsrRequest& request) {
   LeaderAndIsrResponse response;
+  response.correlation_id = request.correlation_id;
   if (request.controller_epoch < controller_epoch_) {
     for (const auto& s : request.partitions) response.partitions.emplace_back(s.tp, Errors::STALE_CONTROLLER_EPOCH);
     return response;

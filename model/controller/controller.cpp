@@ -47,7 +47,7 @@ std::optional<PartitionState> stored_state(const TopicPartition& tp, const std::
 }  // namespace
 
 Controller::Controller(Env& env, BrokerId self, ControllerConfig config, ZkClient& zk)
-    : env_(env), self_(self), config_(config), zk_(zk) {}
+    : env_(env), self_(self), config_(config), zk_(zk), channel_(env, config.controller_socket_timeout_ms) {}
 
 Controller::~Controller() { rebalance_.cancel(); }
 
@@ -81,6 +81,7 @@ void Controller::resign() {
   jobs_.clear();
   running_ = false;
   rebalance_.cancel();
+  channel_.clear();
 }
 
 std::vector<TopicPartition> Controller::all_partitions() const {
@@ -359,7 +360,7 @@ void Controller::send_leader_and_isr(const std::vector<TopicPartition>& partitio
     request.controller_id = self_;
     request.controller_epoch = epoch_;
     for (const auto& [id, b] : live_) request.brokers.emplace_back(id, b.node);
-    env_.send(live_.at(broker).node, make_message(std::move(request)));
+    channel_.send(broker, live_.at(broker).node, std::move(request));
   }
 }
 
@@ -369,7 +370,7 @@ void Controller::send_update_metadata() {
   request.controller_epoch = epoch_;
   for (const auto& [tp, s] : states_) request.partitions.push_back(s);
   for (const auto& [id, b] : live_) request.live_brokers.push_back(BrokerEndpoint{id, b.node, b.rack});
-  for (const auto& [id, b] : live_) env_.send(b.node, make_message(request));
+  for (const auto& [id, b] : live_) channel_.send(id, b.node, request);
 }
 
 void Controller::on_broker_change(Done done) {
@@ -396,6 +397,7 @@ void Controller::on_brokers(std::map<BrokerId, LiveBroker> now, Done done) {
   }
   for (BrokerId id : failed) {
     live_.erase(id);
+    channel_.remove(id);
     shutting_down_.erase(id);
   }
   // Failures: partitions they led need a leader; the ISRs they were in shrink (new epoch).
@@ -439,6 +441,7 @@ void Controller::on_topic_change(Done done) {
 }
 
 bool Controller::handle(NodeId from, const Message& message) {
+  if (channel_.handle(from, message)) return true;
   if (const auto* create = body_cast<CreateTopicsRequest>(message)) {
     if (!active_) {
       CreateTopicsResponse refused{create->correlation_id, {}};

@@ -23,6 +23,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/controller/controller_channel.h"
 #include "model/controller/replica_assignment.h"
 #include "model/controller/zk_client.h"
 #include "model/env.h"
@@ -37,6 +38,8 @@ struct ControllerConfig {
   std::int32_t leader_imbalance_per_broker_percentage = 10;
   std::int64_t leader_imbalance_check_interval_ms = 300000;
   bool broker_epoch_fencing = true;
+  // How long a request to a broker waits for its answer before it is sent again.
+  std::int64_t controller_socket_timeout_ms = 30000;
   // Only for proving the invariant checkers: a deliberately broken controller that moves leader
   // epochs by this step (0 reuses an epoch, -1 lowers it). Kafka always steps by 1.
   std::int32_t test_only_leader_epoch_step = 1;
@@ -52,8 +55,8 @@ class Controller {
   // The session is gone: stop acting as controller.
   void resign();
   void on_watch(const ZkWatchEvent& event);
-  // AlterIsr from leaders, ControlledShutdown from brokers, CreateTopics from clients; false
-  // for other messages.
+  // AlterIsr from leaders, ControlledShutdown from brokers, CreateTopics from clients, and the
+  // brokers' answers to LeaderAndIsr and UpdateMetadata; false for other messages.
   bool handle(NodeId from, const Message& message);
 
   bool active() const { return active_; }
@@ -126,6 +129,7 @@ class Controller {
   BrokerId self_;
   ControllerConfig config_;
   ZkClient& zk_;
+  ControllerChannel channel_;
   bool active_ = false;
   std::uint64_t generation_ = 0;  // rises on resign; callbacks of an older one are ignored
   ControllerEpoch epoch_{-1};

@@ -5,14 +5,17 @@
 namespace kafkasim {
 
 std::string UpdateMetadataRequest::describe() const {
-  std::string out = std::string("controllerEpoch=").append(std::to_string(controller_epoch.value()));
+  std::string out = std::string("corr=").append(std::to_string(correlation_id));
+  out.append(" controllerEpoch=").append(std::to_string(controller_epoch.value()));
   for (const auto& p : partitions) {
     out.append(" ").append(p.tp.str()).append(":leader=").append(std::to_string(p.leader.value()));
   }
   return out;
 }
 
-std::string UpdateMetadataResponse::describe() const { return std::string(error_name(error)); }
+std::string UpdateMetadataResponse::describe() const {
+  return std::string("corr=").append(std::to_string(correlation_id)).append(" ").append(error_name(error));
+}
 
 std::string MetadataRequest::describe() const {
   std::string out;

@@ -19,6 +19,7 @@ struct BrokerEndpoint {
 
 struct UpdateMetadataRequest {
   static constexpr const char* kName = "UpdateMetadata";
+  std::int32_t correlation_id = 0;
   BrokerId controller_id;
   ControllerEpoch controller_epoch;
   std::vector<PartitionState> partitions;
@@ -29,6 +30,7 @@ struct UpdateMetadataRequest {
 
 struct UpdateMetadataResponse {
   static constexpr const char* kName = "UpdateMetadataResponse";
+  std::int32_t correlation_id = 0;
   Errors error = Errors::NONE;
   std::size_t wire_bytes() const { return 16; }
   std::string describe() const;

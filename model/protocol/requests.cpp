@@ -43,7 +43,7 @@ std::string broker_list(const std::vector<BrokerId>& brokers) {
 }
 
 std::string LeaderAndIsrRequest::describe() const {
-  std::string out = cat("controllerEpoch=", num(controller_epoch.value()));
+  std::string out = cat("corr=", num(correlation_id), " controllerEpoch=", num(controller_epoch.value()));
   for (const auto& p : partitions) {
     out.append(cat(" ", p.tp.str(), ":leader=", num(p.leader.value()), ",epoch=", num(p.leader_epoch.value()),
                    ",isr=", ids(p.isr)));
@@ -84,8 +84,8 @@ std::string ListOffsetsResponse::describe() const {
 }
 
 std::string LeaderAndIsrResponse::describe() const {
-  std::string out;
-  for (const auto& [tp, error] : partitions) out.append(cat(out.empty() ? "" : " ", tp.str(), ":", error_name(error)));
+  std::string out = cat("corr=", num(correlation_id));
+  for (const auto& [tp, error] : partitions) out.append(cat(" ", tp.str(), ":", error_name(error)));
   return out;
 }
 

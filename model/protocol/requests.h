@@ -42,6 +42,7 @@ struct PartitionState {
 
 struct LeaderAndIsrRequest {
   static constexpr const char* kName = "LeaderAndIsr";
+  std::int32_t correlation_id = 0;
   BrokerId controller_id;
   ControllerEpoch controller_epoch;
   std::vector<PartitionState> partitions;
@@ -52,6 +53,7 @@ struct LeaderAndIsrRequest {
 
 struct LeaderAndIsrResponse {
   static constexpr const char* kName = "LeaderAndIsrResponse";
+  std::int32_t correlation_id = 0;
   std::vector<std::pair<TopicPartition, Errors>> partitions;
   std::size_t wire_bytes() const { return 16 + partitions.size() * 24; }
   std::string describe() const;
