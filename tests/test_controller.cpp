@@ -168,8 +168,10 @@ struct Witness final : sim::TraceSink {
   std::vector<std::pair<SimTime, ControllerElected>> controllers;
   std::vector<std::pair<SimTime, std::string>> acked;  // record ids acknowledged, when
   std::vector<std::string> notes;
+  std::vector<PartitionStateRecorded> states;
   void on_event(const sim::TraceRecord& r) override {
     if (const auto* n = std::get_if<Note>(&r.event)) notes.push_back(n->text);
+    if (const auto* s = std::get_if<PartitionStateRecorded>(&r.event)) states.push_back(*s);
     if (const auto* e = std::get_if<LeaderElected>(&r.event)) elections.emplace_back(r.time, *e);
     if (const auto* e = std::get_if<ControllerElected>(&r.event)) controllers.emplace_back(r.time, *e);
     if (const auto* d = std::get_if<ProducerBatchDone>(&r.event); d && d->error == "NONE") {
@@ -434,6 +436,37 @@ TEST_CASE("Controller: a LeaderAndIsr lost to the network is sent again until th
   CHECK(checkers.violations().empty());
 }
 
+TEST_CASE("Controller: a new controller traces the states it reads, a write its predecessor never heard of included",
+          "[controller][zk]") {
+  // The controller's store answers are lost while a follower stops, so the leader's shrink is
+  // written without the controller knowing; the controller then dies. The trace (what the
+  // checkers judge by) must still hold every version of the partition's state.
+  Watched x;
+  auto& [checkers, c, w] = x;
+  c.run_for(Duration::seconds(2));
+  const BrokerId controller = c.active_controller();
+  REQUIRE(controller.value() != 0);
+  const BrokerId follower = controller == BrokerId{2} ? BrokerId{3} : BrokerId{2};
+  c.world.start_fault(sim::DegradedNetwork{{c.node(controller)}, {c.zookeeper}, sim::Direction::to,
+                                           sim::LinkDegradation{{}, {}, 100.0, 0}});
+  c.world.pause(c.node(follower));
+  for (int i = 0; i < 100 && c.state(kT0)->isr.size() == 3; ++i) c.run_for(Duration::millis(100));
+  REQUIRE(c.state(kT0)->isr.size() == 2);
+  const std::string shrunk = broker_list(c.state(kT0)->isr);
+  c.world.kill(c.node(controller));
+  for (int i = 0; i < 150 && w.controllers.size() < 2; ++i) c.run_for(Duration::millis(100));
+  REQUIRE(w.controllers.size() == 2);
+  c.run_for(Duration::seconds(1));
+  std::map<std::int32_t, std::string> traced;  // version -> ISR
+  for (const PartitionStateRecorded& s : w.states) {
+    if (s.tp == kT0.str()) traced[s.version] = s.isr;
+  }
+  REQUIRE_FALSE(traced.empty());
+  CHECK(traced.rbegin()->first == c.zk().stat(zk::partition_state_path(kT0))->version);
+  for (std::int32_t v = 0; v <= traced.rbegin()->first; ++v) CHECK(traced.contains(v));
+  CHECK(traced[1] == shrunk);
+}
+
 namespace {
 
 // RF 2 on brokers 1 and 2; broker-2 falls out of the ISR, broker-1 commits alone, then dies.
@@ -470,6 +503,18 @@ TEST_CASE("Controller: unclean election happens only when enabled, and then lose
   const auto [clean_elections, clean_death] = leader_dies_alone(false, clean, clean_w, clean_checkers);
   CHECK(clean_elections.empty());  // broker-2 was not in the ISR: the partition stays offline
   CHECK(clean->state(kT0)->leader == BrokerId{1});
+  const LeaderEpoch offline_epoch = clean->state(kT0)->leader_epoch;
+  // broker-1 returns: the offline partition is elected again, in a new leader epoch that both
+  // replicas learn (Kafka's OfflinePartition -> OnlinePartition), not taken up where it was.
+  clean->world.restart(clean->node(BrokerId{1}));
+  clean->run_for(Duration::seconds(5));
+  REQUIRE(clean_w.offline_elections().size() == 1);
+  CHECK(clean_w.offline_elections()[0].leader == 1);
+  CHECK(clean->state(kT0)->leader_epoch == LeaderEpoch{offline_epoch.value() + 1});
+  for (BrokerId b : {BrokerId{1}, BrokerId{2}}) {
+    CHECK(clean->broker(b)->replica_manager()->partition(kT0)->leader_epoch() == clean->state(kT0)->leader_epoch);
+  }
+  clean_checkers.finish(clean->world.now());
   CHECK(clean_checkers.violations().empty());
 
   Witness w;

@@ -82,6 +82,7 @@ void Controller::resign() {
   running_ = false;
   rebalance_.cancel();
   channel_.clear();
+  offline_.clear();
 }
 
 std::vector<TopicPartition> Controller::all_partitions() const {
@@ -167,12 +168,19 @@ void Controller::load_topics(const std::vector<std::string>& topics, Done done) 
       for (const auto& [topic, assignment] : topics_) {
         for (const auto& [p, replicas] : assignment) {
           const TopicPartition tp{topic, p};
-          if (auto s = stored_state(tp, replicas, states)) states_[tp] = std::move(*s);
+          // Traced as read: a write whose answer its controller never had (it died first) is
+          // known from here on, to the checkers too.
+          if (auto s = stored_state(tp, replicas, states)) trace_state(states_[tp] = std::move(*s));
         }
       }
       done();
     });
   });
+}
+
+void Controller::trace_state(const PartitionState& s) {
+  env_.trace(PartitionStateRecorded{s.tp.str(), s.leader.value(), s.leader_epoch.value(), broker_list(s.isr),
+                                    s.partition_epoch});
 }
 
 void Controller::reload_states(const std::vector<TopicPartition>& partitions, Done done) {
@@ -185,9 +193,7 @@ void Controller::reload_states(const std::vector<TopicPartition>& partitions, Do
       if (!stored) continue;
       auto cached = states_.find(tp);
       if (cached != states_.end() && cached->second.partition_epoch == stored->partition_epoch) continue;
-      const PartitionState& s = states_[tp] = std::move(*stored);
-      env_.trace(PartitionStateRecorded{tp.str(), s.leader.value(), s.leader_epoch.value(), broker_list(s.isr),
-                                        s.partition_epoch});
+      trace_state(states_[tp] = std::move(*stored));
       moved.push_back(tp);
     }
     if (!moved.empty()) {  // a leader elected by a lost write learns it now
@@ -275,9 +281,15 @@ std::vector<Controller::Change> Controller::elect_leaders(const std::vector<Topi
       continue;
     }
     const PartitionState& current = it->second;
-    if (live.contains(current.leader)) continue;
+    // A partition that went offline is elected again even if its leader is back: the broker
+    // that returned, and the others, learn its leadership in a new leader epoch (Kafka's
+    // OfflinePartition -> OnlinePartition).
+    if (live.contains(current.leader) && !offline_.contains(tp)) continue;
     const auto elected = elect_offline_leader(replicas, current.isr, live, config_.unclean_leader_election_enable);
-    if (!elected) continue;
+    if (!elected) {
+      offline_.insert(tp);
+      continue;
+    }
     PartitionState next = current;
     next.leader = elected->leader;
     next.leader_epoch = next_epoch(current.leader_epoch);
@@ -331,9 +343,9 @@ void Controller::commit(std::vector<Change> changes, bool tell_replicas, std::fu
                 s.partition_epoch = r.stats[state_op[i]].version;
                 states_[s.tp] = s;
                 changed.push_back(s.tp);
-                env_.trace(PartitionStateRecorded{s.tp.str(), s.leader.value(), s.leader_epoch.value(),
-                                                  broker_list(s.isr), s.partition_epoch});
+                trace_state(s);
                 if (!changes[i].reason.empty()) {
+                  offline_.erase(s.tp);
                   env_.trace(LeaderElected{s.tp.str(), s.leader.value(), s.leader_epoch.value(), broker_list(s.isr),
                                            changes[i].unclean, changes[i].reason});
                 }

@@ -119,6 +119,8 @@ class Controller {
   // Reads the states of `partitions` from the store into the cache; tells the replicas of
   // those that changed (a leader elected by a write whose answer was lost learns it here).
   void reload_states(const std::vector<TopicPartition>& partitions, Done done);
+  // A state as the store holds it, for the trace (the checkers' view of leaders and ISRs).
+  void trace_state(const PartitionState& s);
   void send_leader_and_isr(const std::vector<TopicPartition>& partitions, const std::set<BrokerId>& only_to);
   void send_update_metadata();
   std::set<BrokerId> live_ids() const;
@@ -137,6 +139,7 @@ class Controller {
   std::map<BrokerId, LiveBroker> live_;
   std::map<std::string, Assignment> topics_;
   std::map<TopicPartition, PartitionState> states_;
+  std::set<TopicPartition> offline_;  // no leader could be elected: the next election is owed
   std::set<BrokerId> shutting_down_;  // asked for a controlled shutdown, not yet gone
   std::deque<Job> jobs_;
   bool running_ = false;
