@@ -493,7 +493,9 @@ TEST_CASE("Property: the same clusters with acks=1 lose acknowledged writes when
   const auto [caught, smallest] = unsafe_setting_caught(Unsafe::acks_one, {"acked_write_lost"});
   CHECK(caught);
   CHECK(smallest >= 1);  // without a fault acks=1 loses nothing
-  CHECK(smallest <= 2);  // a leader killed, and at most one fault besides
+  // No upper bound below the three faults drawn: shrinking stops at a local minimum, and a
+  // loss can take a broker killed twice in a row (each restart registers anew, which one
+  // longer kill does not reproduce): RapidCheck seed 3904434919400844988 kept three faults.
 }
 
 TEST_CASE("Property: the same clusters under high-watermark truncation break the ISR's promise",
