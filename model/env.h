@@ -41,6 +41,9 @@ class Env {
   virtual NodeId self() const = 0;
   // This node's local clock: the world's time plus this node's clock skew.
   virtual SimTime now() const = 0;
+  // This node's steady clock, which clock skew does not move (Java's System.nanoTime, on which
+  // Kafka's timing wheel runs): the world's time.
+  virtual SimTime steady_now() const = 0;
   // Runs `fn` on this node after `delay`, unless the node dies first or the timer is cancelled.
   virtual TimerHandle after(Duration delay, std::function<void()> fn) = 0;
   virtual void send(NodeId to, MessagePtr message) = 0;

@@ -41,7 +41,7 @@ struct TimerFired {
   std::string_view timer;
   std::uint64_t task;
   std::int64_t deadline_ms;
-  std::int64_t now_ms;  // the timer's clock when it ran
+  std::int64_t now_ms;  // the node's steady clock when it ran (not the timer's own, which a broken one gets wrong)
   template <class V>
   void fields(V& v) const {
     v("timer", timer);

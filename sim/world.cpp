@@ -41,6 +41,7 @@ class World::NodeContext final : public Env {
   // Env
   NodeId self() const override { return id_; }
   SimTime now() const override { return current_time() + skew_; }
+  SimTime steady_now() const override { return current_time(); }
   TimerHandle after(Duration delay, std::function<void()> fn) override {
     const EventId event = world_.scheduler_.at(
         current_time() + delay,

@@ -17,7 +17,7 @@ void DelayedOperation::run() {
 }
 
 ExpirationReaper::ExpirationReaper(Env& env, std::string_view name, std::int64_t test_only_fire_early_ms)
-    : env_(env), name_(name), timer_(env.now().as_micros() / 1000), early_ms_(test_only_fire_early_ms) {
+    : env_(env), name_(name), timer_(env.steady_now().as_micros() / 1000), early_ms_(test_only_fire_early_ms) {
   timer_.set_observer(this);
 }
 
@@ -41,7 +41,7 @@ void ExpirationReaper::rearm() {
   if (wakeup_.pending() && wakeup_at_ms_ == *next) return;
   wakeup_.cancel();
   wakeup_at_ms_ = *next;
-  const std::int64_t delay_us = std::max<std::int64_t>(0, (*next - early_ms_) * 1000 - env_.now().as_micros());
+  const std::int64_t delay_us = std::max<std::int64_t>(0, (*next - early_ms_) * 1000 - env_.steady_now().as_micros());
   wakeup_ = env_.after(Duration::micros(delay_us), [this] {
     wakeup_at_ms_ = -1;
     timer_.advance_clock(now_ms() + early_ms_);
@@ -53,8 +53,8 @@ void ExpirationReaper::on_scheduled(const TimerTask& task, std::int64_t) {
   env_.trace(TimerScheduled{name_, task.id(), task.expiration_ms()});
 }
 
-void ExpirationReaper::on_run(const TimerTask& task, std::int64_t now_ms) {
-  env_.trace(TimerFired{name_, task.id(), task.expiration_ms(), now_ms});
+void ExpirationReaper::on_run(const TimerTask& task, std::int64_t) {
+  env_.trace(TimerFired{name_, task.id(), task.expiration_ms(), now_ms()});
 }
 
 void ExpirationReaper::on_cancelled(const TimerTask& task) { env_.trace(TimerCancelled{name_, task.id()}); }

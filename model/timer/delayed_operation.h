@@ -53,8 +53,8 @@ class ExpirationReaper final : public TimerObserver {
   ExpirationReaper& operator=(const ExpirationReaper&) = delete;
 
   void add(std::shared_ptr<TimerTask> task);
-  // The node's clock in milliseconds, which the timer runs on.
-  std::int64_t now_ms() const { return env_.now().as_micros() / 1000; }
+  // The node's steady clock in milliseconds, which the timer runs on (as Kafka's on hiResClockMs).
+  std::int64_t now_ms() const { return env_.steady_now().as_micros() / 1000; }
   const SystemTimer& timer() const { return timer_; }
 
  private:

@@ -1,5 +1,6 @@
-// timer_fired_early: no timer task fires before its deadline (by the node's clock, as the trace
-// records it, not as the timer believes), none fires twice, and a cancelled one never fires.
+// timer_fired_early: no timer task fires before its deadline (by the node's steady clock when
+// it ran, as the event records it, not as the timer believes), none fires twice, and a
+// cancelled one never fires.
 #pragma once
 
 #include <map>
