@@ -98,6 +98,31 @@ TEST_CASE("ZooKeeper: a session that goes silent expires, its ephemeral znodes g
   CHECK(w.multi(w.a, {create("/x", "")}).error == ZkError::session_expired);
 }
 
+TEST_CASE("ZooKeeper: a restarted node hears only its own session's watch events, not its previous one's",
+          "[zookeeper]") {
+  ZkWorld w;
+  REQUIRE(w.multi(w.b, {create("/controller", "brokerid=2", true)}).error == ZkError::ok);
+  w.user(w.a).client.read("/controller", false, true, [](const ZkReadResponse&) {});
+  w.run_for(Duration::millis(20));
+  // `a` restarts: its new session has no watch, but the previous session's lives until it
+  // expires, and its event is sent to the same node.
+  w.world.kill(w.a);
+  w.world.restart(w.a);
+  w.run_for(Duration::millis(20));
+  REQUIRE(w.user(w.a).established == 1);
+  w.multi(w.b, {ZkOp{ZkOpType::delete_node, "/controller", "", -1, false}});
+  w.run_for(Duration::millis(50));
+  CHECK(w.user(w.a).events.empty());
+  // Its own watch, set now, is heard, as the first event of its session.
+  REQUIRE(w.multi(w.b, {create("/controller", "brokerid=2", true)}).error == ZkError::ok);
+  w.user(w.a).client.read("/controller", false, true, [](const ZkReadResponse&) {});
+  w.run_for(Duration::millis(20));
+  w.multi(w.b, {ZkOp{ZkOpType::delete_node, "/controller", "", -1, false}});
+  w.run_for(Duration::millis(50));
+  REQUIRE(w.user(w.a).events.size() == 1);
+  CHECK(w.user(w.a).events[0].type == ZkEventType::deleted);
+}
+
 TEST_CASE("ZooKeeper: the tree and the sessions survive a restart of the store", "[zookeeper]") {
   ZkWorld w;
   REQUIRE(w.multi(w.a, {create("/controller_epoch", "7")}).error == ZkError::ok);

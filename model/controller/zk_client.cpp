@@ -74,8 +74,12 @@ bool ZkClient::handle(const Message& message) {
     ping_timer_ = env_.after(Duration::millis(session_timeout_ms_ / 3), [this] { ping(); });
     handlers_.session_established();
   } else if (const auto* pong = body_cast<ZkPingResponse>(message)) {
-    if (pong->expired && session_ == pong->session_id) expire();
-    watch_events_seen_ = std::min(watch_events_seen_, pong->watch_events_sent);
+    if (session_ != pong->session_id) return true;  // answers a previous session's ping
+    if (pong->expired) {
+      expire();
+    } else {
+      watch_events_seen_ = std::min(watch_events_seen_, pong->watch_events_sent);
+    }
   } else if (const auto* m = body_cast<ZkMultiResponse>(message)) {
     auto p = take(m->correlation_id);
     if (m->error == ZkError::session_expired) expire();
@@ -85,8 +89,10 @@ bool ZkClient::handle(const Message& message) {
     if (r->error == ZkError::session_expired) expire();
     if (p && p->read) p->read(*r);
   } else if (const auto* w = body_cast<ZkWatchEvent>(message)) {
-    // In sequence only: a later event waits for the one lost before it, which comes again.
-    if (!session_ || w->sequence != watch_events_seen_ + 1) return true;
+    // Of this session only (a restarted broker's previous session may still have watches, and
+    // their events come to the same node), and in sequence: a later event waits for the one
+    // lost before it, which comes again.
+    if (!session_ || w->session_id != *session_ || w->sequence != watch_events_seen_ + 1) return true;
     ++watch_events_seen_;
     handlers_.watch(*w);
   } else {

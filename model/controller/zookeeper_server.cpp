@@ -238,7 +238,7 @@ void ZooKeeperServer::notify(const std::vector<Change>& changes) {
       auto session = sessions_.find(s);
       if (session == sessions_.end()) continue;
       Session& to = session->second;
-      const ZkWatchEvent event{c.path, c.type, ++to.watch_events_sent};
+      const ZkWatchEvent event{c.path, c.type, ++to.watch_events_sent, s};
       to.unacknowledged.emplace(event.sequence, event);
       env_.send(to.client, make_message(event));
     }

@@ -130,7 +130,8 @@ struct ZkWatchEvent {
   static constexpr const char* kName = "ZkWatchEvent";
   std::string path;
   ZkEventType type = ZkEventType::data_changed;
-  std::uint64_t sequence = 0;
+  std::uint64_t sequence = 0;  // of the session's events
+  std::int64_t session_id = 0;  // the session that set the watch
   std::size_t wire_bytes() const { return 16 + path.size(); }
   std::string describe() const;
 };
