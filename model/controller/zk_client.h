@@ -4,7 +4,8 @@
 // reports expiry, which it learns when a ping or request is answered "expired" (as a ZooKeeper
 // client learns it on reconnecting). Requests without an answer within the session timeout
 // complete with connection_loss; requests made without a session complete with
-// session_expired at once.
+// session_expired at once. Watch events and ping answers count only for the current session
+// (a restarted broker's previous session may still be alive, with watches).
 #pragma once
 
 #include <functional>
