@@ -44,6 +44,11 @@ struct ZkWorld {
   ZkUser& user(NodeId n) { return *world.node_as<ZkUser>(n); }
   ZooKeeperServer& zk() { return *world.node_as<ZooKeeperServer>(server); }
   void run_for(Duration d) { world.run_until(world.now() + d); }
+  // `who` watches the data of `path`.
+  void watch(NodeId who, const std::string& path) {
+    user(who).client.read(path, false, true, [](const ZkReadResponse&) {});
+    run_for(Duration::millis(20));
+  }
   ZkMultiResponse multi(NodeId who, std::vector<ZkOp> ops) {
     ZkMultiResponse out;
     user(who).client.multi(std::move(ops), [&out](const ZkMultiResponse& r) { out = r; });
@@ -80,8 +85,7 @@ TEST_CASE("ZooKeeper: a session that goes silent expires, its ephemeral znodes g
           "[zookeeper]") {
   ZkWorld w;
   REQUIRE(w.multi(w.a, {create("/controller", "brokerid=1", true)}).error == ZkError::ok);
-  w.user(w.b).client.read("/controller", false, true, [](const ZkReadResponse&) {});
-  w.run_for(Duration::millis(20));
+  w.watch(w.b, "/controller");
   // `a` is paused longer than its 3 s session timeout.
   w.world.pause(w.a);
   w.run_for(Duration::seconds(2));
@@ -102,8 +106,7 @@ TEST_CASE("ZooKeeper: a restarted node hears only its own session's watch events
           "[zookeeper]") {
   ZkWorld w;
   REQUIRE(w.multi(w.b, {create("/controller", "brokerid=2", true)}).error == ZkError::ok);
-  w.user(w.a).client.read("/controller", false, true, [](const ZkReadResponse&) {});
-  w.run_for(Duration::millis(20));
+  w.watch(w.a, "/controller");
   // `a` restarts: its new session has no watch, but the previous session's lives until it
   // expires, and its event is sent to the same node.
   w.world.kill(w.a);
@@ -115,8 +118,7 @@ TEST_CASE("ZooKeeper: a restarted node hears only its own session's watch events
   CHECK(w.user(w.a).events.empty());
   // Its own watch, set now, is heard, as the first event of its session.
   REQUIRE(w.multi(w.b, {create("/controller", "brokerid=2", true)}).error == ZkError::ok);
-  w.user(w.a).client.read("/controller", false, true, [](const ZkReadResponse&) {});
-  w.run_for(Duration::millis(20));
+  w.watch(w.a, "/controller");
   w.multi(w.b, {ZkOp{ZkOpType::delete_node, "/controller", "", -1, false}});
   w.run_for(Duration::millis(50));
   REQUIRE(w.user(w.a).events.size() == 1);
