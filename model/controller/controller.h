@@ -102,11 +102,12 @@ class Controller {
   void rebalance_leaders(Done done);
   void schedule_rebalance();
 
-  // New states for partitions needing a leader (no live leader), or a new partition.
   // New ISRs (and leader epochs) without the `gone` brokers, for partitions whose leader lives.
   std::vector<Change> remove_from_isrs(const std::set<BrokerId>& gone) const;
   // Brokers named in some ISR that are not registered.
   std::set<BrokerId> absent_isr_members() const;
+  // New states for partitions needing a leader (no live leader, or offline until now), or a
+  // new partition; a partition for which none can be elected is marked offline.
   std::vector<Change> elect_leaders(const std::vector<TopicPartition>& partitions);
   // Writes the changes to the store in one multi conditional on the controller epoch and each
   // state's version. On success applies and traces them, sends LeaderAndIsr to the live
