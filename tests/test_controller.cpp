@@ -102,6 +102,23 @@ TEST_CASE("ZooKeeper: a session that goes silent expires, its ephemeral znodes g
   CHECK(w.multi(w.a, {create("/x", "")}).error == ZkError::session_expired);
 }
 
+TEST_CASE("ZooKeeper: a read lost to a partition is sent again while the session lives", "[zookeeper]") {
+  ZkWorld w;
+  REQUIRE(w.multi(w.b, {create("/brokers", "x")}).error == ZkError::ok);
+  std::vector<ZkReadResponse> answers;
+  const auto cut = w.world.network().isolate({w.a});
+  w.user(w.a).client.read("/brokers", false, false, [&answers](const ZkReadResponse& r) { answers.push_back(r); });
+  w.run_for(Duration::millis(1500));  // shorter than the 3 s session: it lives on
+  w.world.network().remove_rule(cut);
+  w.run_for(Duration::seconds(4));
+  // Answered once, by the read sent again after the session timeout; not a connection loss
+  // its caller would take for "no such node".
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].error == ZkError::ok);
+  CHECK(answers[0].data == "x");
+  CHECK(w.user(w.a).expired == 0);
+}
+
 TEST_CASE("ZooKeeper: a restarted node hears only its own session's watch events, not its previous one's",
           "[zookeeper]") {
   ZkWorld w;

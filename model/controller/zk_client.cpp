@@ -36,8 +36,11 @@ std::int32_t ZkClient::track(Pending pending) {
   pending.timeout = env_.after(Duration::millis(session_timeout_ms_), [this, corr] {
     auto p = take(corr);
     if (!p) return;
-    if (p->multi) p->multi(ZkMultiResponse{corr, ZkError::connection_loss, -1, {}});
-    if (p->read) p->read(ZkReadResponse{corr, ZkError::connection_loss, p->path, {}, {}, {}});
+    if (p->multi) return p->multi(ZkMultiResponse{corr, ZkError::connection_loss, -1, {}});
+    // A read changes nothing, so it is sent again while its session lives, as Kafka's
+    // KafkaZkClient retries a request that met a connection loss once it is connected again.
+    if (session_ == p->session) return send_read(std::move(*p));
+    p->read(ZkReadResponse{corr, ZkError::connection_loss, p->read_request.path, {}, {}, {}});
   });
   pending_.emplace(corr, std::move(pending));
   return corr;
@@ -54,14 +57,19 @@ std::optional<ZkClient::Pending> ZkClient::take(std::int32_t correlation_id) {
 
 void ZkClient::multi(std::vector<ZkOp> ops, MultiCallback done) {
   if (!session_) return done(ZkMultiResponse{0, ZkError::session_expired, -1, {}});
-  const std::int32_t corr = track(Pending{std::move(done), {}, {}, {}});
+  const std::int32_t corr = track(Pending{std::move(done), {}, {}, *session_, {}});
   env_.send(server_, make_message(ZkMultiRequest{corr, *session_, std::move(ops)}));
 }
 
 void ZkClient::read(const std::string& path, bool children, bool watch, ReadCallback done) {
   if (!session_) return done(ZkReadResponse{0, ZkError::session_expired, path, {}, {}, {}});
-  const std::int32_t corr = track(Pending{{}, std::move(done), path, {}});
-  env_.send(server_, make_message(ZkReadRequest{corr, *session_, path, children, watch}));
+  send_read(Pending{{}, std::move(done), ZkReadRequest{0, *session_, path, children, watch}, *session_, {}});
+}
+
+void ZkClient::send_read(Pending pending) {
+  ZkReadRequest request = pending.read_request;
+  request.correlation_id = track(std::move(pending));
+  env_.send(server_, make_message(std::move(request)));
 }
 
 bool ZkClient::handle(const Message& message) {

@@ -2,9 +2,10 @@
 //
 // It connects, keeps the session alive with a ping every third of the session timeout, and
 // reports expiry, which it learns when a ping or request is answered "expired" (as a ZooKeeper
-// client learns it on reconnecting). Requests without an answer within the session timeout
-// complete with connection_loss; requests made without a session complete with
-// session_expired at once. Watch events and ping answers count only for the current session
+// client learns it on reconnecting). A write without an answer within the session timeout
+// completes with connection_loss (it may or may not have been applied); a read is sent again
+// while its session lives. Requests made without a session complete with session_expired at
+// once. Watch events and ping answers count only for the current session
 // (a restarted broker's previous session may still be alive, with watches).
 #pragma once
 
@@ -47,12 +48,14 @@ class ZkClient {
   struct Pending {
     MultiCallback multi;
     ReadCallback read;
-    std::string path;
+    ZkReadRequest read_request;  // for a read, to send it again
+    std::int64_t session = 0;    // the session it was sent in
     TimerHandle timeout;
   };
   void ping();
   void expire();
   std::int32_t track(Pending pending);
+  void send_read(Pending pending);
   std::optional<Pending> take(std::int32_t correlation_id);
 
   Env& env_;
