@@ -95,9 +95,10 @@ struct BrokerCluster {
     return *broker(b).replica_manager()->partition(tp);
   }
 
-  // Records a new state of `tp` and sends it as LeaderAndIsr to `send_to` (default: every replica).
-  void lead(const TopicPartition& tp, BrokerId leader, LeaderEpoch epoch, std::vector<BrokerId> isr,
-            std::vector<BrokerId> replicas, std::vector<BrokerId> send_to = {}) {
+  // Records a new state of `tp` and makes the LeaderAndIsr that tells it, with every broker's
+  // endpoint.
+  LeaderAndIsrRequest leader_and_isr(const TopicPartition& tp, BrokerId leader, LeaderEpoch epoch,
+                                     std::vector<BrokerId> isr, std::vector<BrokerId> replicas) {
     LeaderAndIsrRequest r;
     r.controller_id = BrokerId{0};
     r.controller_epoch = controller_epoch;
@@ -106,6 +107,12 @@ struct BrokerCluster {
     h().record(state);
     r.partitions.push_back(state);
     for (std::size_t i = 0; i < brokers.size(); ++i) r.brokers.emplace_back(BrokerId{static_cast<std::int32_t>(i + 1)}, brokers[i]);
+    return r;
+  }
+  // Records a new state of `tp` and sends it as LeaderAndIsr to `send_to` (default: every replica).
+  void lead(const TopicPartition& tp, BrokerId leader, LeaderEpoch epoch, std::vector<BrokerId> isr,
+            std::vector<BrokerId> replicas, std::vector<BrokerId> send_to = {}) {
+    const LeaderAndIsrRequest r = leader_and_isr(tp, leader, epoch, std::move(isr), replicas);
     for (BrokerId b : send_to.empty() ? replicas : send_to) h().env.send(node(b), make_message(r));
   }
   void lead(BrokerId leader, LeaderEpoch epoch, std::vector<BrokerId> isr, std::vector<BrokerId> replicas,

@@ -100,6 +100,34 @@ TEST_CASE("Broker: followers refuse produces, and stale or future epochs are fen
   CHECK(stale);
 }
 
+TEST_CASE("Broker: a LeaderAndIsr naming a leader with no endpoint leaves the partition as it was", "[broker]") {
+  BrokerCluster c(3);
+  const BrokerId one{1}, two{2}, three{3};
+  c.lead(one, LeaderEpoch{1}, kAll, kAll);
+  c.run_for(Duration::millis(10));
+  c.produce(one, 1, -1, make_batch(0, 2, 1000));
+  await_produce(c, 1);
+  // Leader 2 in epoch 2, told to broker-3 by a request with no endpoint for broker 2 (its
+  // controller does not count it alive): as Kafka, broker-3 changes nothing and keeps
+  // following broker-1, and it answers without an error.
+  LeaderAndIsrRequest r = c.leader_and_isr(kOrders, two, LeaderEpoch{2}, kAll, kAll);
+  std::erase_if(r.brokers, [&](const auto& endpoint) { return endpoint.first == two; });
+  c.h().env.send(c.node(three), make_message(r));
+  c.run_for(Duration::millis(50));
+  CHECK(c.partition(three).leader() == one);
+  CHECK(c.partition(three).leader_epoch() == LeaderEpoch{1});
+  REQUIRE(c.h().received<LeaderAndIsrResponse>().size() == 4);  // the first three, and this one
+  CHECK(c.h().received<LeaderAndIsrResponse>().back().second.partitions[0].second == Errors::NONE);
+  c.produce(one, 2, -1, make_batch(2, 1, 1000));  // broker-3 still fetches from broker-1
+  await_produce(c, 2);
+  CHECK(c.produce_response(2).error == Errors::NONE);
+  // The same epoch with the endpoint is taken: the partition's epoch never moved.
+  c.lead(two, LeaderEpoch{2}, kAll, kAll, {three});
+  c.run_for(Duration::millis(50));
+  CHECK(c.partition(three).leader() == two);
+  CHECK(c.partition(three).leader_epoch() == LeaderEpoch{2});
+}
+
 TEST_CASE("Broker: a deposed leader fails its waiting produces; the new leader takes writes", "[broker]") {
   BrokerCluster c(3);
   c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);

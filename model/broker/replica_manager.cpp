@@ -342,6 +342,13 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
       response.partitions.emplace_back(state.tp, Errors::STALE_CONTROLLER_EPOCH);
       continue;
     }
+    auto leader_node = nodes.find(state.leader);
+    if (state.leader != config_.broker_id && leader_node == nodes.end()) {
+      // As Kafka's makeFollowers: a follower of a leader it cannot reach changes nothing, so
+      // that the same epoch, told again with the leader's endpoint, still counts as new.
+      response.partitions.emplace_back(state.tp, Errors::NONE);
+      continue;
+    }
     isr_change_retries_[state.tp].cancel();
     if (state.leader == config_.broker_id) {
       p.make_leader(state, now_ms(env_));
@@ -353,8 +360,7 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
       // asks the leader first.
       const bool ask_leader = config_.replica_truncation == ReplicaTruncation::leader_epoch;
       if (!ask_leader) truncate(p, p.high_watermark(), "high_watermark");
-      auto node = nodes.find(state.leader);
-      if (node != nodes.end()) fetcher_.set_leader(state.tp, state.leader, node->second, ask_leader);
+      fetcher_.set_leader(state.tp, state.leader, leader_node->second, ask_leader);
     }
     trace_role(p);
     response.partitions.emplace_back(state.tp, Errors::NONE);
