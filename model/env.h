@@ -51,6 +51,9 @@ class Env {
   // This node's own random stream.
   virtual Rng& rng() = 0;
   virtual void trace(ModelEvent event) = 0;
+  // The process exits at once (Java's Runtime.halt, as `kill -9`): nothing it does after this
+  // call leaves it (no message, no trace event), and it is down when its handler returns.
+  virtual void halt() = 0;
 
  private:
   friend class TimerHandle;

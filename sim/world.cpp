@@ -52,14 +52,16 @@ class World::NodeContext final : public Env {
     return TimerHandle(this, event);
   }
   void send(NodeId to, MessagePtr message) override {
-    world_.send(id_, to, std::move(message), current_time());
+    if (!halted_) world_.send(id_, to, std::move(message), current_time());
   }
   storage::Disk& disk() override { return *disk_; }
   Rng& rng() override { return rng_; }
   void trace(ModelEvent event) override {
+    if (halted_) return;
     std::visit([this](auto&& e) { world_.trace_.record(current_time(), id_, std::move(e)); },
                std::move(event));
   }
+  void halt() override { halted_ = true; }
 
   template <class F>
   void run_handler(F&& handler) {
@@ -68,6 +70,11 @@ class World::NodeContext final : public Env {
     handler();
     in_handler_ = false;
     busy_until_ = clock_;
+    if (halted_) {
+      // The node's code has returned: it can go now.
+      halted_ = false;
+      world_.stop_process(id_, "halt");
+    }
   }
 
   void build_node() {
@@ -110,6 +117,7 @@ class World::NodeContext final : public Env {
   std::uint32_t incarnation_ = 0;
   Duration skew_;
   bool in_handler_ = false;
+  bool halted_ = false;  // halt() was called in the running handler
   SimTime clock_;
   SimTime busy_until_;
 };

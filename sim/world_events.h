@@ -112,13 +112,17 @@ struct FaultEnded {
 
 struct NodeLifecycle {
   static constexpr std::string_view kName = "node";
-  std::string_view what;  // "start", "kill", "power_loss", "restart", "pause", "resume", "clock_skew"
+  // "start", "kill", "power_loss", "halt" (the process exited by itself), "restart", "pause",
+  // "resume", "clock_skew"
+  std::string_view what;
   std::uint32_t incarnation;
   template <class V>
   void fields(V& v) const {
     v("what", what);
     v("incarnation", incarnation);
   }
+  // The process ended: its volatile state and timers are gone.
+  bool ends_process() const { return what == "kill" || what == "power_loss" || what == "halt"; }
 };
 
 }  // namespace kafkasim::sim

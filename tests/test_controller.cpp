@@ -345,6 +345,37 @@ TEST_CASE("Controller: a leader crash elects a new leader from the ISR; acks=all
   CHECK(checkers.violations().empty());  // and the checkers agree
 }
 
+TEST_CASE("Controller: a leader whose disk fails halts, as Kafka when its only log directory goes offline",
+          "[controller][zk]") {
+  Watched x;
+  auto& [checkers, c, w] = x;
+  c.run_for(Duration::seconds(2));
+  const NodeId producer = add_producer(c, -1, 200);
+  c.run_for(Duration::seconds(3));
+  const NodeId one = c.node(BrokerId{1});
+  REQUIRE(c.broker(BrokerId{1})->replica_manager()->partition(kT0)->is_leader());
+  // Its next fsync fails (the high watermark checkpoint's, every 5 s): the broker halts
+  // rather than carry on as if its bytes were safe, and the controller elects another leader.
+  const sim::FaultId fault = c.world.start_fault(sim::DiskFault{{one}, sim::DiskFaultMode::fsync_error});
+  c.run_for(Duration::seconds(17));
+  CHECK(c.world.state(one) == sim::NodeState::down);
+  const auto offline = w.offline_elections();
+  REQUIRE(offline.size() == 1);
+  CHECK(offline[0].leader != 1);
+  CHECK_FALSE(offline[0].unclean);
+  auto* p = c.world.node_as<client::ProducerNode>(producer);
+  CHECK(p->producer().stats().records_failed == 0);
+  const std::set<std::string> log = ids_in(*c.broker(BrokerId{offline[0].leader})->log_manager()->get(kT0));
+  for (const auto& [t, id] : w.acked) REQUIRE(log.contains(id));
+  // With its disk whole again it is restarted, recovers and rejoins the ISR.
+  c.world.end_fault(fault);
+  c.world.restart(one);
+  c.run_for(Duration::seconds(10));
+  CHECK(c.state(kT0)->isr.size() == 3);
+  checkers.finish(c.world.now());
+  CHECK(checkers.violations().empty());
+}
+
 TEST_CASE("Controller: when the controller is paused past its session, another takes over with a higher epoch",
           "[controller][zk]") {
   ZkCluster c(3, one_partition(), fast_failover());

@@ -65,6 +65,41 @@ TEST_CASE("World: a killed node's timers die with it and a restart builds a new 
   CHECK(fired == 1);
 }
 
+TEST_CASE("World: a node that halts sends nothing more and is down once its handler returns", "[world]") {
+  World world(quiet_config());
+  EventLog events;
+  world.trace().add_sink(&events);
+  std::vector<Delivery> log;
+  int fired = 0, starts = 0;
+  bool halted_node_ran_on = false;
+  const NodeId b = world.add_node("b", [&](Env& env) { return std::make_unique<Recorder>(env, log); });
+  const NodeId a = world.add_node("a", [&](Env& env) {
+    return std::make_unique<Recorder>(env, log, [&](Env& e) {
+      if (++starts > 1) return;
+      e.after(Duration::millis(10), [&] { ++fired; });
+      e.after(Duration::millis(5), [&] {
+        e.send(b, std::make_shared<Numbered>(1));
+        e.halt();
+        e.send(b, std::make_shared<Numbered>(2));  // after the halt: never leaves
+        e.trace(Note{"after the halt"});
+        halted_node_ran_on = true;
+      });
+    });
+  });
+  world.start_all();
+  world.run_until(SimTime::from_millis(20));
+  CHECK(halted_node_ran_on);  // its code ran to the end of the handler...
+  CHECK(world.state(a) == NodeState::down);  // ...and then it was gone
+  CHECK(events.has("node:halt"));
+  CHECK_FALSE(events.has("note"));
+  CHECK(fired == 0);  // its timers died with it
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].number == 1);
+  world.restart(a);
+  CHECK(world.state(a) == NodeState::running);
+  CHECK(starts == 2);
+}
+
 TEST_CASE("World: a timer handle cancels, even while its node is paused", "[world]") {
   World world(quiet_config());
   std::vector<Delivery> log;

@@ -5,10 +5,10 @@
 namespace kafkasim::broker {
 
 void Broker::start() {
-  auto logs = storage::LogManager::open(env_.disk(), config_.data_dir, config_.log_configs(), env_.now().as_micros() / 1000);
+  auto logs = storage::LogManager::open(log_dir_, config_.data_dir, config_.log_configs(), env_.now().as_micros() / 1000);
   if (!logs.ok()) {
-    // Kafka takes a failed log directory offline; with one directory the broker serves nothing.
-    env_.trace(Note{"log directory offline: " + logs.status().detail()});
+    // Unreadable logs (an I/O error halted the broker already).
+    if (!log_dir_.offline()) env_.trace(Note{"log directory unreadable: " + logs.status().detail()});
     return;
   }
   logs_ = std::move(logs.value());
@@ -16,7 +16,7 @@ void Broker::start() {
   env_.trace(BrokerStarted{config_.broker_id.value()});
   for (const auto& [tp, log] : logs_->logs()) env_.trace(LogRecovered{tp.str(), log->log_end_offset().value()});
   replicas_ = std::make_unique<ReplicaManager>(env_, config_, *logs_);
-  producer_ids_ = std::make_unique<ProducerIdManager>(env_.disk(), config_.data_dir, config_.broker_id);
+  producer_ids_ = std::make_unique<ProducerIdManager>(log_dir_, config_.data_dir, config_.broker_id);
   if (!config_.zookeeper) return;
   zk_ = std::make_unique<controller::ZkClient>(
       env_, *config_.zookeeper, config_.zookeeper_session_timeout_ms,
@@ -28,6 +28,13 @@ void Broker::start() {
                                      [this](const ZkWatchEvent& e) { controller_->on_watch(e); }});
   controller_ = std::make_unique<controller::Controller>(env_, config_.broker_id, config_.controller, *zk_);
   zk_->connect();
+}
+
+void Broker::log_dir_failed(const storage::IoStatus& status) {
+  // Kafka's LogDirFailureHandler: the only log directory is offline, so every one is.
+  env_.trace(Note{"log directory " + config_.data_dir + " failed (" + status.detail() +
+                  "): every log directory is offline, the broker halts"});
+  env_.halt();
 }
 
 void Broker::register_broker() {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/broker/broker_config.h"
+#include "model/broker/log_dir_failure_channel.h"
 #include "model/broker/metadata_cache.h"
 #include "model/broker/producer_id_manager.h"
 #include "model/broker/replica_manager.h"
@@ -20,7 +21,8 @@ namespace kafkasim::broker {
 
 class Broker final : public Node {
  public:
-  Broker(Env& env, BrokerConfig config) : env_(env), config_(std::move(config)) {}
+  Broker(Env& env, BrokerConfig config)
+      : env_(env), config_(std::move(config)), log_dir_(env.disk(), [this](const storage::IoStatus& s) { log_dir_failed(s); }) {}
 
   void start() override;
   void on_message(NodeId from, const MessagePtr& message) override;
@@ -30,7 +32,7 @@ class Broker final : public Node {
   }
 
   const BrokerConfig& config() const { return config_; }
-  // Null while the log directory could not be opened (the broker then answers nothing).
+  // Null until the logs are open.
   ReplicaManager* replica_manager() { return replicas_.get(); }
   storage::LogManager* log_manager() { return logs_.get(); }
   const MetadataCache& metadata_cache() const { return metadata_; }
@@ -46,9 +48,11 @@ class Broker final : public Node {
   void on_registered();
   void handle_request(NodeId from, const MessagePtr& message);
   void send_controlled_shutdown();
+  void log_dir_failed(const storage::IoStatus& status);
 
   Env& env_;
   BrokerConfig config_;
+  LogDirFailureChannel log_dir_;  // the disk as the broker's storage uses it
   std::unique_ptr<storage::LogManager> logs_;
   std::unique_ptr<ReplicaManager> replicas_;
   std::unique_ptr<ProducerIdManager> producer_ids_;

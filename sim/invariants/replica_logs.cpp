@@ -136,7 +136,7 @@ void ReplicaLogs::apply(const TraceRecord& record) {
     return;
   }
   if (const auto* life = std::get_if<NodeLifecycle>(&e)) {
-    if (life->what == "kill" || life->what == "power_loss") {
+    if (life->ends_process()) {
       for_each_replica_of(record.node, [](Replica& r) {
         r.leader = false;  // a dead broker leads nothing
         r.down = true;

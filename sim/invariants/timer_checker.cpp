@@ -5,7 +5,7 @@ namespace kafkasim::sim::invariants {
 void TimerFiredEarly::on_event(const TraceRecord& record) {
   if (const auto* life = std::get_if<NodeLifecycle>(&record.event)) {
     // A process that ends or begins takes its timers with it; task ids start again.
-    if (life->what == "kill" || life->what == "power_loss" || life->what == "restart" || life->what == "start") {
+    if (life->ends_process() || life->what == "restart" || life->what == "start") {
       timers_.erase(record.node);
     }
   } else if (const auto* s = std::get_if<TimerScheduled>(&record.event)) {

@@ -1,0 +1,44 @@
+// Kafka's LogDirFailureChannel: every storage operation of the broker goes through it, and the
+// first one that fails with an I/O error (EIO, ENOSPC) takes the log directory offline. With
+// one log directory, as a simulated broker has, that is every directory, and Kafka halts the
+// broker ("Shutdown broker because all log dirs ... have failed"): a failed fsync is never
+// retried as if the bytes were safe.
+//
+// A decorator of storage::Disk: files opened through it report their failures too. Routine
+// outcomes (a name not found, already existing) are not failures.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/storage/disk.h"
+
+namespace kafkasim::broker {
+
+class LogDirFailureChannel final : public storage::Disk {
+ public:
+  // `failed` runs for the first failure only.
+  LogDirFailureChannel(storage::Disk& disk, std::function<void(const storage::IoStatus&)> failed)
+      : disk_(disk), failed_(std::move(failed)) {}
+
+  storage::IoResult<std::unique_ptr<storage::File>> open(const std::string& path, storage::OpenMode mode) override;
+  bool exists(const std::string& path) const override { return disk_.exists(path); }
+  storage::IoStatus rename(const std::string& from, const std::string& to) override;
+  storage::IoStatus remove(const std::string& path) override;
+  storage::IoStatus make_dir(const std::string& path) override;
+  storage::IoResult<std::vector<std::string>> list(const std::string& dir) const override;
+  storage::IoStatus sync_dir(const std::string& dir) override;
+
+  bool offline() const { return offline_; }
+  // Passes `status` through, taking the directory offline when it is an I/O error.
+  const storage::IoStatus& observe(const storage::IoStatus& status) const;
+
+ private:
+  storage::Disk& disk_;
+  std::function<void(const storage::IoStatus&)> failed_;
+  mutable bool offline_ = false;
+};
+
+}  // namespace kafkasim::broker
