@@ -1,9 +1,11 @@
 // The scenario loader: every problem as one line with its JSON path, suggestions for typos,
-// the semantic pass, and nothing loaded from a file with a problem.
+// the semantic pass, and nothing loaded from a file with a problem; and the nemesis's draws.
 #include <catch2/catch.hpp>
 
+#include <set>
 #include <string>
 
+#include "sim/scenario/nemesis.h"
 #include "sim/scenario/scenario_loader.h"
 
 using kafkasim::sim::scenario::LoadResult;
@@ -116,4 +118,27 @@ TEST_CASE("Scenario loader: expect names only invariants that exist and run", "[
   CHECK(problems(r) == "/expect/violations/0: no invariant \"commited_record_lost\"; did you mean \"committed_record_lost\"?\n"
                        "/expect/allowed/0: invariant \"group_double_ownership\" is not checked yet (it needs consumer groups)\n"
                        "/expect/violations: \"acked_write_lost\" is expected but not among the invariants checked\n");
+}
+
+TEST_CASE("Nemesis: a drawn disk fault halts brokers, so a restart of the same brokers follows it", "[scenario]") {
+  using namespace kafkasim::sim::scenario;
+  NemesisSpec spec;
+  spec.faults = {"disk_fault"};
+  const std::vector<BrokerSpec> brokers{{1, ""}, {2, ""}, {3, ""}};
+  const auto schedule = draw_nemesis_schedule(spec, brokers, 600000, kafkasim::Rng(7));
+  REQUIRE(schedule.size() >= 20);
+  REQUIRE(schedule.size() % 2 == 0);
+  std::set<std::string> modes;
+  for (std::size_t i = 0; i < schedule.size(); i += 2) {
+    const FaultEntry& fault = schedule[i];
+    const FaultEntry& restart = schedule[i + 1];
+    CHECK(fault.type == "disk_fault");
+    modes.insert(fault.mode);
+    REQUIRE(fault.duration_ms);
+    CHECK(restart.type == "restart");
+    CHECK(restart.node_names == fault.node_names);
+    CHECK(restart.start_ms == fault.start_ms + *fault.duration_ms + 1000);
+    if (i + 2 < schedule.size()) CHECK(schedule[i + 2].start_ms > restart.start_ms);  // one at a time
+  }
+  CHECK(modes == std::set<std::string>{"fsync_error", "full"});
 }

@@ -6,11 +6,16 @@
 namespace kafkasim::sim::scenario {
 namespace {
 
-// Faults that take brokers away (down, paused or unreachable) and need maxDown >= 1.
+// Faults that take brokers away (down, paused or unreachable) and need maxDown >= 1. A disk
+// fault halts a broker at its next write or fsync, as Kafka's log directory failure does.
 bool takes_brokers_away(const std::string& type) {
   return type == "process_kill" || type == "power_loss" || type == "process_stop" || type == "network_partition" ||
-         type == "isolate";
+         type == "isolate" || type == "disk_fault";
 }
+
+// A broker halted by a disk fault is started again this long after its disk is whole, as a
+// supervisor (systemd, Kubernetes) restarts a process that exited.
+constexpr std::int64_t kRestartAfterDiskFaultMs = 1000;
 
 }  // namespace
 
@@ -60,8 +65,24 @@ std::vector<FaultEntry> draw_nemesis_schedule(const NemesisSpec& nemesis, const 
       f.factor = static_cast<double>(rng.uniform_int(2, 50));
     } else if (f.type == "clock_skew") {
       f.offset_ms = rng.uniform_int(-5000, 5000);
+    } else if (f.type == "disk_fault") {
+      // The failures Kafka survives by halting the broker. A corrupt tail is not drawn: a
+      // leader serving a corrupt batch stops its followers and consumers at it until an
+      // operator acts (Kafka's fetchers retry it forever), so every run would fail liveness.
+      const std::vector<std::string> modes{"fsync_error", "full"};
+      f.mode = rng.pick(modes);
     }
-    schedule.push_back(std::move(f));
+    if (f.type == "disk_fault") {
+      FaultEntry restart;
+      restart.type = "restart";
+      restart.start_ms = t + duration + kRestartAfterDiskFaultMs;
+      restart.node_names = f.node_names;
+      schedule.push_back(std::move(f));
+      schedule.push_back(std::move(restart));
+      t += kRestartAfterDiskFaultMs;
+    } else {
+      schedule.push_back(std::move(f));
+    }
     t += duration;
   }
   return schedule;

@@ -2,7 +2,9 @@
 // entries with node names, so that the report can print it and a failing seed becomes an
 // ordinary scenario file. Faults follow one another (each starts an interval after the
 // previous one ended) and each touches at most `maxDown` brokers, so no more than `maxDown`
-// brokers are ever down, paused, cut off or impaired at once.
+// brokers are ever down, paused, cut off or impaired at once. A disk fault (an fsync error or
+// a full disk, which halt a broker as Kafka's log directory failure does) is followed by a
+// `restart` of its brokers a second after it ends.
 #pragma once
 
 #include <vector>

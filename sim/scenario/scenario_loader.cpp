@@ -535,7 +535,7 @@ const std::vector<std::string>& fault_types() {
 
 const std::vector<std::string>& nemesis_fault_types() {
   static const std::vector<std::string> types{"process_kill", "power_loss", "process_stop", "network_partition",
-                                              "isolate", "degraded_network", "slow_disk", "clock_skew"};
+                                              "isolate", "degraded_network", "slow_disk", "disk_fault", "clock_skew"};
   return types;
 }
 
