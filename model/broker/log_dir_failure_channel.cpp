@@ -17,33 +17,31 @@ class ObservedFile final : public storage::File {
     return channel_.observe(file_->write_at(offset, data));
   }
   IoResult<ByteView> read(std::uint64_t offset, std::size_t length) override {
-    return observed(file_->read(offset, length));
+    auto result = file_->read(offset, length);
+    channel_.observe(result.status());
+    return result;
   }
   IoResult<std::vector<ByteView>> read_chunks(std::uint64_t offset, std::size_t length) override {
-    return observed(file_->read_chunks(offset, length));
+    auto result = file_->read_chunks(offset, length);
+    channel_.observe(result.status());
+    return result;
   }
   IoStatus truncate(std::uint64_t size) override { return channel_.observe(file_->truncate(size)); }
   IoStatus sync() override { return channel_.observe(file_->sync()); }
 
  private:
-  template <class T>
-  IoResult<T> observed(IoResult<T> result) {
-    channel_.observe(result.status());
-    return result;
-  }
   std::unique_ptr<storage::File> file_;
   const LogDirFailureChannel& channel_;
 };
 
 }  // namespace
 
-const IoStatus& LogDirFailureChannel::observe(const IoStatus& status) const {
+void LogDirFailureChannel::on_error(const IoStatus& status) const {
   const bool io_error = status.code() == storage::IoErrc::io_error || status.code() == storage::IoErrc::no_space;
   if (io_error && !offline_) {
     offline_ = true;
     failed_(status);
   }
-  return status;
 }
 
 IoResult<std::unique_ptr<storage::File>> LogDirFailureChannel::open(const std::string& path, storage::OpenMode mode) {

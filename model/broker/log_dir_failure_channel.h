@@ -33,9 +33,14 @@ class LogDirFailureChannel final : public storage::Disk {
 
   bool offline() const { return offline_; }
   // Passes `status` through, taking the directory offline when it is an I/O error.
-  const storage::IoStatus& observe(const storage::IoStatus& status) const;
+  const storage::IoStatus& observe(const storage::IoStatus& status) const {
+    if (!status.ok()) on_error(status);
+    return status;
+  }
 
  private:
+  void on_error(const storage::IoStatus& status) const;
+
   storage::Disk& disk_;
   std::function<void(const storage::IoStatus&)> failed_;
   mutable bool offline_ = false;
