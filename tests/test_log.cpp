@@ -483,6 +483,31 @@ TEMPLATE_TEST_CASE("LogManager: logs and checkpoints survive a restart; bad chec
   CHECK(parse_log_dir_name("replication-offset-checkpoint") == std::nullopt);
 }
 
+TEST_CASE("Log: a batch written before its flush fails is told to the append listener, and recovery finds it",
+          "[storage][log]") {
+  SimDiskUnderTest d;
+  LogConfig config;
+  config.flush_interval_messages = 1;
+  auto log = open_log(d.get(), config);
+  std::vector<std::pair<std::int64_t, bool>> told;  // base offset, as leader
+  log->set_append_listener([&](const BatchHeader& h, const ByteView&, bool as_leader) {
+    told.emplace_back(h.base_offset.value(), as_leader);
+  });
+  append_batches(*log, 1, 3);
+  d.disk.set_fsync_error(true);
+  RecordBatchBuilder fetched(Offset{3}, 2000);  // a follower's batch keeps the leader's offsets
+  fetched.append(2000, std::nullopt, ByteView::copy_of(std::string_view("v3")));
+  fetched.append(2000, std::nullopt, ByteView::copy_of(std::string_view("v4")));
+  auto failed = log->append_as_follower(Records::of(fetched.build()), 2000);
+  CHECK(failed.status().code() == IoErrc::io_error);
+  CHECK(told == std::vector<std::pair<std::int64_t, bool>>{{0, true}, {3, false}});
+  // The bytes are in the page cache: a process restarted on it (not a power loss) finds them.
+  d.disk.set_fsync_error(false);
+  log.reset();
+  auto reopened = open_log(d.get(), config);
+  CHECK(reopened->log_end_offset() == Offset{5});
+}
+
 TEST_CASE("Log: a full disk fails the append with no_space and leaves the log as it was", "[storage][log]") {
   SimDiskUnderTest d;
   auto log = open_log(d.get(), small_segments());

@@ -148,13 +148,11 @@ void ReplicaFetcher::handle_response(NodeId from, const FetchResponse& response)
     storage::Records whole;
     for (const ByteView& batch : storage::Records(fetched.records).batches()) whole.append(batch);
     if (!whole.empty()) {
-      auto appended = p->log().append_as_follower(whole, now_ms(env_));
-      if (!appended.ok()) {
+      if (!p->log().append_as_follower(whole, now_ms(env_)).ok()) {
         report_corrupt_batch(from, fetched.tp, whole);
         failed = true;
         continue;
       }
-      replicas_.trace_append(*p, appended.value(), whole, /*as_leader=*/false);
     }
     if (p->update_follower_high_watermark(fetched.high_watermark)) replicas_.trace_high_watermark(*p);
   }

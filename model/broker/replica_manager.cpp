@@ -333,6 +333,7 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
       slot = std::make_unique<Partition>(state.tp, config_.broker_id, *log.value(),
                                          hw == checkpointed_high_watermarks_.end() ? Offset{0} : hw->second);
       index_partition(*slot);
+      trace_appends(*slot);
     }
     Partition& p = *slot;
     // As Kafka: only a newer leader epoch changes anything.
@@ -381,15 +382,13 @@ void ReplicaManager::trace_high_watermark(const Partition& p) {
   env_.trace(HighWatermarkUpdated{p.name(), p.high_watermark().value(), p.log_end_offset().value()});
 }
 
-void ReplicaManager::trace_append(const Partition& p, const storage::LogAppendInfo& info,
-                                  const storage::Records& written, bool as_leader) {
-  const storage::Records::Batches batches = written.batches();
-  for (std::size_t i = 0; i < info.batches.size(); ++i) {
-    const storage::BatchHeader& b = info.batches[i];
+void ReplicaManager::trace_appends(Partition& p) {
+  // As each batch is written, before a flush that may fail and halt the broker: the batch is
+  // in the file all the same, and recovery will find it.
+  p.log().set_append_listener([this, &p](const storage::BatchHeader& b, const ByteView& batch, bool as_leader) {
     env_.trace(RecordsAppended{p.name(), as_leader, b.base_offset.value(), b.last_offset().value(),
-                               b.partition_leader_epoch.value(), b.crc,
-                               i < batches.size() ? first_record_id(batches[i]) : std::string()});
-  }
+                               b.partition_leader_epoch.value(), b.crc, first_record_id(batch)});
+  });
 }
 
 void ReplicaManager::handle_produce(NodeId from, const ProduceRequest& request) {
@@ -433,10 +432,7 @@ void ReplicaManager::process_produce(NodeId from, const ProduceRequest& request)
       continue;
     }
     const storage::LogAppendInfo& info = result.info;
-    if (!info.duplicate) {
-      trace_append(*p, info, storage::Records(part.records), /*as_leader=*/true);
-      fetch_purgatory_.check_and_complete(p->name());  // followers waiting for data
-    }
+    if (!info.duplicate) fetch_purgatory_.check_and_complete(p->name());  // followers waiting for data
     if (p->high_watermark() > hw_before) on_high_watermark_moved(*p);
     results.push_back({part.tp, Errors::NONE, info.first_offset});
     if (request.acks == -1) {

@@ -81,10 +81,9 @@ class ReplicaManager {
   std::optional<Errors> leader_error(const Partition* p, LeaderEpoch current_leader_epoch) const;
   void answer_fetch(NodeId to, const FetchRequest& request);
   void on_high_watermark_moved(Partition& p);
-  // The trace events of an append and of a high watermark move, on leader and follower alike.
-  // One event per batch of `written` (the records as given to the log, in the same order).
-  void trace_append(const Partition& p, const storage::LogAppendInfo& info, const storage::Records& written,
-                    bool as_leader);
+  // The trace events of appends (one per batch, as the log writes it) and of a high
+  // watermark move, on leader and follower alike.
+  void trace_appends(Partition& p);
   void trace_high_watermark(const Partition& p);
   void trace_role(const Partition& p);
   void truncate(Partition& p, Offset offset, std::string_view reason);

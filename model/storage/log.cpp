@@ -214,9 +214,11 @@ IoStatus Log::roll(std::int64_t now_ms) {
   return flush(new_base);
 }
 
-IoStatus Log::append_batch(const ByteView& batch, const BatchHeader& header, std::int64_t now_ms, LogAppendInfo& info) {
+IoStatus Log::append_batch(const ByteView& batch, const BatchHeader& header, bool as_leader, std::int64_t now_ms,
+                          LogAppendInfo& info) {
   KAFKASIM_RETURN_IF_ERROR(maybe_roll(batch.size(), header.max_timestamp_ms, now_ms));
   KAFKASIM_RETURN_IF_ERROR(active().append(batch, header));
+  if (append_listener_) append_listener_(header, batch, as_leader);
   if (info.batches.empty()) info.first_offset = header.base_offset;
   info.last_offset = header.last_offset();
   info.max_timestamp_ms = std::max(info.max_timestamp_ms, header.max_timestamp_ms);
@@ -268,7 +270,7 @@ IoResult<LogAppendInfo> Log::append_as_leader(const Records& records, LeaderEpoc
     // The leader's copy: the producer's buffer stays untouched for its retries.
     const ByteView stamped = with_offset_and_epoch(original, base, epoch);
     BatchHeader header = decode_batch_header(stamped.data());
-    KAFKASIM_RETURN_IF_ERROR(append_batch(stamped, header, now_ms, info));
+    KAFKASIM_RETURN_IF_ERROR(append_batch(stamped, header, /*as_leader=*/true, now_ms, info));
     producer_state_.update(header);
   }
   if (!info.batches.empty()) KAFKASIM_RETURN_IF_ERROR(epoch_cache_.assign(epoch, info.first_offset));
@@ -289,7 +291,7 @@ IoResult<LogAppendInfo> Log::append_as_follower(const Records& records, std::int
     if (header.partition_leader_epoch.value() >= 0) {
       KAFKASIM_RETURN_IF_ERROR(epoch_cache_.assign(header.partition_leader_epoch, header.base_offset));
     }
-    KAFKASIM_RETURN_IF_ERROR(append_batch(batch, header, now_ms, info));
+    KAFKASIM_RETURN_IF_ERROR(append_batch(batch, header, /*as_leader=*/false, now_ms, info));
     producer_state_.update(header);
   }
   KAFKASIM_RETURN_IF_ERROR(after_append(info));

@@ -105,6 +105,11 @@ class Log {
   // Appends whole batches as a follower: they keep their offsets and epochs, which must
   // continue the log.
   IoResult<LogAppendInfo> append_as_follower(const Records& records, std::int64_t now_ms);
+  // Told of every batch the moment its bytes are in the segment file, before any flush: an
+  // append that fails afterwards (its fsync, a later batch) still leaves these bytes for
+  // recovery to find, and whoever records the log's history must know them.
+  using AppendListener = std::function<void(const BatchHeader& header, const ByteView& batch, bool as_leader)>;
+  void set_append_listener(AppendListener listener) { append_listener_ = std::move(listener); }
 
   // Whole batches from the one holding `start`, all below `max_offset` (exclusive: the high
   // watermark for a consumer, the log end for a follower), up to max_bytes, or at least one
@@ -136,7 +141,8 @@ class Log {
   Log(Disk& disk, std::string dir, LogConfig config);
   LogSegment& active() const { return *segments_.rbegin()->second; }
   IoStatus maybe_roll(std::size_t batch_bytes, std::int64_t max_timestamp_ms, std::int64_t now_ms);
-  IoStatus append_batch(const ByteView& batch, const BatchHeader& header, std::int64_t now_ms, LogAppendInfo& info);
+  IoStatus append_batch(const ByteView& batch, const BatchHeader& header, bool as_leader, std::int64_t now_ms,
+                        LogAppendInfo& info);
   IoStatus after_append(const LogAppendInfo& info);
   IoStatus new_segment(Offset base_offset, std::int64_t now_ms);
   IoStatus delete_segment(Offset base_offset);
@@ -162,6 +168,7 @@ class Log {
   std::int64_t last_flush_ms_ = 0;
   bool dir_dirty_ = false;  // a segment was created or deleted since the folder was synced
   LogRecovery recovery_;
+  AppendListener append_listener_;
 };
 
 }  // namespace kafkasim::storage
