@@ -4,12 +4,41 @@
 #include <rapidcheck/catch.h>
 
 #include "broker_support.h"
+#include "model/broker/log_dir_failure_channel.h"
 #include "sim/invariants/invariant_suite.h"
+#include "storage_support.h"
 
 using namespace kafkasim;
 using namespace kafkasim::broker;
 using namespace kafkasim::testing;
 
+
+TEST_CASE("LogDirFailureChannel: the first I/O error takes the directory offline; nothing touches the disk after",
+          "[broker][storage]") {
+  SimDiskUnderTest d;
+  std::vector<std::string> failures;
+  LogDirFailureChannel channel(d.get(), [&](const storage::IoStatus& s) { failures.push_back(s.detail()); });
+  REQUIRE(channel.make_dir("data").ok());
+  auto file = channel.open("data/x.log", storage::OpenMode::create_if_missing);
+  REQUIRE(file.ok());
+  CHECK(file.value()->read(0, 10).ok());  // routine outcomes are not failures: an empty read,
+  CHECK(channel.open("data/missing", storage::OpenMode::open_existing).status().code() ==
+        storage::IoErrc::not_found);  // a name not found
+  REQUIRE(file.value()->append(ByteView::copy_of(std::string_view("abc"))).ok());
+  CHECK(failures.empty());
+  d.disk.set_fsync_error(true);
+  CHECK(file.value()->sync().code() == storage::IoErrc::io_error);
+  REQUIRE(failures.size() == 1);
+  CHECK(failures[0] == "data/x.log: input/output error");
+  CHECK(channel.offline());
+  // Offline for good, even with the disk well again: the rest of the request writes nothing.
+  d.disk.set_fsync_error(false);
+  CHECK_FALSE(file.value()->append(ByteView::copy_of(std::string_view("def"))).ok());
+  CHECK_FALSE(channel.make_dir("data/y").ok());
+  CHECK(d.disk.size("data/x.log") == 3);
+  CHECK_FALSE(d.disk.exists("data/y"));
+  CHECK(failures.size() == 1);
+}
 
 TEST_CASE("Broker: acks=all is answered once every ISR replica has the batch", "[broker]") {
   BrokerCluster c(3);

@@ -1,8 +1,10 @@
 // Kafka's LogDirFailureChannel: every storage operation of the broker goes through it, and the
-// first one that fails with an I/O error (EIO, ENOSPC) takes the log directory offline. With
+// first one that fails with an I/O error (EIO, ENOSPC) takes the log directory offline. From
+// then on every operation is refused without touching the disk, as Kafka's
+// maybeHandleIOException refuses a directory already offline: a failed fsync is never retried
+// as if the bytes were safe, and the rest of the request that met it writes nothing more. With
 // one log directory, as a simulated broker has, that is every directory, and Kafka halts the
-// broker ("Shutdown broker because all log dirs ... have failed"): a failed fsync is never
-// retried as if the bytes were safe.
+// broker ("Shutdown broker because all log dirs ... have failed").
 //
 // A decorator of storage::Disk: files opened through it report their failures too. Routine
 // outcomes (a name not found, already existing) are not failures.
@@ -32,6 +34,8 @@ class LogDirFailureChannel final : public storage::Disk {
   storage::IoStatus sync_dir(const std::string& dir) override;
 
   bool offline() const { return offline_; }
+  // The answer to any operation once the directory is offline.
+  storage::IoStatus refusal(const std::string& path) const;
   // Passes `status` through, taking the directory offline when it is an I/O error.
   const storage::IoStatus& observe(const storage::IoStatus& status) const {
     if (!status.ok()) on_error(status);
