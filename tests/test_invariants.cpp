@@ -352,7 +352,9 @@ struct ClusterCase {
   int brokers = 1;
   int rf = 1;
   std::uint64_t seed = 0;
-  std::vector<std::tuple<int, int, std::int64_t, std::int64_t>> faults;  // kind, broker, gap, length
+  // kind (0 kill, 1 pause, 2 isolation, 3 fsync errors, 4 full disk; disk faults only where
+  // nothing may be found), broker, gap, length
+  std::vector<std::tuple<int, int, std::int64_t, std::int64_t>> faults;
 };
 
 ClusterCase draw_cluster_case(Unsafe unsafe) {
@@ -377,7 +379,9 @@ ClusterCase draw_cluster_case(Unsafe unsafe) {
   const std::int64_t longest = unclean || hw_truncation ? 10000 : 5000;
   k.faults = *rc::gen::container<std::vector<std::tuple<int, int, std::int64_t, std::int64_t>>>(
       static_cast<std::size_t>(fault_count),
-      rc::gen::tuple(hw_truncation ? rc::gen::element(0, 0, 0, 1, 2) : rc::gen::inRange(0, 3),
+      rc::gen::tuple(hw_truncation                ? rc::gen::element(0, 0, 0, 1, 2)
+                     : unsafe == Unsafe::none ? rc::gen::inRange(0, 5)
+                                              : rc::gen::inRange(0, 3),
                      rc::gen::inRange(1, k.brokers + 1), rc::gen::inRange<std::int64_t>(earliest_gap, 1000),
                      rc::gen::inRange<std::int64_t>(100, longest)));
   return k;
@@ -429,8 +433,16 @@ ClusterRun run_cluster_case(const ClusterCase& k) {
     sim::FaultSpec f = sim::ProcessKill{{n}};
     if (kind == 1) f = sim::ProcessStop{{n}};
     if (kind == 2) f = sim::Isolate{{n}};
+    if (kind == 3) f = sim::DiskFault{{n}, sim::DiskFaultMode::fsync_error};
+    if (kind == 4) f = sim::DiskFault{{n}, sim::DiskFaultMode::full};
     c.world.schedule_fault(SimTime::from_millis(at), f, Duration::millis(length));
     at += length;
+    // A disk fault halts its broker (Kafka's log directory failure): a supervisor starts it
+    // again once the disk is whole.
+    if (kind >= 3) {
+      at += 100;
+      c.world.schedule_fault(SimTime::from_millis(at), sim::Restart{{n}}, std::nullopt);
+    }
   }
   if (k.unsafe == Unsafe::blackout) c.world.schedule_fault(SimTime::from_millis(at + 500), sim::PowerLoss{c.brokers}, Duration::millis(1000));
   c.world.run_until(SimTime::from_millis(std::max<std::int64_t>(at + 2000, 6000)));
