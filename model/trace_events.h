@@ -350,6 +350,29 @@ struct LogRecovered {
   }
 };
 
+// A batch a restarted broker's log holds above its checkpointed high watermark (or recovery
+// point, if lower), traced before its LogRecovered. What the trace said of this log before the
+// crash may not be what the disk kept: a power loss can undo a truncation that was never
+// synced and bring its batches back, and the checkers learn the log's tail from these.
+struct RecoveredBatch {
+  static constexpr std::string_view kName = "recovered_batch";
+  std::string tp;
+  std::int64_t first_offset;
+  std::int64_t last_offset;
+  std::int32_t leader_epoch;
+  std::uint32_t crc;
+  std::string first_id;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("firstOffset", first_offset);
+    v("lastOffset", last_offset);
+    v("leaderEpoch", leader_epoch);
+    v("crc", crc);
+    v("firstId", first_id);
+  }
+};
+
 // A fetched batch whose checksum fails, as its receiver (a follower or a consumer) found it:
 // `from` is the node that served it. Kafka's follower and consumer (check.crcs) refuse it.
 struct CorruptBatchFetched {
@@ -373,6 +396,6 @@ using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled
                                 RecordsAppended, HighWatermarkUpdated, ProduceAnswered, LogTruncated,
                                 IsrChangeProposed, IsrChangeAnswered, PartitionStateRecorded, ProducerBatchDone,
                                 FetchServed, RecordsConsumed, ConsumerTruncationDetected, ControllerElected,
-                                LeaderElected, BrokerStarted, LogRecovered, CorruptBatchFetched>;
+                                LeaderElected, BrokerStarted, RecoveredBatch, LogRecovered, CorruptBatchFetched>;
 
 }  // namespace kafkasim

@@ -104,6 +104,16 @@ TEMPLATE_TEST_CASE("Log: reads stop below max_offset and respect max_bytes", "[s
   CHECK(log->read(Offset{21}, 100, Offset{20}, true).value().out_of_range);
 }
 
+TEMPLATE_TEST_CASE("Log: a read without a byte limit returns every batch", "[storage][log]", SimDiskUnderTest,
+                   PosixDiskUnderTest) {
+  TestType d;
+  auto log = open_log(d.get());
+  append_batches(*log, 5, 4);
+  auto read = log->read(Offset{4}, SIZE_MAX, log->log_end_offset(), true);
+  REQUIRE(read.ok());
+  CHECK(read.value().records.batches().size() == 4);
+}
+
 TEMPLATE_TEST_CASE("Log: segments roll by size and are named by base offset", "[storage][log]", SimDiskUnderTest,
                    PosixDiskUnderTest) {
   TestType d;

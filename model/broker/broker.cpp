@@ -14,8 +14,8 @@ void Broker::start() {
   logs_ = std::move(logs.value());
   for (const std::string& note : logs_->notes()) env_.trace(Note{"recovery: " + note});
   env_.trace(BrokerStarted{config_.broker_id.value()});
-  for (const auto& [tp, log] : logs_->logs()) env_.trace(LogRecovered{tp.str(), log->log_end_offset().value()});
   replicas_ = std::make_unique<ReplicaManager>(env_, config_, *logs_);
+  replicas_->trace_recovered_logs();
   producer_ids_ = std::make_unique<ProducerIdManager>(log_dir_, config_.data_dir, config_.broker_id);
   if (!config_.zookeeper) return;
   zk_ = std::make_unique<controller::ZkClient>(

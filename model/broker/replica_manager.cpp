@@ -382,6 +382,28 @@ void ReplicaManager::trace_high_watermark(const Partition& p) {
   env_.trace(HighWatermarkUpdated{p.name(), p.high_watermark().value(), p.log_end_offset().value()});
 }
 
+void ReplicaManager::trace_recovered_logs() {
+  for (const auto& [tp, log] : logs_.logs()) {
+    const auto hw = checkpointed_high_watermarks_.find(tp);
+    Offset from = std::min(log->recovery_point(), hw == checkpointed_high_watermarks_.end() ? Offset{0} : hw->second);
+    from = std::max(from, log->log_start_offset());
+    const std::string name = tp.str();
+    if (from < log->log_end_offset()) {
+      auto tail = log->read(from, SIZE_MAX, log->log_end_offset(), true);
+      if (!tail.ok()) {
+        env_.trace(Note{"could not read back the recovered log of " + name + ": " + tail.status().detail()});
+      } else {
+        for (const ByteView& batch : tail.value().records.batches()) {
+          const storage::BatchHeader b = storage::decode_batch_header(batch.data());
+          env_.trace(RecoveredBatch{name, b.base_offset.value(), b.last_offset().value(),
+                                    b.partition_leader_epoch.value(), b.crc, first_record_id(batch)});
+        }
+      }
+    }
+    env_.trace(LogRecovered{name, log->log_end_offset().value()});
+  }
+}
+
 void ReplicaManager::trace_appends(Partition& p) {
   // As each batch is written, before a flush that may fail and halt the broker: the batch is
   // in the file all the same, and recovery will find it.

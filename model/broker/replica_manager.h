@@ -36,6 +36,10 @@ class ReplicaManager {
   ReplicaManager(Env& env, const BrokerConfig& config, storage::LogManager& logs);
   ~ReplicaManager();
 
+  // On start: traces each log as recovery left it, its batches above the checkpointed high
+  // watermark (or the recovery point, if lower) and then its log end offset.
+  void trace_recovered_logs();
+
   // `from`: the controller, to which ISR changes are proposed.
   LeaderAndIsrResponse become_leader_or_follower(NodeId from, const LeaderAndIsrRequest& request);
   void handle_alter_isr_response(const AlterIsrResponse& response);

@@ -100,7 +100,7 @@ IoResult<Records> LogSegment::read(Offset start, std::size_t max_bytes, std::uin
   if (min_one_batch && b.header.size_bytes() > length) length = b.header.size_bytes();
   // Like Kafka, a fetch is a plain byte range: it may end inside a batch, which the reader drops.
   const std::uint64_t limit = std::min<std::uint64_t>(max_position, size());
-  if (b.position + length > limit) length = static_cast<std::size_t>(limit - b.position);
+  if (length > limit - b.position) length = static_cast<std::size_t>(limit - b.position);  // no overflow at SIZE_MAX
   auto chunks = log_->read_chunks(b.position, length);
   if (!chunks.ok()) return chunks.status();
   return Records(std::move(chunks.value()));

@@ -96,12 +96,15 @@ void ReplicaLogs::for_each_replica_of(NodeId node, F&& f) {
 
 void ReplicaLogs::apply(const TraceRecord& record) {
   const TraceEvent& e = record.event;
-  if (const auto* a = std::get_if<RecordsAppended>(&e)) {
-    Replica& r = replica(record.node, a->tp);
-    r.batches.put(a->first_offset, BatchInfo{a->last_offset, a->leader_epoch, a->crc, record.index, record_ids_.key(a->first_id)});
-    r.log_end = std::max(r.log_end, a->last_offset + 1);
-    return;
-  }
+  const auto learn = [&](const auto& b) {
+    Replica& r = replica(record.node, b.tp);
+    r.batches.put(b.first_offset, BatchInfo{b.last_offset, b.leader_epoch, b.crc, record.index, record_ids_.key(b.first_id)});
+    r.log_end = std::max(r.log_end, b.last_offset + 1);
+  };
+  if (const auto* a = std::get_if<RecordsAppended>(&e)) return learn(*a);
+  // What the disk kept may differ from what was traced before the crash (a truncation a power
+  // loss undid): a recovered batch replaces whatever was known at its offsets.
+  if (const auto* b = std::get_if<RecoveredBatch>(&e)) return learn(*b);
   if (const auto* t = std::get_if<LogTruncated>(&e)) {
     cut(replica(record.node, t->tp), t->to_offset);
     return;
@@ -146,8 +149,8 @@ void ReplicaLogs::apply(const TraceRecord& record) {
 }
 
 EventKinds ReplicaLogs::events() {
-  return kinds_of<RecordsAppended, LogTruncated, HighWatermarkUpdated, BecameLeaderOrFollower, BrokerStarted,
-                  LogRecovered, NodeLifecycle>();
+  return kinds_of<RecordsAppended, RecoveredBatch, LogTruncated, HighWatermarkUpdated, BecameLeaderOrFollower,
+                  BrokerStarted, LogRecovered, NodeLifecycle>();
 }
 
 const PartitionReplicas& ReplicaLogs::replicas_of(const std::string& tp) const {
