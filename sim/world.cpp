@@ -73,7 +73,7 @@ class World::NodeContext final : public Env {
     if (halted_) {
       // The node's code has returned: it can go now.
       halted_ = false;
-      world_.stop_process(id_, "halt");
+      world_.stop_process(id_, "halt", clock_);  // when its handler's work was done
     }
   }
 
@@ -170,9 +170,9 @@ void World::start_all() {
   for (std::uint32_t i = 0; i < nodes_.size(); ++i) start(NodeId{i});
 }
 
-void World::stop_process(NodeId node, std::string_view what) {
+void World::stop_process(NodeId node, std::string_view what, SimTime at) {
   NodeContext& c = ctx(node);
-  record(node, NodeLifecycle{what, c.incarnation()});
+  trace_.record(at, node, NodeLifecycle{what, c.incarnation()});
   c.state = NodeState::down;
   c.destroy_node();
   // Whatever waited for the paused process now finds it gone.
@@ -181,12 +181,12 @@ void World::stop_process(NodeId node, std::string_view what) {
 
 void World::kill(NodeId node) {
   const NodeState s = ctx(node).state;
-  if (s == NodeState::running || s == NodeState::paused) stop_process(node, "kill");
+  if (s == NodeState::running || s == NodeState::paused) stop_process(node, "kill", now());
 }
 
 void World::power_loss(NodeId node) {
   NodeContext& c = ctx(node);
-  if (c.state == NodeState::running || c.state == NodeState::paused) stop_process(node, "power_loss");
+  if (c.state == NodeState::running || c.state == NodeState::paused) stop_process(node, "power_loss", now());
   for (DiskLoss& loss : c.sim_disk().power_loss()) record(node, std::move(loss));
 }
 

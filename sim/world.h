@@ -123,7 +123,7 @@ class World final : private EventGate {
   void send(NodeId from, NodeId to, MessagePtr message, SimTime at);
   void deliver(NodeId from, NodeId to, std::uint64_t id, std::uint32_t incarnation,
                const MessagePtr& message);
-  void stop_process(NodeId node, std::string_view what);
+  void stop_process(NodeId node, std::string_view what, SimTime at);
   void schedule_writeback(NodeId node);
   std::string describe(const FaultSpec& fault) const;
   std::string names(const std::vector<NodeId>& nodes) const;
