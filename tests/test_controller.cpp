@@ -265,6 +265,15 @@ struct Watched {
   ZkCluster cluster{3, one_partition(), fast_failover(), quiet_world(), {}, &checkers};
   Witness witness;
   Watched() { cluster.world.trace().add_sink(&witness); }
+  // The cluster settles for 2 s; then an acks=all producer at 200 msg/s runs for `warm_up`.
+  NodeId start_producing(Duration warm_up) {
+    cluster.run_for(Duration::seconds(2));
+    const NodeId producer = add_producer(cluster, -1, 200);
+    cluster.run_for(warm_up);
+    return producer;
+  }
+  // The record ids in `leader`'s log of the partition.
+  std::set<std::string> log_of(BrokerId leader) { return ids_in(*cluster.broker(leader)->log_manager()->get(kT0)); }
 };
 
 }  // namespace
@@ -315,9 +324,7 @@ TEST_CASE("Controller: a leader crash elects a new leader from the ISR; acks=all
           "[controller][zk]") {
   Watched x;
   auto& [checkers, c, w] = x;
-  c.run_for(Duration::seconds(2));
-  const NodeId producer = add_producer(c, -1, 200);
-  c.run_for(Duration::seconds(3));
+  const NodeId producer = x.start_producing(Duration::seconds(3));
   const SimTime crash = c.world.now();
   c.world.kill(c.node(BrokerId{1}));
   c.run_for(Duration::seconds(17));
@@ -339,7 +346,7 @@ TEST_CASE("Controller: a leader crash elects a new leader from the ISR; acks=all
   CHECK(after > 1000);
   CHECK(p->producer().stats().records_failed == 0);
   // ...and every acknowledged record is in the new leader's log.
-  const std::set<std::string> log = ids_in(*c.broker(leader)->log_manager()->get(kT0));
+  const std::set<std::string> log = x.log_of(leader);
   for (const auto& [t, id] : w.acked) REQUIRE(log.contains(id));
   checkers.finish(c.world.now());
   CHECK(checkers.violations().empty());  // and the checkers agree
@@ -349,9 +356,7 @@ TEST_CASE("Controller: a leader whose disk fails halts, as Kafka when its only l
           "[controller][zk]") {
   Watched x;
   auto& [checkers, c, w] = x;
-  c.run_for(Duration::seconds(2));
-  const NodeId producer = add_producer(c, -1, 200);
-  c.run_for(Duration::seconds(3));
+  const NodeId producer = x.start_producing(Duration::seconds(3));
   const NodeId one = c.node(BrokerId{1});
   REQUIRE(c.broker(BrokerId{1})->replica_manager()->partition(kT0)->is_leader());
   // Its next fsync fails (the high watermark checkpoint's, every 5 s): the broker halts
@@ -365,7 +370,7 @@ TEST_CASE("Controller: a leader whose disk fails halts, as Kafka when its only l
   CHECK_FALSE(offline[0].unclean);
   auto* p = c.world.node_as<client::ProducerNode>(producer);
   CHECK(p->producer().stats().records_failed == 0);
-  const std::set<std::string> log = ids_in(*c.broker(BrokerId{offline[0].leader})->log_manager()->get(kT0));
+  const std::set<std::string> log = x.log_of(BrokerId{offline[0].leader});
   for (const auto& [t, id] : w.acked) REQUIRE(log.contains(id));
   // With its disk whole again it is restarted, recovers and rejoins the ISR.
   c.world.end_fault(fault);
@@ -404,9 +409,7 @@ TEST_CASE("Controller: a leader cut off from the store and its followers loses i
           "[controller][zk]") {
   Watched x;
   auto& [checkers, c, w] = x;
-  c.run_for(Duration::seconds(2));
-  const NodeId producer = add_producer(c, -1, 200);
-  c.run_for(Duration::seconds(2));
+  const NodeId producer = x.start_producing(Duration::seconds(2));
   // broker-1 and the producer on one side; the store and the other brokers on the other.
   const SimTime cut = c.world.now();
   const auto partition = c.world.start_fault(
@@ -425,7 +428,7 @@ TEST_CASE("Controller: a leader cut off from the store and its followers loses i
   // Healed: broker-1 follows, drops what was never committed, and acknowledgements resume.
   const BrokerId leader{offline[0].leader};
   CHECK_FALSE(c.broker(BrokerId{1})->replica_manager()->partition(kT0)->is_leader());
-  const std::set<std::string> log = ids_in(*c.broker(leader)->log_manager()->get(kT0));
+  const std::set<std::string> log = x.log_of(leader);
   std::size_t after = 0;
   for (const auto& [t, id] : w.acked) {
     REQUIRE(log.contains(id));
@@ -435,7 +438,7 @@ TEST_CASE("Controller: a leader cut off from the store and its followers loses i
   // Once the producer stops, broker-1 holds exactly the leader's log.
   c.world.kill(producer);
   c.run_for(Duration::seconds(1));
-  CHECK(ids_in(*c.broker(BrokerId{1})->log_manager()->get(kT0)) == ids_in(*c.broker(leader)->log_manager()->get(kT0)));
+  CHECK(x.log_of(BrokerId{1}) == x.log_of(leader));
   checkers.finish(c.world.now());
   CHECK(checkers.violations().empty());
 }
