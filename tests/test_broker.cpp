@@ -157,6 +157,37 @@ TEST_CASE("Broker: a LeaderAndIsr naming a leader with no endpoint leaves the pa
   CHECK(c.partition(three).leader_epoch() == LeaderEpoch{2});
 }
 
+TEST_CASE("Broker: a restarted broker traces its logs' batches above the checkpointed high watermark, then their ends",
+          "[broker]") {
+  struct Recovered final : sim::TraceSink {
+    std::vector<std::string> seen;
+    void on_event(const sim::TraceRecord& r) override {
+      if (const auto* b = std::get_if<RecoveredBatch>(&r.event)) {
+        seen.push_back("batch " + std::to_string(b->first_offset) + "-" + std::to_string(b->last_offset));
+      }
+      if (const auto* l = std::get_if<LogRecovered>(&r.event)) seen.push_back("end " + std::to_string(l->log_end_offset));
+    }
+  } recovered;
+  broker::BrokerConfig config;
+  config.replica_high_watermark_checkpoint_interval_ms = 100;
+  BrokerCluster c(2, config, quiet_world(), &recovered);
+  const BrokerId one{1}, two{2};
+  c.lead(one, LeaderEpoch{1}, {one, two}, {one, two});
+  c.run_for(Duration::millis(10));
+  c.produce(one, 1, -1, make_batch(0, 2, 1000));  // committed: the high watermark moves to 2
+  await_produce(c, 1);
+  c.run_for(Duration::millis(300));  // and is checkpointed
+  c.world.start_fault(sim::Isolate{{c.node(two)}});
+  c.produce(one, 2, 1, make_batch(2, 3, 1000));  // acks=1: written above the high watermark
+  c.produce(one, 3, 1, make_batch(5, 1, 1000));
+  c.run_for(Duration::millis(50));
+  REQUIRE(c.partition(one).log_end_offset() == Offset{6});
+  REQUIRE(c.partition(one).high_watermark() == Offset{2});
+  c.world.kill(c.node(one));
+  c.world.restart(c.node(one));
+  CHECK(recovered.seen == std::vector<std::string>{"batch 2-4", "batch 5-5", "end 6"});
+}
+
 TEST_CASE("Broker: a deposed leader fails its waiting produces; the new leader takes writes", "[broker]") {
   BrokerCluster c(3);
   c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
