@@ -392,6 +392,16 @@ struct ClusterRun {
   std::uint64_t trace_hash = 0;
 };
 
+sim::FaultSpec fault_of_kind(int kind, NodeId n) {
+  switch (kind) {
+    case 1: return sim::ProcessStop{{n}};
+    case 2: return sim::Isolate{{n}};
+    case 3: return sim::DiskFault{{n}, sim::DiskFaultMode::fsync_error};
+    case 4: return sim::DiskFault{{n}, sim::DiskFaultMode::full};
+    default: return sim::ProcessKill{{n}};
+  }
+}
+
 ClusterRun run_cluster_case(const ClusterCase& k) {
   broker::BrokerConfig b;
   b.zookeeper_session_timeout_ms = 4000;
@@ -430,12 +440,7 @@ ClusterRun run_cluster_case(const ClusterCase& k) {
   for (const auto& [kind, broker, gap, length] : k.faults) {
     at = std::max<std::int64_t>(at + gap, 2000);
     const NodeId n = c.node(BrokerId{broker});
-    sim::FaultSpec f = sim::ProcessKill{{n}};
-    if (kind == 1) f = sim::ProcessStop{{n}};
-    if (kind == 2) f = sim::Isolate{{n}};
-    if (kind == 3) f = sim::DiskFault{{n}, sim::DiskFaultMode::fsync_error};
-    if (kind == 4) f = sim::DiskFault{{n}, sim::DiskFaultMode::full};
-    c.world.schedule_fault(SimTime::from_millis(at), f, Duration::millis(length));
+    c.world.schedule_fault(SimTime::from_millis(at), fault_of_kind(kind, n), Duration::millis(length));
     at += length;
     // A disk fault halts its broker (Kafka's log directory failure): a supervisor starts it
     // again once the disk is whole.
