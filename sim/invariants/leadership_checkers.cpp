@@ -31,6 +31,7 @@ void EpochRegression::on_event(const TraceRecord& record) {
     rise(broker_epochs_, std::to_string(record.node.value()) + "/" + role->tp, role->leader_epoch, record,
          "the leader epoch of " + role->tp + " on node " + std::to_string(record.node.value()), role->tp);
   } else if (const auto* state = std::get_if<PartitionStateRecorded>(&record.event)) {
+    if (!versions_.is_new(*state)) return;
     rise(recorded_epochs_, state->tp, state->leader_epoch, record,
          "the leader epoch the controller recorded for " + state->tp, state->tp);
   } else if (const auto* elected = std::get_if<ControllerElected>(&record.event)) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sim/invariants/checker.h"
+#include "sim/invariants/state_versions.h"
 
 namespace kafkasim::sim::invariants {
 
@@ -35,6 +36,7 @@ class EpochRegression final : public Checker {
   std::map<std::string, std::pair<std::int32_t, std::uint64_t>> broker_epochs_;      // "node/tp" ->
   std::map<std::string, std::pair<std::int32_t, std::uint64_t>> recorded_epochs_;    // tp ->
   std::map<std::string, std::pair<std::int32_t, std::uint64_t>> controller_epochs_;  // "" ->
+  StateVersions versions_;
 };
 
 }  // namespace kafkasim::sim::invariants

@@ -8,7 +8,7 @@ namespace kafkasim::sim::invariants {
 
 void Liveness::on_event(const TraceRecord& record) {
   if (const auto* s = std::get_if<PartitionStateRecorded>(&record.event)) {
-    states_[s->tp] = Recorded{s->leader, s->leader_epoch, s->isr, record.index};
+    if (versions_.is_new(*s)) states_[s->tp] = Recorded{s->leader, s->leader_epoch, s->isr, record.index};
   } else if (record.time >= expected_.healed_at) {
     if (const auto* b = std::get_if<ProducerBatchDone>(&record.event); b && b->error == "NONE") {
       producers_acked_.insert(b->client);

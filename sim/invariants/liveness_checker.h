@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/invariants/checker.h"
+#include "sim/invariants/state_versions.h"
 
 namespace kafkasim::sim::invariants {
 
@@ -37,6 +38,7 @@ class Liveness final : public Checker {
   };
   LivenessExpectations expected_;
   std::map<std::string, Recorded> states_;  // tp -> the controller's latest record
+  StateVersions versions_;
   std::set<std::string> producers_acked_, consumers_fed_;  // since the heal
 };
 

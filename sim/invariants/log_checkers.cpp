@@ -103,6 +103,7 @@ void CommittedRecordLost::check_consumed(const TraceRecord& record, const Record
 void HwExceedsIsrLeo::on_event(const TraceRecord& record) {
   const TraceEvent& e = record.event;
   if (const auto* s = std::get_if<PartitionStateRecorded>(&e)) {
+    if (!versions_.is_new(*s)) return;
     isr_[s->tp] = {parse_broker_list(s->isr).value_or(std::vector<BrokerId>{}), record.index};
     return check(record, s->tp);
   }

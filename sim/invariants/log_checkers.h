@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/invariants/checker.h"
+#include "sim/invariants/state_versions.h"
 #include "sim/invariants/replica_logs.h"
 
 namespace kafkasim::sim::invariants {
@@ -56,6 +57,7 @@ class HwExceedsIsrLeo final : public Checker {
 
   const ReplicaLogs& logs_;
   std::map<std::string, std::pair<std::vector<BrokerId>, std::uint64_t>> isr_;  // tp -> (brokers, event)
+  StateVersions versions_;
   std::set<std::pair<std::string, std::int32_t>> reported_;  // (tp, broker): once each
 };
 

@@ -18,6 +18,7 @@ void RunStatsCounter::on_event(const TraceRecord& record) {
   } else if (std::holds_alternative<LeaderElected>(record.event)) {
     ++stats_.leader_elections;
   } else if (const auto* s = std::get_if<PartitionStateRecorded>(&record.event)) {
+    if (!versions_.is_new(*s)) return;
     const std::size_t size = parse_broker_list(s->isr).value_or(std::vector<BrokerId>{}).size();
     auto [it, fresh] = isr_sizes_.try_emplace(s->tp, size);
     if (!fresh) {

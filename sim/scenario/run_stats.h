@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/invariants/state_versions.h"
 #include "sim/trace.h"
 
 namespace kafkasim::sim::scenario {
@@ -31,6 +32,7 @@ class RunStatsCounter final : public TraceSink {
  private:
   RunStats stats_;
   std::map<std::string, std::size_t> isr_sizes_;  // tp -> ISR size last recorded
+  invariants::StateVersions versions_;
   std::vector<std::int64_t> latencies_ms_;
 };
 
