@@ -13,32 +13,22 @@ class ObservedFile final : public storage::File {
   const std::string& path() const override { return file_->path(); }
   std::uint64_t size() const override { return file_->size(); }
   IoStatus append(const ByteView& data) override {
-    if (channel_.offline()) return channel_.refusal(path());
-    return channel_.observe(file_->append(data));
+    return channel_.guarded(path(), [&] { return file_->append(data); });
   }
   IoStatus write_at(std::uint64_t offset, const ByteView& data) override {
-    if (channel_.offline()) return channel_.refusal(path());
-    return channel_.observe(file_->write_at(offset, data));
+    return channel_.guarded(path(), [&] { return file_->write_at(offset, data); });
   }
   IoResult<ByteView> read(std::uint64_t offset, std::size_t length) override {
-    if (channel_.offline()) return channel_.refusal(path());
-    auto result = file_->read(offset, length);
-    channel_.observe(result.status());
-    return result;
+    return channel_.guarded(path(), [&] { return file_->read(offset, length); });
   }
   IoResult<std::vector<ByteView>> read_chunks(std::uint64_t offset, std::size_t length) override {
-    if (channel_.offline()) return channel_.refusal(path());
-    auto result = file_->read_chunks(offset, length);
-    channel_.observe(result.status());
-    return result;
+    return channel_.guarded(path(), [&] { return file_->read_chunks(offset, length); });
   }
   IoStatus truncate(std::uint64_t size) override {
-    if (channel_.offline()) return channel_.refusal(path());
-    return channel_.observe(file_->truncate(size));
+    return channel_.guarded(path(), [&] { return file_->truncate(size); });
   }
   IoStatus sync() override {
-    if (channel_.offline()) return channel_.refusal(path());
-    return channel_.observe(file_->sync());
+    return channel_.guarded(path(), [&] { return file_->sync(); });
   }
 
  private:
@@ -61,33 +51,25 @@ IoStatus LogDirFailureChannel::refusal(const std::string& path) const {
 }
 
 IoResult<std::unique_ptr<storage::File>> LogDirFailureChannel::open(const std::string& path, storage::OpenMode mode) {
-  if (offline_) return refusal(path);
-  auto opened = disk_.open(path, mode);
-  if (!opened.ok()) return IoStatus(observe(opened.status()));
+  auto opened = guarded(path, [&] { return disk_.open(path, mode); });
+  if (!opened.ok()) return opened;
   return std::unique_ptr<storage::File>(std::make_unique<ObservedFile>(std::move(opened.value()), *this));
 }
 
 IoStatus LogDirFailureChannel::rename(const std::string& from, const std::string& to) {
-  if (offline_) return refusal(from);
-  return observe(disk_.rename(from, to));
+  return guarded(from, [&] { return disk_.rename(from, to); });
 }
 IoStatus LogDirFailureChannel::remove(const std::string& path) {
-  if (offline_) return refusal(path);
-  return observe(disk_.remove(path));
+  return guarded(path, [&] { return disk_.remove(path); });
 }
 IoStatus LogDirFailureChannel::make_dir(const std::string& path) {
-  if (offline_) return refusal(path);
-  return observe(disk_.make_dir(path));
+  return guarded(path, [&] { return disk_.make_dir(path); });
 }
 IoResult<std::vector<std::string>> LogDirFailureChannel::list(const std::string& dir) const {
-  if (offline_) return refusal(dir);
-  auto names = disk_.list(dir);
-  observe(names.status());
-  return names;
+  return guarded(dir, [&] { return disk_.list(dir); });
 }
 IoStatus LogDirFailureChannel::sync_dir(const std::string& dir) {
-  if (offline_) return refusal(dir);
-  return observe(disk_.sync_dir(dir));
+  return guarded(dir, [&] { return disk_.sync_dir(dir); });
 }
 
 }  // namespace kafkasim::broker

@@ -34,15 +34,19 @@ class LogDirFailureChannel final : public storage::Disk {
   storage::IoStatus sync_dir(const std::string& dir) override;
 
   bool offline() const { return offline_; }
-  // The answer to any operation once the directory is offline.
-  storage::IoStatus refusal(const std::string& path) const;
-  // Passes `status` through, taking the directory offline when it is an I/O error.
-  const storage::IoStatus& observe(const storage::IoStatus& status) const {
-    if (!status.ok()) on_error(status);
-    return status;
+  // Runs one storage operation on `path` (an IoStatus or IoResult): refused without running
+  // while the directory is offline, and its outcome observed, an I/O error taking the
+  // directory offline.
+  template <class Operation>
+  auto guarded(const std::string& path, Operation&& operation) const -> decltype(operation()) {
+    using Result = decltype(operation());
+    Result result = offline_ ? Result(refusal(path)) : operation();  // one object, returned as is
+    if (!storage::status_of(result).ok()) on_error(storage::status_of(result));
+    return result;
   }
 
  private:
+  storage::IoStatus refusal(const std::string& path) const;
   void on_error(const storage::IoStatus& status) const;
 
   storage::Disk& disk_;
