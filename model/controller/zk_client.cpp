@@ -39,7 +39,7 @@ std::int32_t ZkClient::track(Pending pending) {
     if (p->multi) return p->multi(ZkMultiResponse{corr, ZkError::connection_loss, -1, {}});
     // A read changes nothing, so it is sent again while its session lives, as Kafka's
     // KafkaZkClient retries a request that met a connection loss once it is connected again.
-    if (session_ == p->session) return send_read(std::move(*p));
+    if (session_ == p->read_request.session_id) return send_read(std::move(*p));
     p->read(ZkReadResponse{corr, ZkError::connection_loss, p->read_request.path, {}, {}, {}});
   });
   pending_.emplace(corr, std::move(pending));
@@ -57,13 +57,13 @@ std::optional<ZkClient::Pending> ZkClient::take(std::int32_t correlation_id) {
 
 void ZkClient::multi(std::vector<ZkOp> ops, MultiCallback done) {
   if (!session_) return done(ZkMultiResponse{0, ZkError::session_expired, -1, {}});
-  const std::int32_t corr = track(Pending{std::move(done), {}, {}, *session_, {}});
+  const std::int32_t corr = track(Pending{std::move(done), {}, {}, {}});
   env_.send(server_, make_message(ZkMultiRequest{corr, *session_, std::move(ops)}));
 }
 
 void ZkClient::read(const std::string& path, bool children, bool watch, ReadCallback done) {
   if (!session_) return done(ZkReadResponse{0, ZkError::session_expired, path, {}, {}, {}});
-  send_read(Pending{{}, std::move(done), ZkReadRequest{0, *session_, path, children, watch}, *session_, {}});
+  send_read(Pending{{}, std::move(done), ZkReadRequest{0, *session_, path, children, watch}, {}});
 }
 
 void ZkClient::send_read(Pending pending) {

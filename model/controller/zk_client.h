@@ -48,8 +48,7 @@ class ZkClient {
   struct Pending {
     MultiCallback multi;
     ReadCallback read;
-    ZkReadRequest read_request;  // for a read, to send it again
-    std::int64_t session = 0;    // the session it was sent in
+    ZkReadRequest read_request;  // for a read, to send it again (in the session it names)
     TimerHandle timeout;
   };
   void ping();
