@@ -65,14 +65,13 @@ std::vector<FaultEntry> draw_nemesis_schedule(const NemesisSpec& nemesis, const 
       f.factor = static_cast<double>(rng.uniform_int(2, 50));
     } else if (f.type == "clock_skew") {
       f.offset_ms = rng.uniform_int(-5000, 5000);
-    } else if (f.type == "disk_fault") {
+    }
+    if (f.type == "disk_fault") {
       // The failures Kafka survives by halting the broker. A corrupt tail is not drawn: a
       // leader serving a corrupt batch stops its followers and consumers at it until an
       // operator acts (Kafka's fetchers retry it forever), so every run would fail liveness.
       const std::vector<std::string> modes{"fsync_error", "full"};
       f.mode = rng.pick(modes);
-    }
-    if (f.type == "disk_fault") {
       FaultEntry restart;
       restart.type = "restart";
       restart.start_ms = t + duration + kRestartAfterDiskFaultMs;
