@@ -22,7 +22,7 @@ std::string first_record_id(const ByteView& batch) {
 }
 
 // acks=-1: waits until the high watermark passes the batches appended for every partition of
-// the request, then answers them all in one response.
+// the request, then answers them all at once.
 class DelayedProduce final : public timer::DelayedOperation {
  public:
   struct Waiting {
@@ -30,14 +30,13 @@ class DelayedProduce final : public timer::DelayedOperation {
     Offset required_offset;
     std::int32_t min_isr;
   };
-  DelayedProduce(ReplicaManager& replicas, NodeId client, const ProduceRequest& request,
-                 std::vector<ProducePartitionResponse> results, std::vector<Waiting> waiting)
-      : DelayedOperation(request.timeout_ms),
+  DelayedProduce(ReplicaManager& replicas, std::int32_t timeout_ms, std::vector<ProducePartitionResponse> results,
+                 std::vector<Waiting> waiting, ReplicaManager::AppendCallback answer)
+      : DelayedOperation(timeout_ms),
         replicas_(replicas),
-        client_(client),
-        correlation_id_(request.correlation_id),
         results_(std::move(results)),
-        waiting_(std::move(waiting)) {}
+        waiting_(std::move(waiting)),
+        answer_(std::move(answer)) {}
 
   bool try_complete() override {
     for (auto it = waiting_.begin(); it != waiting_.end();) {
@@ -57,16 +56,15 @@ class DelayedProduce final : public timer::DelayedOperation {
   }
   void on_complete() override {
     for (const Waiting& w : waiting_) results_[w.result] = {results_[w.result].tp, Errors::REQUEST_TIMED_OUT, Offset{-1}};
-    replicas_.answer_produce(client_, correlation_id_, -1, results_);
+    answer_(results_);
   }
   void on_expiration() override {}
 
  private:
   ReplicaManager& replicas_;
-  NodeId client_;
-  std::int32_t correlation_id_;
   std::vector<ProducePartitionResponse> results_;
   std::vector<Waiting> waiting_;  // partitions whose high watermark has not passed their batches yet
+  ReplicaManager::AppendCallback answer_;
 };
 
 }  // namespace
@@ -364,6 +362,7 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
       fetcher_.set_leader(state.tp, state.leader, leader_node->second, ask_leader);
     }
     trace_role(p);
+    if (leadership_listener_) leadership_listener_(p);
     response.partitions.emplace_back(state.tp, Errors::NONE);
     // Waiting requests learn of the new role: a deposed leader's produces fail now.
     produce_purgatory_.check_and_complete(p.name());
@@ -437,10 +436,19 @@ void ReplicaManager::produce_answered(NodeId client) {
 }
 
 void ReplicaManager::process_produce(NodeId from, const ProduceRequest& request) {
+  append_records(request.acks, request.timeout_ms, request.partitions,
+                 [this, from, correlation_id = request.correlation_id, acks = request.acks](
+                     const std::vector<ProducePartitionResponse>& results) {
+                   answer_produce(from, correlation_id, acks, results);
+                 });
+}
+
+void ReplicaManager::append_records(std::int16_t acks, std::int32_t timeout_ms, const std::vector<ProducePartition>& partitions,
+                                    AppendCallback answer) {
   std::vector<ProducePartitionResponse> results;
   std::vector<DelayedProduce::Waiting> waiting;
   std::vector<std::string> keys;
-  for (const ProducePartition& part : request.partitions) {
+  for (const ProducePartition& part : partitions) {
     Partition* p = partition(part.tp);
     if (p == nullptr) {
       results.push_back({part.tp, Errors::UNKNOWN_TOPIC_OR_PARTITION, Offset{-1}});
@@ -448,7 +456,7 @@ void ReplicaManager::process_produce(NodeId from, const ProduceRequest& request)
     }
     const std::int32_t min_isr = config_.min_insync_replicas_of(part.tp.topic);
     const Offset hw_before = p->high_watermark();
-    const LeaderAppendResult result = p->append_records_to_leader(part.records, request.acks, min_isr, now_ms(env_));
+    const LeaderAppendResult result = p->append_records_to_leader(part.records, acks, min_isr, now_ms(env_));
     if (result.error != Errors::NONE) {
       results.push_back({part.tp, result.error, Offset{-1}});
       continue;
@@ -457,13 +465,13 @@ void ReplicaManager::process_produce(NodeId from, const ProduceRequest& request)
     if (!info.duplicate) fetch_purgatory_.check_and_complete(p->name());  // followers waiting for data
     if (p->high_watermark() > hw_before) on_high_watermark_moved(*p);
     results.push_back({part.tp, Errors::NONE, info.first_offset});
-    if (request.acks == -1) {
+    if (acks == -1) {
       waiting.push_back({results.size() - 1, Offset{info.last_offset.value() + 1}, min_isr});
       keys.push_back(p->name());
     }
   }
-  if (waiting.empty()) return answer_produce(from, request.correlation_id, request.acks, results);
-  auto delayed = std::make_shared<DelayedProduce>(*this, from, request, std::move(results), std::move(waiting));
+  if (waiting.empty()) return answer(results);
+  auto delayed = std::make_shared<DelayedProduce>(*this, timeout_ms, std::move(results), std::move(waiting), std::move(answer));
   produce_purgatory_.try_complete_else_watch(delayed, keys);
 }
 

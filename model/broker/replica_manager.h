@@ -54,6 +54,15 @@ class ReplicaManager {
   // client's next request run.
   void answer_produce(NodeId client, std::int32_t correlation_id, std::int16_t acks,
                       const std::vector<ProducePartitionResponse>& results);
+  // Kafka's appendRecords: appends to the partitions this broker leads and calls `answer`
+  // once, at once for acks 0 and 1, for acks -1 when the high watermark passes every batch
+  // (or at the timeout). Produce requests and the group coordinator's writes both come here.
+  using AppendCallback = std::function<void(const std::vector<ProducePartitionResponse>&)>;
+  void append_records(std::int16_t acks, std::int32_t timeout_ms, const std::vector<ProducePartition>& partitions,
+                      AppendCallback answer);
+  // Told of every partition that took a new role from a LeaderAndIsr (Kafka's
+  // onLeadershipChange, which the group coordinator follows).
+  void set_leadership_listener(std::function<void(const Partition&)> listener) { leadership_listener_ = std::move(listener); }
   void handle_fetch(NodeId from, const FetchRequest& request);
   void handle_fetch_response(NodeId from, const FetchResponse& response) { fetcher_.handle_response(from, response); }
   void handle_offsets_for_leader_epoch(NodeId from, const OffsetsForLeaderEpochRequest& request);
@@ -125,6 +134,7 @@ class ReplicaManager {
   timer::DelayedOperationPurgatory fetch_purgatory_;
   std::map<NodeId, std::deque<ProduceRequest>> muted_produce_;  // client -> requests behind its current one
   ReplicaFetcher fetcher_;
+  std::function<void(const Partition&)> leadership_listener_;
 };
 
 }  // namespace kafkasim::broker
