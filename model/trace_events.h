@@ -392,10 +392,97 @@ struct CorruptBatchFetched {
   }
 };
 
+// A group coordinator completed a rebalance: the group enters `generation` with `members`
+// members led by `leader` ("" and 0: the group is empty now).
+struct GroupRebalanced {
+  static constexpr std::string_view kName = "group_rebalance";
+  std::string group;
+  std::int32_t generation;
+  std::string leader;
+  std::int32_t members;
+  template <class V>
+  void fields(V& v) const {
+    v("group", group);
+    v("generation", generation);
+    v("leader", leader);
+    v("members", members);
+  }
+};
+
+// The coordinator wrote the leader's assignment of `generation` to __consumer_offsets (as
+// durably as offsets.commit.required.acks asks) and told the members: the group is Stable.
+struct GroupStable {
+  static constexpr std::string_view kName = "group_stable";
+  std::string group;
+  std::int32_t generation;
+  std::int32_t members;
+  template <class V>
+  void fields(V& v) const {
+    v("group", group);
+    v("generation", generation);
+    v("members", members);
+  }
+};
+
+// A broker elected leader of a __consumer_offsets partition loaded a group from the log.
+struct GroupLoaded {
+  static constexpr std::string_view kName = "group_loaded";
+  std::string group;
+  std::int32_t generation;
+  std::int32_t members;
+  template <class V>
+  void fields(V& v) const {
+    v("group", group);
+    v("generation", generation);
+    v("members", members);
+  }
+};
+
+// The coordinator answered an OffsetCommit of `member` in `generation` (its group was then
+// in `group_generation`, -1 when it holds no such group): error NONE accepts the offsets.
+struct OffsetCommitAnswered {
+  static constexpr std::string_view kName = "offset_commit";
+  std::string group;
+  std::string member;
+  std::int32_t generation;
+  std::int32_t group_generation;
+  std::string_view error;
+  std::string offsets;  // "orders-0@41,orders-1@7"
+  template <class V>
+  void fields(V& v) const {
+    v("group", group);
+    v("member", member);
+    v("generation", generation);
+    v("groupGeneration", group_generation);
+    v("error", error);
+    v("offsets", offsets);
+  }
+};
+
+// A consumer learnt its assignment in a generation of its group (SyncGroup answered).
+struct GroupAssignmentReceived {
+  static constexpr std::string_view kName = "group_assignment";
+  std::string client;
+  std::string group;
+  std::string member;
+  std::int32_t generation;
+  std::string partitions;  // "orders-0,orders-3"
+  template <class V>
+  void fields(V& v) const {
+    v("client", client);
+    v("group", group);
+    v("member", member);
+    v("generation", generation);
+    v("partitions", partitions);
+  }
+};
+
 using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled, BecameLeaderOrFollower,
                                 RecordsAppended, HighWatermarkUpdated, ProduceAnswered, LogTruncated,
                                 IsrChangeProposed, IsrChangeAnswered, PartitionStateRecorded, ProducerBatchDone,
                                 FetchServed, RecordsConsumed, ConsumerTruncationDetected, ControllerElected,
-                                LeaderElected, BrokerStarted, RecoveredBatch, LogRecovered, CorruptBatchFetched>;
+                                LeaderElected, BrokerStarted, RecoveredBatch, LogRecovered, CorruptBatchFetched,
+                                GroupRebalanced, GroupStable, GroupLoaded, OffsetCommitAnswered,
+                                GroupAssignmentReceived>;
 
 }  // namespace kafkasim

@@ -4,6 +4,11 @@
 
 namespace kafkasim::broker {
 
+Broker::~Broker() {
+  registration_retry_.cancel();
+  shutdown_retry_.cancel();
+}
+
 void Broker::start() {
   auto logs = storage::LogManager::open(log_dir_, config_.data_dir, config_.log_configs(), env_.now().as_micros() / 1000);
   if (!logs.ok()) {
@@ -16,6 +21,16 @@ void Broker::start() {
   env_.trace(BrokerStarted{config_.broker_id.value()});
   replicas_ = std::make_unique<ReplicaManager>(env_, config_, *logs_);
   replicas_->trace_recovered_logs();
+  offsets_log_ = std::make_unique<OffsetsLogOnReplicas>(*replicas_);
+  groups_ = std::make_unique<group::GroupCoordinator>(env_, config_.group, *offsets_log_);
+  replicas_->set_leadership_listener([this](const Partition& p) {
+    if (p.tp().topic != group::kOffsetsTopic) return;
+    if (p.is_leader()) {
+      groups_->on_election(p.tp().partition);
+    } else {
+      groups_->on_resignation(p.tp().partition);
+    }
+  });
   producer_ids_ = std::make_unique<ProducerIdManager>(log_dir_, config_.data_dir, config_.broker_id);
   if (!config_.zookeeper) return;
   zk_ = std::make_unique<controller::ZkClient>(
@@ -128,7 +143,25 @@ void Broker::handle_request(NodeId from, const MessagePtr& message) {
     replicas_->handle_offsets_for_leader_epoch(from, *epoch_query);
   } else if (const auto* epoch_end = body_cast<OffsetsForLeaderEpochResponse>(*message)) {
     replicas_->handle_offsets_for_leader_epoch_response(from, *epoch_end);
+  } else if (const auto* find = body_cast<FindCoordinatorRequest>(*message)) {
+    find_coordinator(from, *find);
+  } else {
+    groups_->handle(from, *message);
   }
+}
+
+void Broker::find_coordinator(NodeId from, const FindCoordinatorRequest& request) {
+  // Any broker answers from its metadata: the leader of the group's __consumer_offsets partition.
+  FindCoordinatorResponse response;
+  response.correlation_id = request.correlation_id;
+  const std::int32_t partition = group::partition_for(request.group_id, config_.group.offsets_topic_partitions);
+  if (const auto leader = metadata_.live_leader(offsets_partition(partition))) {
+    response.broker = leader->first;
+    response.node = leader->second;
+  } else {
+    response.error = Errors::COORDINATOR_NOT_AVAILABLE;
+  }
+  env_.send(from, make_message(std::move(response)));
 }
 
 }  // namespace kafkasim::broker

@@ -11,9 +11,11 @@
 #include "model/broker/broker_config.h"
 #include "model/broker/log_dir_failure_channel.h"
 #include "model/broker/metadata_cache.h"
+#include "model/broker/offsets_log_on_replicas.h"
 #include "model/broker/producer_id_manager.h"
 #include "model/broker/replica_manager.h"
 #include "model/env.h"
+#include "model/group/group_coordinator.h"
 #include "model/node.h"
 #include "model/storage/log_manager.h"
 
@@ -26,10 +28,7 @@ class Broker final : public Node {
 
   void start() override;
   void on_message(NodeId from, const MessagePtr& message) override;
-  ~Broker() override {
-    registration_retry_.cancel();
-    shutdown_retry_.cancel();
-  }
+  ~Broker() override;
 
   const BrokerConfig& config() const { return config_; }
   // Null until the logs are open.
@@ -49,6 +48,7 @@ class Broker final : public Node {
   void handle_request(NodeId from, const MessagePtr& message);
   void send_controlled_shutdown();
   void log_dir_failed(const storage::IoStatus& status);
+  void find_coordinator(NodeId from, const FindCoordinatorRequest& request);
 
   Env& env_;
   BrokerConfig config_;
@@ -56,6 +56,8 @@ class Broker final : public Node {
   std::unique_ptr<storage::LogManager> logs_;
   std::unique_ptr<ReplicaManager> replicas_;
   std::unique_ptr<ProducerIdManager> producer_ids_;
+  std::unique_ptr<OffsetsLogOnReplicas> offsets_log_;
+  std::unique_ptr<group::GroupCoordinator> groups_;
   std::unique_ptr<controller::ZkClient> zk_;
   std::unique_ptr<controller::Controller> controller_;
   TimerHandle registration_retry_;

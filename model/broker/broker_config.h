@@ -7,6 +7,7 @@
 #include <string>
 
 #include "model/controller/controller.h"
+#include "model/group/group_config.h"
 #include "model/protocol/types.h"
 #include "model/storage/log_manager.h"
 
@@ -26,6 +27,7 @@ struct TopicConfig {
 };
 
 struct BrokerConfig {
+  group::GroupCoordinatorConfig group;      // offsets.* and group.*
   BrokerId broker_id{1};
   std::string data_dir = "data";             // log.dirs
   storage::LogConfig log;                    // log.* and topic defaults

@@ -43,4 +43,14 @@ MetadataResponse MetadataCache::metadata(const MetadataRequest& request) const {
   return out;
 }
 
+std::optional<std::pair<BrokerId, NodeId>> MetadataCache::live_leader(const TopicPartition& tp) const {
+  auto topic = topics_.find(tp.topic.str());
+  if (topic == topics_.end()) return std::nullopt;
+  auto partition = topic->second.find(tp.partition);
+  if (partition == topic->second.end()) return std::nullopt;
+  auto broker = live_brokers_.find(partition->second.leader);
+  if (broker == live_brokers_.end()) return std::nullopt;
+  return std::make_pair(broker->first, broker->second.node);
+}
+
 }  // namespace kafkasim::broker

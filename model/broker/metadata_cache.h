@@ -23,6 +23,9 @@ class MetadataCache {
     if (it == live_brokers_.end()) return std::nullopt;
     return it->second.node;
   }
+  // The live leader of a partition and where it can be reached (FindCoordinator asks this of
+  // __consumer_offsets).
+  std::optional<std::pair<BrokerId, NodeId>> live_leader(const TopicPartition& tp) const;
 
  private:
   TopicMetadata topic_metadata(const std::string& topic) const;
