@@ -41,6 +41,41 @@ void Consumer::assign(const std::vector<TopicPartition>& partitions) {
   run();
 }
 
+void Consumer::assign_awaiting_positions(const std::vector<TopicPartition>& partitions) {
+  assignment_ = partitions;
+  progress_.clear();
+  for (const TopicPartition& tp : partitions) progress_[tp].state = State::awaiting_position;
+  buffered_.clear();
+  run();
+}
+
+void Consumer::seek(const TopicPartition& tp, Offset offset, LeaderEpoch epoch) {
+  auto it = progress_.find(tp);
+  if (it == progress_.end() || it->second.request_in_flight) return;
+  drop_buffered(tp);
+  it->second.position = offset;
+  it->second.offset_epoch = epoch;
+  // A committed epoch is checked against the leader's log before fetching (KIP-320).
+  it->second.state = epoch.value() >= 0 && config_.validate_position_on_leader_change ? State::awaiting_validation
+                                                                                     : State::fetching;
+  run();
+}
+
+void Consumer::reset_position(const TopicPartition& tp) {
+  auto it = progress_.find(tp);
+  if (it == progress_.end() || it->second.request_in_flight) return;
+  reset(tp, it->second);
+  run();
+}
+
+std::vector<std::pair<TopicPartition, std::pair<Offset, LeaderEpoch>>> Consumer::positions() const {
+  std::vector<std::pair<TopicPartition, std::pair<Offset, LeaderEpoch>>> out;
+  for (const auto& [tp, p] : progress_) {
+    if (p.state == State::fetching || p.state == State::awaiting_validation) out.push_back({tp, {p.position, p.offset_epoch}});
+  }
+  return out;
+}
+
 std::optional<Offset> Consumer::position(const TopicPartition& tp) const {
   auto it = progress_.find(tp);
   if (it == progress_.end() || it->second.state != State::fetching) return std::nullopt;
@@ -55,7 +90,7 @@ std::int32_t Consumer::track(NodeId node, std::vector<TopicPartition> partitions
       run();
     }
   });
-  outstanding_.emplace(corr, Outstanding{node, std::move(partitions), timeout});
+  outstanding_.emplace(corr, Outstanding{node, std::move(partitions), timeout, {}});
   return corr;
 }
 
@@ -110,6 +145,7 @@ void Consumer::run() {
         if (!has_buffered) fetchable[leader->node].push_back(tp);
         break;
       }
+      case State::awaiting_position:
       case State::stopped: break;
     }
   }
@@ -128,6 +164,7 @@ void Consumer::send_fetches(const std::map<NodeId, std::vector<TopicPartition>>&
       f.partitions.push_back(FetchPartition{tp, p.position, p.leader_epoch, config_.max_partition_fetch_bytes});
     }
     f.correlation_id = track(node, {});
+    for (const FetchPartition& fp : f.partitions) outstanding_.at(f.correlation_id).fetched_from[fp.tp] = fp.fetch_offset;
     fetch_in_flight_[node] = f.correlation_id;
     env_.send(node, make_message(std::move(f)));
   }
@@ -152,11 +189,16 @@ void Consumer::reset(const TopicPartition& tp, PartitionProgress& p) {
 }
 
 void Consumer::on_fetch(NodeId from, const FetchResponse& response) {
-  if (!answered(response.correlation_id)) return;
+  const auto request = answered(response.correlation_id);
+  if (!request) return;
   for (const FetchedPartition& fetched : response.partitions) {
     auto it = progress_.find(fetched.tp);
     if (it == progress_.end() || it->second.state != State::fetching) continue;
     PartitionProgress& p = it->second;
+    // As Kafka's fetcher: data fetched for a position the consumer has since left (a seek to a
+    // committed offset after a rebalance) is discarded, or it would skip what lies between.
+    auto sent = request->fetched_from.find(fetched.tp);
+    if (sent == request->fetched_from.end() || sent->second != p.position) continue;
     if (fetched.error == Errors::OFFSET_OUT_OF_RANGE) {
       reset(fetched.tp, p);
       continue;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "model/client/assignors.h"
 #include "model/client/client_metadata.h"
 #include "model/env.h"
 #include "model/message.h"
@@ -39,6 +40,14 @@ struct ConsumerConfig {
   // KIP-320 position validation after a leader change (Kafka 2.3+). Off: as older consumers,
   // which fetch on and, finding their offset out of range, reset by auto.offset.reset.
   bool validate_position_on_leader_change = true;
+  // Group membership (group.id); "" for a consumer that assigns itself partitions.
+  std::string group_id;
+  AssignmentStrategy assignment_strategy = AssignmentStrategy::range;  // partition.assignment.strategy
+  std::int32_t session_timeout_ms = 45000;
+  std::int32_t heartbeat_interval_ms = 3000;
+  std::int32_t max_poll_interval_ms = 300000;  // the rebalance timeout a member asks for
+  bool enable_auto_commit = true;
+  std::int64_t auto_commit_interval_ms = 5000;
 };
 
 struct ConsumerRecord {
@@ -53,9 +62,20 @@ struct ConsumerRecord {
 class Consumer {
  public:
   Consumer(Env& env, ConsumerConfig config, std::vector<std::string> topics);
+  const ConsumerConfig& config() const { return config_; }
   ~Consumer();
 
   void assign(const std::vector<TopicPartition>& partitions);
+  // A group member's assignment: new partitions wait for seek() or reset_position() (the
+  // committed offset, or auto.offset.reset when there is none) before they are fetched.
+  void assign_awaiting_positions(const std::vector<TopicPartition>& partitions);
+  // Fetch `tp` from `offset`; `epoch` is the leader epoch of the record before it (-1: unknown).
+  void seek(const TopicPartition& tp, Offset offset, LeaderEpoch epoch);
+  // Find `tp`'s position by auto.offset.reset.
+  void reset_position(const TopicPartition& tp);
+  // The next offset to consume of each assigned partition with a position, and the leader
+  // epoch of the record before it: what a commit records.
+  std::vector<std::pair<TopicPartition, std::pair<Offset, LeaderEpoch>>> positions() const;
   const std::vector<TopicPartition>& assignment() const { return assignment_; }
   // Buffered records, at most max.poll.records, each partition's in offset order.
   std::vector<ConsumerRecord> poll();
@@ -66,7 +86,7 @@ class Consumer {
   std::int64_t records_consumed() const { return records_consumed_; }
 
  private:
-  enum class State { awaiting_reset, awaiting_validation, fetching, stopped };
+  enum class State { awaiting_position, awaiting_reset, awaiting_validation, fetching, stopped };
   struct PartitionProgress {
     State state = State::awaiting_reset;
     Offset position{-1};
@@ -78,6 +98,7 @@ class Consumer {
     NodeId node;
     std::vector<TopicPartition> partitions;
     TimerHandle timeout;
+    std::map<TopicPartition, Offset> fetched_from;  // a fetch's position per partition when sent
   };
 
   void run();

@@ -1,6 +1,9 @@
-// A simulated consumer process in assign mode (a scenario's `consumers` entry with no
-// groupId): once metadata names its topics' partitions it assigns itself all of them, then
-// polls every poll interval from startMs, for durationMs.
+// A simulated consumer process (a scenario's `consumers` entry). Without a group id it
+// assigns itself every partition of its topics once metadata names them; with one it is a
+// group member and consumes what the group assigns it, committing offsets automatically
+// (enable.auto.commit) or after every poll that returned records, as an application that
+// commits what it processed. It polls every poll interval from startMs, for durationMs, and
+// then closes (a group member leaves its group).
 #pragma once
 
 #include <memory>
@@ -9,6 +12,7 @@
 #include <vector>
 
 #include "model/client/consumer.h"
+#include "model/client/consumer_coordinator.h"
 #include "model/node.h"
 
 namespace kafkasim::client {
@@ -27,7 +31,7 @@ class ConsumerNode final : public Node {
  public:
   ConsumerNode(Env& env, ConsumerConfig config, ConsumerWorkload workload)
       : env_(env), config_(std::move(config)), workload_(std::move(workload)) {}
-  ~ConsumerNode() override { next_.cancel(); }
+  ~ConsumerNode() override;
 
   void start() override;
   void on_message(NodeId from, const MessagePtr& message) override;
@@ -42,6 +46,7 @@ class ConsumerNode final : public Node {
   ConsumerConfig config_;
   ConsumerWorkload workload_;
   std::unique_ptr<Consumer> consumer_;
+  std::unique_ptr<ConsumerCoordinator> group_;  // with a group id only
   std::vector<ConsumerRecord> received_;
   TimerHandle next_;
 };

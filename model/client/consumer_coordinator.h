@@ -1,0 +1,88 @@
+// ConsumerCoordinator: a group member's side of the consumer group protocol (Kafka's
+// AbstractCoordinator and ConsumerCoordinator, eager rebalancing).
+//
+// It finds the group's coordinator (FindCoordinator to any broker), joins (JoinGroup, again
+// with the member id the coordinator hands out: KIP-394), and the leader assigns every
+// member's partitions with the configured assignor and sends them in its SyncGroup. With its
+// assignment a member fetches the committed offsets (OffsetFetch) and starts from them, or by
+// auto.offset.reset where none was committed. Heartbeats every heartbeat.interval.ms keep the
+// session; REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID send it back to
+// join, giving up its partitions first (after committing them when auto commit is on);
+// NOT_COORDINATOR or silence sends it looking for the coordinator again. Offsets are committed
+// every auto.commit.interval.ms, or when the application calls commit().
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/client/consumer.h"
+#include "model/protocol/group_requests.h"
+
+namespace kafkasim::client {
+
+class ConsumerCoordinator {
+ public:
+  ConsumerCoordinator(Env& env, Consumer& consumer, std::vector<std::string> topics);
+  ~ConsumerCoordinator();
+
+  // Called on every poll: moves the membership on (find, join, sync) when nothing is in flight.
+  void poll();
+  // Commits the consumer's positions (one commit in flight at a time).
+  void commit();
+  // consumer.close(): commits with auto commit on, leaves the group, and does nothing more.
+  void close();
+  bool handle(NodeId from, const Message& message);
+
+  bool stable() const { return state_ == State::stable; }
+  Generation generation() const { return generation_; }
+  const std::string& member_id() const { return member_id_; }
+
+ private:
+  enum class State { unjoined, joining, syncing, fetching_offsets, stable, closed };
+  // A request waiting for its answer, with its timeout.
+  struct InFlight {
+    std::int32_t correlation_id = 0;
+    TimerHandle timeout;
+  };
+
+  void find_coordinator();
+  void join();
+  void sync(const JoinGroupResponse& joined);
+  void fetch_committed();
+  void send_heartbeat();
+  void schedule_heartbeat();
+  void schedule_auto_commit();
+  // Gives up the assignment before rejoining: commits it first with auto commit on.
+  void revoke_and_rejoin(std::string_view why);
+  void coordinator_lost(std::string_view why);
+  // What any group response's error asks of the member (rejoin, find the coordinator, retry).
+  void on_group_error(Errors error, std::string_view request);
+  void send_to_coordinator(MessagePtr message);
+  // A new correlation id, awaited in `slot` until the request timeout.
+  std::int32_t expect(InFlight& slot);
+  // True when `correlation_id` is the one awaited in `slot`, which is then free.
+  bool answered(InFlight& slot, std::int32_t correlation_id);
+  void retry_later();
+  bool topics_known() const;
+
+  Env& env_;
+  Consumer& consumer_;
+  const ConsumerConfig& config_;
+  std::vector<std::string> topics_;
+  State state_ = State::unjoined;
+  std::optional<NodeId> coordinator_;
+  std::string member_id_;
+  Generation generation_{-1};
+  std::int32_t correlation_id_ = 0;
+  InFlight step_;  // FindCoordinator, JoinGroup, SyncGroup or OffsetFetch
+  InFlight heartbeat_;
+  InFlight commit_;
+  std::size_t next_bootstrap_ = 0;
+  SimTime last_heartbeat_ok_;
+  TimerHandle retry_;
+  TimerHandle heartbeat_timer_;
+  TimerHandle auto_commit_timer_;
+};
+
+}  // namespace kafkasim::client
