@@ -18,6 +18,11 @@ void ConsumerOrder::on_event(const TraceRecord& record) {
     last_.erase({reset->client, reset->tp});
     return;
   }
+  if (const auto* assigned = std::get_if<GroupAssignmentReceived>(&record.event)) {
+    // A new assignment: the member starts again from the committed offsets.
+    std::erase_if(last_, [&](const auto& entry) { return entry.first.first == assigned->client; });
+    return;
+  }
   const auto* consumed = std::get_if<RecordsConsumed>(&record.event);
   if (!consumed) return;
   auto [it, fresh] = last_.try_emplace({consumed->client, consumed->tp}, consumed->last_offset, record.index);

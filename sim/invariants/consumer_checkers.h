@@ -18,11 +18,11 @@ class ConsumerReadUncommitted final : public Checker {
 };
 
 // Within one assignment a consumer sees a partition's offsets strictly increasing. A reset it
-// reports (KIP-320 truncation detected) starts afresh.
+// reports (KIP-320 truncation detected) and a new group assignment start afresh.
 class ConsumerOrder final : public Checker {
  public:
   std::string_view name() const override { return "consumer_order"; }
-  EventKinds events() const override { return kinds_of<ConsumerTruncationDetected, RecordsConsumed>(); }
+  EventKinds events() const override { return kinds_of<ConsumerTruncationDetected, RecordsConsumed, GroupAssignmentReceived>(); }
   void on_event(const TraceRecord& record) override;
 
  private:

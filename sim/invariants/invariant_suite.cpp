@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "sim/invariants/consumer_checkers.h"
+#include "sim/invariants/group_checkers.h"
 #include "sim/invariants/leadership_checkers.h"
 #include "sim/invariants/log_checkers.h"
 #include "sim/invariants/timer_checker.h"
@@ -26,6 +27,8 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"epoch_regression", [](const ReplicaLogs&) { return std::make_unique<EpochRegression>(); }},
       {"consumer_read_uncommitted", [](const ReplicaLogs&) { return std::make_unique<ConsumerReadUncommitted>(); }},
       {"consumer_order", [](const ReplicaLogs&) { return std::make_unique<ConsumerOrder>(); }},
+      {"group_double_ownership", [](const ReplicaLogs&) { return std::make_unique<GroupDoubleOwnership>(); }},
+      {"stale_commit_accepted", [](const ReplicaLogs&) { return std::make_unique<StaleCommitAccepted>(); }},
       {"timer_fired_early", [](const ReplicaLogs&) { return std::make_unique<TimerFiredEarly>(); }},
       {"torn_record_visible", [](const ReplicaLogs& logs) { return std::make_unique<TornRecordVisible>(logs); }},
   };

@@ -159,6 +159,18 @@ const std::vector<Key<BrokerConfig>>& broker_keys() {
     k.push_back(long_key<B>("log.flush.scheduler.interval.ms", 1, kLongMax, [](B& c, std::int64_t v) { c.log_flush_scheduler_interval_ms = v; }));
     k.push_back(long_key<B>("log.flush.offset.checkpoint.interval.ms", 0, kIntMax, [](B& c, std::int64_t v) { c.log_flush_offset_checkpoint_interval_ms = v; }));
     k.push_back(long_key<B>("log.flush.start.offset.checkpoint.interval.ms", 0, kIntMax, [](B& c, std::int64_t v) { c.log_flush_start_offset_checkpoint_interval_ms = v; }));
+    // The group coordinator's.
+    k.push_back(long_key<B>("offsets.topic.num.partitions", 1, 1000, [](B& c, std::int64_t v) { c.group.offsets_topic_partitions = static_cast<std::int32_t>(v); }));
+    k.push_back(long_key<B>("offsets.topic.replication.factor", 1, 32767, [](B& c, std::int64_t v) { c.group.offsets_topic_replication_factor = static_cast<std::int16_t>(v); }));
+    k.push_back({"offsets.commit.required.acks", [](const Json& v, const std::string& path, B& c, Problems& p) {
+                   if (v == "all" || v == "-1" || v == -1) c.group.offsets_commit_required_acks = -1;
+                   else if (v == "1" || v == 1) c.group.offsets_commit_required_acks = 1;
+                   else p.add(path, "expected -1 (all) or 1, got " + v.dump());
+                 }});
+    k.push_back(long_key<B>("offsets.commit.timeout.ms", 1, kIntMax, [](B& c, std::int64_t v) { c.group.offsets_commit_timeout_ms = static_cast<std::int32_t>(v); }));
+    k.push_back(long_key<B>("group.initial.rebalance.delay.ms", 0, kIntMax, [](B& c, std::int64_t v) { c.group.group_initial_rebalance_delay_ms = static_cast<std::int32_t>(v); }));
+    k.push_back(long_key<B>("group.min.session.timeout.ms", 1, kIntMax, [](B& c, std::int64_t v) { c.group.group_min_session_timeout_ms = static_cast<std::int32_t>(v); }));
+    k.push_back(long_key<B>("group.max.session.timeout.ms", 1, kIntMax, [](B& c, std::int64_t v) { c.group.group_max_session_timeout_ms = static_cast<std::int32_t>(v); }));
     add_log_keys<B>(k,
                     {"log.segment.bytes", "log.roll.ms", "log.index.interval.bytes", "log.flush.interval.messages",
                      "log.flush.interval.ms", "log.retention.ms", "log.retention.bytes", "log.cleanup.policy",
@@ -223,13 +235,19 @@ const std::vector<Key<client::ConsumerConfig>>& consumer_keys() {
     k.push_back(long_key<C>("request.timeout.ms", 0, kIntMax, [](C& c, std::int64_t v) { c.request_timeout_ms = static_cast<std::int32_t>(v); }));
     k.push_back(long_key<C>("retry.backoff.ms", 0, kLongMax, [](C& c, std::int64_t v) { c.retry_backoff_ms = v; }));
     k.push_back(long_key<C>("metadata.max.age.ms", 0, kLongMax, [](C& c, std::int64_t v) { c.metadata_max_age_ms = v; }));
-    // The group keys of the contract's example: checked, and without effect in assign mode (a
-    // consumer with a groupId is rejected until consumer groups exist).
-    k.push_back(bool_key<C>("enable.auto.commit", [](C&, bool) {}));
-    k.push_back(choice_key<C>("partition.assignment.strategy", {"range", "roundrobin", "sticky", "cooperative-sticky"},
-                              [](C&, const std::string&) {}));
-    k.push_back(long_key<C>("session.timeout.ms", 1, kIntMax, [](C&, std::int64_t) {}));
-    k.push_back(long_key<C>("heartbeat.interval.ms", 1, kIntMax, [](C&, std::int64_t) {}));
+    // Group membership: without effect for a consumer without a groupId, as in Kafka.
+    k.push_back(bool_key<C>("enable.auto.commit", [](C& c, bool v) { c.enable_auto_commit = v; }));
+    k.push_back(long_key<C>("auto.commit.interval.ms", 1, kIntMax, [](C& c, std::int64_t v) { c.auto_commit_interval_ms = v; }));
+    k.push_back({"partition.assignment.strategy", [](const Json& v, const std::string& path, C& c, Problems& p) {
+                   if (v == "cooperative-sticky") {
+                     p.add(path, "\"cooperative-sticky\" (incremental rebalancing) is not supported yet; use \"sticky\"");
+                   } else if (auto s = config_choice(v, path, {"range", "roundrobin", "sticky", "cooperative-sticky"}, p)) {
+                     c.assignment_strategy = *client::parse_assignment_strategy(*s);
+                   }
+                 }});
+    k.push_back(long_key<C>("session.timeout.ms", 1, kIntMax, [](C& c, std::int64_t v) { c.session_timeout_ms = static_cast<std::int32_t>(v); }));
+    k.push_back(long_key<C>("heartbeat.interval.ms", 1, kIntMax, [](C& c, std::int64_t v) { c.heartbeat_interval_ms = static_cast<std::int32_t>(v); }));
+    k.push_back(long_key<C>("max.poll.interval.ms", 1, kIntMax, [](C& c, std::int64_t v) { c.max_poll_interval_ms = static_cast<std::int32_t>(v); }));
     return k;
   }();
   return keys;

@@ -17,6 +17,8 @@ void RunStatsCounter::on_event(const TraceRecord& record) {
     stats_.records_consumed += static_cast<std::uint64_t>(c->last_offset - c->first_offset + 1);
   } else if (std::holds_alternative<LeaderElected>(record.event)) {
     ++stats_.leader_elections;
+  } else if (const auto* r = std::get_if<GroupRebalanced>(&record.event)) {
+    if (r->members > 0) ++stats_.rebalances;
   } else if (const auto* s = std::get_if<PartitionStateRecorded>(&record.event)) {
     if (!versions_.is_new(*s)) return;
     const std::size_t size = parse_broker_list(s->isr).value_or(std::vector<BrokerId>{}).size();

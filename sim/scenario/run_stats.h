@@ -1,6 +1,6 @@
 // The `stats` of a run report, counted from the trace: records sent (in batches the producers
 // finished, acknowledged or failed), acknowledged and consumed, leader elections, ISR shrinks
-// and expands as the controller recorded them, and produce latency per batch.
+// and expands as the controller recorded them, group rebalances, and produce latency per batch.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +20,7 @@ struct RunStats {
   std::uint64_t leader_elections = 0;
   std::uint64_t isr_shrinks = 0;
   std::uint64_t isr_expands = 0;
-  std::uint64_t rebalances = 0;  // consumer groups do not exist yet
+  std::uint64_t rebalances = 0;  // completed rebalances with members, every group's
   std::int64_t latency_p50_ms = 0, latency_p99_ms = 0, latency_max_ms = 0;  // acknowledged batches
 };
 

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "model/group/offsets_records.h"
 #include "sim/invariants/invariant_suite.h"
 #include "sim/scenario/kafka_configs.h"
 
@@ -59,6 +60,7 @@ class Loader {
     if (const Json* p = top.raw("producers")) each(*p, "/producers", [this](const Json& v, const std::string& path) { producer(v, path); });
     if (const Json* c = top.raw("consumers")) each(*c, "/consumers", [this](const Json& v, const std::string& path) { consumer(v, path); });
     check_client_ids();
+    add_offsets_topic();
     if (const Json* f = top.raw("faults")) each(*f, "/faults", [this](const Json& v, const std::string& path) { fault(v, path); });
     if (const Json* n = top.raw("nemesis")) nemesis(*n);
     if (const Json* l = top.raw("liveness")) liveness(*l);
@@ -253,7 +255,11 @@ class Loader {
     ConsumerSpec c;
     c.id = r.string("id", true).value_or("");
     if (const Json* g = r.raw("groupId"); g && !g->is_null()) {
-      problems_.add(r.path_of("groupId"), "consumer groups are not supported yet; use null for a consumer that assigns itself every partition");
+      if (!g->is_string() || g->get<std::string>().empty()) {
+        problems_.add(r.path_of("groupId"), "expected a group name or null, got " + g->dump());
+      } else {
+        c.config.group_id = g->get<std::string>();
+      }
     }
     c.workload.topics = r.string_list("topics");
     if (!r.has("topics") || c.workload.topics.empty()) problems_.add(r.path_of("topics"), "required: a non-empty list of topics");
@@ -264,9 +270,43 @@ class Loader {
     c.workload.duration_ms = nullable_integer(r, "durationMs", 0, kMaxMs);
     c.config.client_id = c.id;
     if (const Json* conf = r.raw("consumerConf")) apply_consumer_configs(*conf, r.path_of("consumerConf"), c.config, problems_);
+    if (!c.config.group_id.empty()) check_group_timeouts(c.config, r.path_of("consumerConf"));
     r.finish();
     s_.consumers.push_back(std::move(c));
     client_paths_.push_back(child_path(path, "id"));
+  }
+
+  // What the coordinator would refuse forever (INVALID_SESSION_TIMEOUT) or Kafka's consumer
+  // refuses to start with, said before the run.
+  void check_group_timeouts(const client::ConsumerConfig& c, const std::string& conf_path) {
+    const group::GroupCoordinatorConfig& g = s_.broker.group;
+    if (c.session_timeout_ms < g.group_min_session_timeout_ms || c.session_timeout_ms > g.group_max_session_timeout_ms) {
+      problems_.add(child_path(conf_path, "session.timeout.ms"),
+                    std::to_string(c.session_timeout_ms) + " is outside the brokers' group.min.session.timeout.ms.." +
+                        "group.max.session.timeout.ms (" + std::to_string(g.group_min_session_timeout_ms) + ".." +
+                        std::to_string(g.group_max_session_timeout_ms) + ")");
+    }
+    if (c.heartbeat_interval_ms >= c.session_timeout_ms) {
+      problems_.add(child_path(conf_path, "heartbeat.interval.ms"),
+                    "must be below session.timeout.ms (" + std::to_string(c.session_timeout_ms) + ")");
+    }
+  }
+
+  // Kafka creates __consumer_offsets when the first group looks for its coordinator; here it
+  // exists from the start when a consumer has a groupId.
+  void add_offsets_topic() {
+    const bool groups = std::any_of(s_.consumers.begin(), s_.consumers.end(), [](const ConsumerSpec& c) { return !c.config.group_id.empty(); });
+    if (!groups || s_.topics.contains(std::string(group::kOffsetsTopic))) return;
+    TopicSpec t;
+    t.partitions = s_.broker.group.offsets_topic_partitions;
+    t.replication_factor = s_.broker.group.offsets_topic_replication_factor;
+    if (t.replication_factor > static_cast<std::int32_t>(s_.brokers.size())) {
+      problems_.add("/cluster/configs/offsets.topic.replication.factor",
+                    "__consumer_offsets (for the consumers' groups) needs " + std::to_string(t.replication_factor) +
+                        " brokers and the cluster has " + std::to_string(s_.brokers.size()) + "; set it to at most that");
+      return;
+    }
+    s_.topics[std::string(group::kOffsetsTopic)] = t;
   }
 
   std::optional<std::int64_t> nullable_integer(ObjectReader& r, std::string_view key, std::int64_t min, std::int64_t max) {
@@ -479,7 +519,6 @@ class Loader {
       return out;
     }
     const auto& contract = invariants::InvariantSuite::contract();
-    const auto& implemented = invariants::InvariantSuite::implemented();
     for (std::size_t i = 0; i < value.size(); ++i) {
       const std::string item_path = child_path(path, i);
       if (!value[i].is_string()) {
@@ -492,8 +531,6 @@ class Loader {
         out.push_back(name);
       } else if (std::find(contract.begin(), contract.end(), name) == contract.end()) {
         problems_.add(item_path, "no invariant " + in_quotes(name) + suggestion(name, contract));
-      } else if (std::find(implemented.begin(), implemented.end(), name) == implemented.end()) {
-        problems_.add(item_path, "invariant " + in_quotes(name) + " is not checked yet (it needs consumer groups)");
       } else {
         out.push_back(name);
       }

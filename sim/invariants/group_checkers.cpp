@@ -1,0 +1,44 @@
+#include "sim/invariants/group_checkers.h"
+
+#include <string_view>
+
+namespace kafkasim::sim::invariants {
+
+void GroupDoubleOwnership::on_event(const TraceRecord& record) {
+  const auto* assigned = std::get_if<GroupAssignmentReceived>(&record.event);
+  if (!assigned) return;
+  auto& owners = owners_[{assigned->group, assigned->generation}];
+  std::string_view rest = assigned->partitions;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string tp(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    auto [it, fresh] = owners.try_emplace(tp, Owner{assigned->member, assigned->client, record.index});
+    if (fresh || it->second.member == assigned->member) continue;
+    report(record.time, record.node, tp, -1,
+           "in generation " + std::to_string(assigned->generation) + " of group " + assigned->group + ", " + tp +
+               " was assigned to " + it->second.client + " (member " + it->second.member + ") and to " + assigned->client +
+               " (member " + assigned->member + "): two members consume it at once",
+           {it->second.index, record.index});
+  }
+}
+
+void StaleCommitAccepted::on_event(const TraceRecord& record) {
+  if (const auto* stable = std::get_if<GroupStable>(&record.event)) {
+    auto [it, fresh] = newest_stable_.try_emplace(stable->group, stable->generation, record.index);
+    if (!fresh && stable->generation > it->second.first) it->second = {stable->generation, record.index};
+    return;
+  }
+  const auto* commit = std::get_if<OffsetCommitAnswered>(&record.event);
+  if (!commit || commit->error != "NONE" || commit->generation < 0) return;
+  auto it = newest_stable_.find(commit->group);
+  if (it == newest_stable_.end() || commit->generation >= it->second.first) return;
+  report(record.time, record.node, "", -1,
+         "the coordinator accepted offsets " + commit->offsets + " of group " + commit->group + " from member " +
+             commit->member + " of generation " + std::to_string(commit->generation) + ", after generation " +
+             std::to_string(it->second.first) + " had completed (the coordinator held generation " +
+             std::to_string(commit->group_generation) + ")",
+         {it->second.second, record.index});
+}
+
+}  // namespace kafkasim::sim::invariants

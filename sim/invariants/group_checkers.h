@@ -1,0 +1,44 @@
+// The invariants about consumer groups: group_double_ownership and stale_commit_accepted.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+
+#include "sim/invariants/checker.h"
+
+namespace kafkasim::sim::invariants {
+
+// No two members of a group own the same partition in the same generation, as the members
+// learnt their assignments (SyncGroup answers). A generation number reused after a
+// coordinator lost what it wrote of the group is how this breaks.
+class GroupDoubleOwnership final : public Checker {
+ public:
+  std::string_view name() const override { return "group_double_ownership"; }
+  EventKinds events() const override { return kinds_of<GroupAssignmentReceived>(); }
+  void on_event(const TraceRecord& record) override;
+
+ private:
+  struct Owner {
+    std::string member;
+    std::string client;
+    std::uint64_t index;
+  };
+  // (group, generation) -> partition -> its owner
+  std::map<std::pair<std::string, std::int32_t>, std::map<std::string, Owner>> owners_;
+};
+
+// The coordinator never accepts an offset commit from a generation older than one the group
+// has already completed (written and told its members, group_stable): a member of that old
+// generation no longer owns what it commits.
+class StaleCommitAccepted final : public Checker {
+ public:
+  std::string_view name() const override { return "stale_commit_accepted"; }
+  EventKinds events() const override { return kinds_of<GroupStable, OffsetCommitAnswered>(); }
+  void on_event(const TraceRecord& record) override;
+
+ private:
+  std::map<std::string, std::pair<std::int32_t, std::uint64_t>> newest_stable_;  // group -> generation, event
+};
+
+}  // namespace kafkasim::sim::invariants

@@ -1,0 +1,278 @@
+// Consumer groups: the assignors (Kafka's documented examples and RapidCheck properties), the
+// records of __consumer_offsets, and whole runs in which a coordinator moves, a member leaves,
+// and a coordinator cut off with acks=1 breaks the group invariants.
+#include <catch2/catch.hpp>
+#include <rapidcheck/catch.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/client/assignors.h"
+#include "model/group/offsets_records.h"
+#include "sim/scenario/runner.h"
+#include "sim/scenario/scenario_loader.h"
+
+using namespace kafkasim;
+using client::AssignmentStrategy;
+using client::GroupAssignment;
+using client::MemberSubscription;
+using client::PartitionCounts;
+
+namespace {
+
+std::vector<TopicPartition> tps(std::initializer_list<std::pair<const char*, int>> list) {
+  std::vector<TopicPartition> out;
+  for (const auto& [topic, p] : list) out.push_back(TopicPartition{topic, p});
+  return out;
+}
+
+// Every subscribed partition goes to exactly one member, and only to a member subscribed to its
+// topic; every member has an entry.
+void check_complete(const PartitionCounts& counts, const std::vector<MemberSubscription>& members,
+                    const GroupAssignment& assignment) {
+  std::map<TopicPartition, int> owners;
+  for (const auto& m : members) {
+    RC_ASSERT(assignment.contains(m.member_id));
+    for (const TopicPartition& tp : assignment.at(m.member_id)) {
+      RC_ASSERT(std::find(m.topics.begin(), m.topics.end(), tp.topic.str()) != m.topics.end());
+      ++owners[tp];
+    }
+  }
+  for (const auto& [topic, n] : counts) {
+    const bool subscribed = std::any_of(members.begin(), members.end(), [&](const auto& m) {
+      return std::find(m.topics.begin(), m.topics.end(), topic) != m.topics.end();
+    });
+    for (int p = 0; p < n; ++p) RC_ASSERT(owners[(TopicPartition{topic, p})] == (subscribed ? 1 : 0));
+  }
+}
+
+std::pair<std::size_t, std::size_t> load_range(const GroupAssignment& assignment) {
+  std::size_t lo = SIZE_MAX, hi = 0;
+  for (const auto& [member, partitions] : assignment) {
+    lo = std::min(lo, partitions.size());
+    hi = std::max(hi, partitions.size());
+  }
+  return {lo, hi};
+}
+
+// A run of a scenario file with its trace as parsed JSON lines.
+struct TracedRun {
+  sim::scenario::RunReport report;
+  std::vector<nlohmann::json> events;
+  std::vector<nlohmann::json> of(std::string_view kind) const {
+    std::vector<nlohmann::json> out;
+    for (const auto& e : events) {
+      if (e["event"] == kind) out.push_back(e);
+    }
+    return out;
+  }
+};
+
+// Runs scenarios/<name> under `seed`, keeping the trace events of the kinds named (a run
+// traces about a million events; parsing them all would cost more than the run).
+TracedRun run_file(const std::string& name, std::uint64_t seed, const std::vector<std::string>& kinds = {}) {
+  const auto loaded = sim::scenario::load_scenario_file(std::string(KAFKASIM_TESTS_DIR) + "/../scenarios/" + name);
+  REQUIRE(loaded.scenario);
+  std::stringstream jsonl;
+  sim::scenario::RunOptions options;
+  if (!kinds.empty()) options.jsonl = &jsonl;
+  TracedRun run{sim::scenario::run_scenario(*loaded.scenario, seed, options), {}};
+  for (std::string line; std::getline(jsonl, line);) {
+    const bool wanted = std::any_of(kinds.begin(), kinds.end(), [&](const std::string& kind) {
+      return line.find("\"event\":\"" + kind + "\"") != std::string::npos;
+    });
+    if (wanted) run.events.push_back(nlohmann::json::parse(line));
+  }
+  return run;
+}
+
+std::set<std::string> invariants_of(const sim::scenario::RunReport& report) {
+  std::set<std::string> out;
+  for (const auto& v : report.violations) out.insert(v.invariant);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Assignors: Kafka's documented examples", "[group]") {
+  // Two consumers C0 and C1 subscribed to t0 and t1, three partitions each.
+  const PartitionCounts counts{{"t0", 3}, {"t1", 3}};
+  const std::vector<MemberSubscription> members{{"C0", {"t0", "t1"}, {}}, {"C1", {"t0", "t1"}, {}}};
+  SECTION("range: per topic, the first member takes the extra partition") {
+    const auto a = client::assign(AssignmentStrategy::range, counts, members);
+    CHECK(a.at("C0") == tps({{"t0", 0}, {"t0", 1}, {"t1", 0}, {"t1", 1}}));
+    CHECK(a.at("C1") == tps({{"t0", 2}, {"t1", 2}}));
+  }
+  SECTION("roundrobin: partitions dealt in turn across topics") {
+    const auto a = client::assign(AssignmentStrategy::roundrobin, counts, members);
+    CHECK(a.at("C0") == tps({{"t0", 0}, {"t0", 2}, {"t1", 1}}));
+    CHECK(a.at("C1") == tps({{"t0", 1}, {"t1", 0}, {"t1", 2}}));
+  }
+  SECTION("sticky: when a member leaves, the others keep what they had and share its partitions") {
+    const PartitionCounts one{{"t", 12}};
+    const auto first = client::assign(AssignmentStrategy::sticky, one,
+                                      {{"A", {"t"}, {}}, {"B", {"t"}, {}}, {"C", {"t"}, {}}});
+    const auto second = client::assign(AssignmentStrategy::sticky, one,
+                                       {{"A", {"t"}, first.at("A")}, {"C", {"t"}, first.at("C")}});
+    for (const char* kept : {"A", "C"}) {
+      for (const TopicPartition& tp : first.at(kept)) CHECK(std::count(second.at(kept).begin(), second.at(kept).end(), tp) == 1);
+    }
+    CHECK(second.at("A").size() == 6);
+    CHECK(second.at("C").size() == 6);
+    // range, by contrast, moves partitions between the members that stayed
+    const auto ranged = client::assign(AssignmentStrategy::range, one, {{"A", {"t"}, {}}, {"C", {"t"}, {}}});
+    CHECK(ranged.at("C") != first.at("C"));
+  }
+}
+
+TEST_CASE("Assignors: every subscribed partition has exactly one subscribed owner", "[group][property]") {
+  rc::prop("any strategy, any subscriptions", [] {
+    const auto strategy = *rc::gen::element(AssignmentStrategy::range, AssignmentStrategy::roundrobin, AssignmentStrategy::sticky);
+    const std::vector<std::string> topics{"a", "b", "c"};
+    PartitionCounts counts;
+    for (const auto& t : topics) counts[t] = *rc::gen::inRange(0, 9);
+    const int member_count = *rc::gen::inRange(1, 6);
+    std::vector<MemberSubscription> members;
+    for (int i = 0; i < member_count; ++i) {
+      MemberSubscription m{std::string("m").append(std::to_string(i)), {}, {}};
+      for (const auto& t : topics) {
+        if (*rc::gen::arbitrary<bool>()) m.topics.push_back(t);
+      }
+      if (m.topics.empty()) m.topics.push_back("a");
+      for (int k = *rc::gen::inRange(0, 4); k > 0; --k) {
+        m.owned.push_back(TopicPartition{*rc::gen::elementOf(topics), *rc::gen::inRange(0, 10)});
+      }
+      members.push_back(std::move(m));
+    }
+    check_complete(counts, members, client::assign(strategy, counts, members));
+  });
+  rc::prop("same subscriptions: roundrobin and sticky balance within one; sticky keeps a balanced assignment", [] {
+    const PartitionCounts counts{{"a", *rc::gen::inRange(0, 13)}, {"b", *rc::gen::inRange(0, 13)}};
+    std::vector<MemberSubscription> members;
+    for (int i = 0, n = *rc::gen::inRange(1, 6); i < n; ++i) members.push_back({std::string("m").append(std::to_string(i)), {"a", "b"}, {}});
+    for (const auto strategy : {AssignmentStrategy::roundrobin, AssignmentStrategy::sticky}) {
+      const auto [lo, hi] = load_range(client::assign(strategy, counts, members));
+      RC_ASSERT(hi - lo <= 1);
+    }
+    const auto first = client::assign(AssignmentStrategy::sticky, counts, members);
+    for (auto& m : members) m.owned = first.at(m.member_id);
+    RC_ASSERT(client::assign(AssignmentStrategy::sticky, counts, members) == first);
+  });
+}
+
+TEST_CASE("__consumer_offsets records: written and read back as Kafka's key and value schemas", "[group]") {
+  using namespace kafkasim::group;
+  SECTION("a group lands on Kafka's partition: abs(String.hashCode) % partitions") {
+    CHECK(partition_for("g1", 50) == 42);  // "g1".hashCode() == 3242
+    CHECK(partition_for("polygenelubricants", 50) == 0);  // hashCode() == Integer.MIN_VALUE; Utils.abs gives 0
+    CHECK(partition_for("consumer-group-with-a-long-name", 7) == partition_for("consumer-group-with-a-long-name", 7));
+  }
+  SECTION("an offset commit") {
+    const OffsetCommitRecord r{"g1", CommittedOffset{TopicPartition{"orders", 3}, Offset{41}, LeaderEpoch{2}}, 1234};
+    const EncodedRecord e = encode(r);
+    const auto back = decode(e.key, e.value);
+    REQUIRE(back);
+    const auto& o = std::get<OffsetCommitRecord>(*back);
+    CHECK(o.group_id == "g1");
+    CHECK(o.committed.tp == TopicPartition{"orders", 3});
+    CHECK(o.committed.offset == Offset{41});
+    CHECK(o.committed.leader_epoch == LeaderEpoch{2});
+    CHECK(o.commit_timestamp_ms == 1234);
+  }
+  SECTION("a group's metadata, members with their subscriptions and assignments") {
+    GroupMetadataRecord r{"g1", Generation{7}, "range", "c1-x", {}};
+    r.members.push_back(StoredMember{"c1-x", "c1", 10000, 300000, GroupSubscription{{"orders"}, {}}, {TopicPartition{"orders", 0}}});
+    r.members.push_back(StoredMember{"c2-y", "c2", 10000, 300000, GroupSubscription{{"orders"}, {TopicPartition{"orders", 1}}},
+                                     {TopicPartition{"orders", 1}, TopicPartition{"orders", 2}}});
+    const EncodedRecord e = encode(r);
+    const auto back = decode(e.key, e.value);
+    REQUIRE(back);
+    const auto& g = std::get<GroupMetadataRecord>(*back);
+    CHECK(g.generation == Generation{7});
+    CHECK(g.leader == "c1-x");
+    REQUIRE(g.members.size() == 2);
+    CHECK(g.members[1].member_id == "c2-y");
+    CHECK(g.members[1].subscription.owned == std::vector<TopicPartition>{TopicPartition{"orders", 1}});
+    CHECK(g.members[1].assignment.size() == 2);
+  }
+  SECTION("damaged bytes decode as nothing, never as a huge count") {
+    GroupMetadataRecord r{"g1", Generation{1}, "range", "", {}};
+    EncodedRecord e = encode(r);
+    CHECK_FALSE(decode(e.key, storage::ByteSpan(e.value).first(e.value.size() - 1)));
+    e.value[e.value.size() - 1] = 0x7f;  // the member count's last byte: 127 members in no bytes
+    CHECK_FALSE(decode(e.key, e.value));
+    const Buffer junk{0x00, 0x09, 0x01};
+    CHECK_FALSE(decode(junk, junk));
+  }
+}
+
+TEST_CASE("Consumer group: a killed coordinator's successor loads the group from __consumer_offsets, and a "
+          "leaving member's partitions continue from its committed offsets", "[group]") {
+  const TracedRun run = run_file("consumer-group.json", 1,
+                                 {"group_stable", "group_loaded", "offset_commit", "group_assignment", "consumed"});
+  REQUIRE(run.report.violations.empty());
+  const auto stable = run.of("group_stable");
+  REQUIRE(!stable.empty());
+  const std::string first_coordinator = stable.front()["node"];
+  // The fault killed the coordinator; another broker loaded generation 1 and its three members.
+  const auto loaded = run.of("group_loaded");
+  REQUIRE(loaded.size() >= 1);
+  CHECK(loaded.front()["node"] != first_coordinator);
+  CHECK(loaded.front()["generation"] == 1);
+  CHECK(loaded.front()["members"] == 3);
+  // c3 left at 35 s: in the next generation its partitions went to c1 and c2, which started each
+  // exactly at the offset last committed for it.
+  std::map<std::string, std::int64_t> committed;  // tp -> offset, as accepted so far
+  std::map<std::string, std::string> c3_owned;
+  std::map<std::string, std::int64_t> reassigned_at;  // c3's partition -> trace index of its new assignment
+  std::map<std::string, std::int64_t> first_read;     // ... -> the first offset its new owner consumed
+  std::map<std::string, std::int64_t> committed_at_reassignment;
+  for (const auto& e : run.events) {
+    if (e["event"] == "offset_commit" && e["error"] == "NONE") {
+      std::stringstream offsets(e["offsets"].get<std::string>());
+      for (std::string item; std::getline(offsets, item, ',');) {
+        const auto at = item.find('@');
+        committed[item.substr(0, at)] = std::stoll(item.substr(at + 1));
+      }
+    } else if (e["event"] == "group_assignment") {
+      std::stringstream parts(e["partitions"].get<std::string>());
+      for (std::string tp; std::getline(parts, tp, ',');) {
+        if (e["client"] == "c3") c3_owned[tp] = "c3";
+        else if (c3_owned.contains(tp) && !reassigned_at.contains(tp)) {
+          reassigned_at[tp] = e["i"];
+          committed_at_reassignment[tp] = committed.at(tp);
+          c3_owned[tp] = e["client"];
+        }
+      }
+    } else if (e["event"] == "consumed" && reassigned_at.contains(e["tp"]) && !first_read.contains(e["tp"]) &&
+               e["client"] == c3_owned[e["tp"]]) {
+      first_read[e["tp"]] = e["firstOffset"];
+    }
+  }
+  REQUIRE(reassigned_at.size() == 4);  // c3 had a third of twelve partitions
+  for (const auto& [tp, offset] : first_read) CHECK(offset == committed_at_reassignment.at(tp));
+  CHECK(first_read.size() == 4);
+  CHECK(run.report.stats.rebalances >= 2);
+}
+
+TEST_CASE("Consumer group: a coordinator cut off with offsets.commit.required.acks=1 breaks the group invariants, "
+          "with acks=-1 it cannot", "[group][checkers]") {
+  SECTION("group_double_ownership: two generations numbered 2, each with an owner of orders-0") {
+    const TracedRun run = run_file("group-split-brain-acks1.json", 1);
+    CHECK(invariants_of(run.report) == std::set<std::string>{"group_double_ownership"});
+    CHECK(run.report.pass);
+    const TracedRun safe = run_file("group-split-brain.json", 1);
+    CHECK(safe.report.violations.empty());
+  }
+  SECTION("stale_commit_accepted: the cut-off coordinator takes generation 1's commits after generation 2") {
+    const TracedRun run = run_file("group-split-brain-acks1.json", 6);
+    CHECK(invariants_of(run.report) == std::set<std::string>{"stale_commit_accepted"});
+    const TracedRun safe = run_file("group-split-brain.json", 6);
+    CHECK(safe.report.violations.empty());
+  }
+}
