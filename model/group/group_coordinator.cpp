@@ -147,6 +147,9 @@ void GroupCoordinator::join(NodeId from, const JoinGroupRequest& request) {
     // KIP-394: a new member is given its id first and joins with it.
     std::string id = new_member_id(request.client_id);
     g->pending_members.insert(id);
+    // A member that never comes back with its id stops holding up rebalances after its session.
+    heartbeat_purgatory_.try_complete_else_watch(
+        std::make_shared<DelayedHeartbeat>(*this, g->id, id, 0, request.session_timeout_ms), {g->id + "/" + id});
     return reply(Errors::MEMBER_ID_REQUIRED, id);
   }
   auto existing = g->members.find(request.member_id);
@@ -330,7 +333,11 @@ void GroupCoordinator::member_expired(const std::string& group_id, const std::st
   Group* g = find(group_id);
   if (!g) return;
   auto it = g->members.find(member_id);
-  if (it == g->members.end() || it->second.heartbeat != heartbeat) return;  // a later heartbeat came
+  if (it == g->members.end()) {
+    if (heartbeat == 0 && g->pending_members.erase(member_id)) join_purgatory_.check_and_complete(join_key(g->id));
+    return;
+  }
+  if (it->second.heartbeat != heartbeat) return;  // a later heartbeat came
   if (it->second.awaiting_join) {
     // Waiting for the rebalance to complete keeps a member alive until its rebalance timeout.
     schedule_heartbeat(*g, it->second, it->second.stored.session_timeout_ms);
@@ -414,12 +421,12 @@ void GroupCoordinator::fetch_offsets(NodeId from, const OffsetFetchRequest& requ
 }
 
 void GroupCoordinator::on_election(std::int32_t partition) {
+  if (owned_partitions_.contains(partition)) return;  // re-elected in a new leader epoch: loaded already
   auto batches = log_.read_all(partition);
   if (!batches) {
     env_.trace(Note{"could not load __consumer_offsets-" + std::to_string(partition)});
     return;
   }
-  on_resignation(partition);  // a re-election reloads from the log
   load(partition, *batches);
   owned_partitions_.insert(partition);
 }

@@ -63,7 +63,7 @@ class GroupCoordinator {
     std::string protocol;
     std::optional<std::pair<NodeId, std::int32_t>> awaiting_join;  // where to answer, and the correlation id
     std::optional<std::pair<NodeId, std::int32_t>> awaiting_sync;
-    std::uint64_t heartbeat = 0;  // the id of the member's current DelayedHeartbeat
+    std::uint64_t heartbeat = 0;  // the id of the member's current DelayedHeartbeat (0: a pending member's)
     std::shared_ptr<timer::DelayedOperation> session;  // that DelayedHeartbeat
   };
   struct Group {
