@@ -98,6 +98,13 @@ bool Producer::earlier_batch_in_flight(const ProducerBatch& batch) const {
   });
 }
 
+bool Producer::earlier_batch_unanswered(const ProducerBatch& batch) const {
+  return earlier_batch_in_flight(batch) || accumulator_.any_batch([&](const ProducerBatch& other) {
+           return other.tp == batch.tp && other.producer_id == batch.producer_id && other.base_sequence >= 0 &&
+                  other.base_sequence < batch.base_sequence;
+         });
+}
+
 bool Producer::may_send(const ProducerBatch& batch) const {
   // A retry goes only once no lower sequence of its partition is in flight.
   return !config_.enable_idempotence || batch.attempts == 0 || !earlier_batch_in_flight(batch);
@@ -208,7 +215,7 @@ void Producer::complete(std::int32_t correlation_id, const ProduceResponse* resp
 void Producer::complete_batch(ProducerBatch batch, Errors error, Offset base_offset) {
   if (error == Errors::NONE || error == Errors::DUPLICATE_SEQUENCE_NUMBER) {
     finish(batch, Errors::NONE, base_offset);
-  } else if (error == Errors::OUT_OF_ORDER_SEQUENCE_NUMBER && !earlier_batch_in_flight(batch)) {
+  } else if (error == Errors::OUT_OF_ORDER_SEQUENCE_NUMBER && !earlier_batch_unanswered(batch)) {
     // No earlier batch can fill the gap: the broker lost sequences it had (data may be lost).
     // Kafka fails the batch and goes on with new sequences (KIP-360), as finish() does.
     finish(batch, error, Offset{-1});

@@ -69,6 +69,10 @@ class Producer {
   bool may_send(const ProducerBatch& batch) const;
   // A batch of the same partition and producer id with a lower sequence is in flight.
   bool earlier_batch_in_flight(const ProducerBatch& batch) const;
+  // Kafka's "not the next sequence": a lower sequence of the batch's partition still waits for
+  // its answer, in flight or queued for a retry (its request timed out), so an
+  // OUT_OF_ORDER_SEQUENCE_NUMBER means only that it is not written yet: retry.
+  bool earlier_batch_unanswered(const ProducerBatch& batch) const;
   // One request to `node` with a batch of each partition.
   void send_request(NodeId node, std::vector<ProducerBatch> batches);
   void encode(ProducerBatch& batch);

@@ -67,6 +67,15 @@ class RecordAccumulator {
       for (ProducerBatch& b : queue) f(b);
     }
   }
+  template <class P>
+  bool any_batch(P&& pred) const {
+    for (const auto& [tp, queue] : queues_) {
+      for (const ProducerBatch& b : queue) {
+        if (pred(b)) return true;
+      }
+    }
+    return false;
+  }
 
  private:
   std::int64_t ready_at_ms(const ProducerBatch& b, bool more_behind) const;
