@@ -34,10 +34,6 @@ class ConsumerCoordinator {
   void close();
   bool handle(NodeId from, const Message& message);
 
-  bool stable() const { return state_ == State::stable; }
-  Generation generation() const { return generation_; }
-  const std::string& member_id() const { return member_id_; }
-
  private:
   enum class State { unjoined, joining, syncing, fetching_offsets, stable, closed };
   // A request waiting for its answer, with its timeout.

@@ -78,11 +78,6 @@ GroupCoordinator::GroupCoordinator(Env& env, GroupCoordinatorConfig config, Offs
 
 GroupCoordinator::~GroupCoordinator() = default;
 
-const GroupCoordinator::Group* GroupCoordinator::group(const std::string& id) const {
-  auto it = groups_.find(id);
-  return it == groups_.end() ? nullptr : &it->second;
-}
-
 GroupCoordinator::Group* GroupCoordinator::find(const std::string& id) {
   auto it = groups_.find(id);
   return it == groups_.end() ? nullptr : &it->second;

@@ -57,6 +57,10 @@ class GroupCoordinator {
   // True when the message was a group request, which is then answered.
   bool handle(NodeId from, const Message& message);
 
+ private:
+  friend class DelayedJoin;
+  friend class DelayedHeartbeat;
+
   enum class State { empty, preparing_rebalance, completing_rebalance, stable };
   struct Member {
     StoredMember stored;
@@ -76,13 +80,7 @@ class GroupCoordinator {
     std::map<std::string, Member> members;  // by member id
     std::set<std::string> pending_members;   // given an id (MEMBER_ID_REQUIRED), not yet joined
     std::map<TopicPartition, CommittedOffset> offsets;
-    bool initial_delay_pending = false;
   };
-  const Group* group(const std::string& id) const;
-
- private:
-  friend class DelayedJoin;
-  friend class DelayedHeartbeat;
 
   void join(NodeId from, const JoinGroupRequest& request);
   void sync(NodeId from, const SyncGroupRequest& request);
