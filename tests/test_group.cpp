@@ -214,7 +214,7 @@ TEST_CASE("__consumer_offsets records: written and read back as Kafka's key and 
 TEST_CASE("Consumer group: a killed coordinator's successor loads the group from __consumer_offsets, and a "
           "leaving member's partitions continue from its committed offsets", "[group]") {
   const TracedRun run = run_file("consumer-group.json", 1,
-                                 {"group_stable", "group_loaded", "offset_commit", "group_assignment", "consumed"});
+                                 {"group_stable", "group_loaded", "group_rebalance", "offset_commit", "group_assignment", "consumed"});
   REQUIRE(run.report.violations.empty());
   const auto stable = run.of("group_stable");
   REQUIRE(!stable.empty());
@@ -225,6 +225,14 @@ TEST_CASE("Consumer group: a killed coordinator's successor loads the group from
   CHECK(loaded.front()["node"] != first_coordinator);
   CHECK(loaded.front()["generation"] == 1);
   CHECK(loaded.front()["members"] == 3);
+  // The members found the new coordinator and heartbeat it within their session: the next
+  // rebalance is the one c3's leaving (at 35 s) starts, and keeps c1 and c2.
+  const auto rebalances = run.of("group_rebalance");
+  const auto after_load = std::find_if(rebalances.begin(), rebalances.end(),
+                                       [&](const auto& e) { return e["i"] > loaded.front()["i"]; });
+  REQUIRE(after_load != rebalances.end());
+  CHECK((*after_load)["members"] == 2);
+  CHECK((*after_load)["timeUs"].get<std::int64_t>() >= 35000000);
   // c3 left at 35 s: in the next generation its partitions went to c1 and c2, which started each
   // exactly at the offset last committed for it.
   std::map<std::string, std::int64_t> committed;  // tp -> offset, as accepted so far
