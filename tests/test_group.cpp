@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker_support.h"
 #include "model/client/assignors.h"
 #include "model/group/offsets_records.h"
 #include "sim/scenario/runner.h"
@@ -22,6 +23,8 @@ using client::AssignmentStrategy;
 using client::GroupAssignment;
 using client::MemberSubscription;
 using client::PartitionCounts;
+using kafkasim::testing::BrokerCluster;
+using kafkasim::testing::kAll;
 
 namespace {
 
@@ -209,6 +212,112 @@ TEST_CASE("__consumer_offsets records: written and read back as Kafka's key and 
     const Buffer junk{0x00, 0x09, 0x01};
     CHECK_FALSE(decode(junk, junk));
   }
+}
+
+namespace {
+
+// Three brokers whose __consumer_offsets has one partition, led by broker-1: every group's
+// coordinator is broker-1 until the test moves the partition. The harness plays the members.
+struct CoordinatorCluster : BrokerCluster {
+  static broker::BrokerConfig config() {
+    broker::BrokerConfig c;
+    c.group.offsets_topic_partitions = 1;
+    c.group.group_initial_rebalance_delay_ms = 0;
+    return c;
+  }
+  CoordinatorCluster() : BrokerCluster(3, config()) {
+    lead(offsets, BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
+    update_metadata();
+    run_for(Duration::millis(50));
+  }
+  void send(BrokerId to, MessagePtr m) { h().env.send(node(to), std::move(m)); }
+  JoinGroupRequest join(std::int32_t corr, std::string member) {
+    JoinGroupRequest r;
+    r.correlation_id = corr;
+    r.group_id = "g";
+    r.session_timeout_ms = 6000;
+    r.rebalance_timeout_ms = 60000;
+    r.member_id = std::move(member);
+    r.client_id = "c";
+    r.protocol = "range";
+    r.subscription.topics = {"orders"};
+    return r;
+  }
+  template <class Body>
+  std::optional<Body> answer(std::int32_t corr) {
+    for (const auto& [t, b] : h().received<Body>()) {
+      if (b.correlation_id == corr) return b;
+    }
+    return std::nullopt;
+  }
+  const TopicPartition offsets{"__consumer_offsets", 0};
+};
+
+}  // namespace
+
+TEST_CASE("Group coordinator: a member given an id that never joins with it holds the rebalance up only for its session",
+          "[group]") {
+  CoordinatorCluster c;
+  c.send(BrokerId{1}, make_message(c.join(1, "")));
+  c.send(BrokerId{1}, make_message(c.join(2, "")));
+  c.run_for(Duration::millis(20));
+  const auto a = c.answer<JoinGroupResponse>(1), b = c.answer<JoinGroupResponse>(2);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(a->error == Errors::MEMBER_ID_REQUIRED);
+  CHECK(b->error == Errors::MEMBER_ID_REQUIRED);
+  c.send(BrokerId{1}, make_message(c.join(3, b->member_id)));  // only b comes back
+  c.run_for(Duration::millis(5500));
+  CHECK_FALSE(c.answer<JoinGroupResponse>(3));  // the rebalance waits for a, within its session
+  c.run_for(Duration::millis(1000));
+  const auto joined = c.answer<JoinGroupResponse>(3);
+  REQUIRE(joined);  // a's session (6 s) ended, not the rebalance timeout (60 s)
+  CHECK(joined->error == Errors::NONE);
+  CHECK(joined->generation == Generation{1});
+  CHECK(joined->leader == b->member_id);
+  REQUIRE(joined->members.size() == 1);
+}
+
+TEST_CASE("Group coordinator: commits are taken from the current generation only, and a new coordinator serves "
+          "the group and its offsets from the log", "[group]") {
+  CoordinatorCluster c;
+  c.send(BrokerId{1}, make_message(c.join(1, "")));
+  c.run_for(Duration::millis(20));
+  const std::string member = c.answer<JoinGroupResponse>(1)->member_id;
+  c.send(BrokerId{1}, make_message(c.join(2, member)));
+  c.run_for(Duration::millis(20));
+  REQUIRE(c.answer<JoinGroupResponse>(2)->generation == Generation{1});
+  const TopicPartition orders0{"orders", 0};
+  c.send(BrokerId{1}, make_message(SyncGroupRequest{3, "g", Generation{1}, member, {MemberAssignment{member, {orders0}}}}));
+  c.run_for(Duration::millis(100));
+  const auto synced = c.answer<SyncGroupResponse>(3);
+  REQUIRE(synced);  // answered once the followers replicated the group's record (acks -1)
+  CHECK(synced->error == Errors::NONE);
+  CHECK(synced->assignment == std::vector<TopicPartition>{orders0});
+
+  c.send(BrokerId{1}, make_message(OffsetCommitRequest{4, "g", Generation{0}, member, {{orders0, Offset{5}, LeaderEpoch{1}}}}));
+  c.send(BrokerId{1}, make_message(OffsetCommitRequest{5, "g", Generation{1}, member, {{orders0, Offset{41}, LeaderEpoch{1}}}}));
+  c.run_for(Duration::millis(100));
+  CHECK(c.answer<OffsetCommitResponse>(4)->partitions.at(0).second == Errors::ILLEGAL_GENERATION);
+  CHECK(c.answer<OffsetCommitResponse>(5)->partitions.at(0).second == Errors::NONE);
+
+  // broker-2 takes __consumer_offsets-0 over; broker-1 gives the group up.
+  c.lead(c.offsets, BrokerId{2}, LeaderEpoch{2}, kAll, kAll);
+  c.update_metadata();
+  c.run_for(Duration::millis(50));
+  c.send(BrokerId{1}, make_message(HeartbeatRequest{6, "g", Generation{1}, member}));
+  c.send(BrokerId{2}, make_message(HeartbeatRequest{7, "g", Generation{1}, member}));
+  c.send(BrokerId{2}, make_message(OffsetFetchRequest{8, "g", {orders0}}));
+  c.send(BrokerId{3}, make_message(FindCoordinatorRequest{9, "g"}));
+  c.run_for(Duration::millis(50));
+  CHECK(c.answer<HeartbeatResponse>(6)->error == Errors::NOT_COORDINATOR);
+  CHECK(c.answer<HeartbeatResponse>(7)->error == Errors::NONE);  // loaded: Stable in generation 1
+  const auto fetched = c.answer<OffsetFetchResponse>(8);
+  REQUIRE(fetched);
+  REQUIRE(fetched->offsets.size() == 1);
+  CHECK(fetched->offsets[0].offset == Offset{41});
+  CHECK(fetched->offsets[0].leader_epoch == LeaderEpoch{1});
+  CHECK(c.answer<FindCoordinatorResponse>(9)->broker == BrokerId{2});
 }
 
 TEST_CASE("Consumer group: a killed coordinator's successor loads the group from __consumer_offsets, and a "
