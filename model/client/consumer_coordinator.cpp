@@ -13,7 +13,7 @@ ConsumerCoordinator::ConsumerCoordinator(Env& env, Consumer& consumer, std::vect
 }
 
 ConsumerCoordinator::~ConsumerCoordinator() {
-  for (InFlight* slot : {&step_, &heartbeat_, &commit_}) slot->timeout.cancel();
+  for (InFlight* slot : {&step_, &heartbeat_, &commit_}) forget(*slot);
   retry_.cancel();
   heartbeat_timer_.cancel();
   auto_commit_timer_.cancel();
@@ -38,9 +38,13 @@ std::int32_t ConsumerCoordinator::expect(InFlight& slot) {
 
 bool ConsumerCoordinator::answered(InFlight& slot, std::int32_t correlation_id) {
   if (slot.correlation_id == 0 || slot.correlation_id != correlation_id) return false;
+  forget(slot);
+  return true;
+}
+
+void ConsumerCoordinator::forget(InFlight& slot) {
   slot.correlation_id = 0;
   slot.timeout.cancel();
-  return true;
 }
 
 void ConsumerCoordinator::retry_later() {
@@ -167,7 +171,7 @@ void ConsumerCoordinator::revoke_and_rejoin(std::string_view why) {
   if (state_ == State::stable && generation_.value() >= 0 && config_.enable_auto_commit) commit();
   consumer_.assign_awaiting_positions({});
   state_ = State::unjoined;
-  answered(step_, step_.correlation_id);
+  forget(step_);
   poll();
 }
 
@@ -175,7 +179,7 @@ void ConsumerCoordinator::coordinator_lost(std::string_view why) {
   if (state_ == State::closed || !coordinator_) return;
   env_.trace(Note{config_.client_id + " lost the coordinator of group " + config_.group_id + ": " + std::string(why)});
   coordinator_.reset();
-  for (InFlight* slot : {&step_, &heartbeat_, &commit_}) answered(*slot, slot->correlation_id);
+  for (InFlight* slot : {&step_, &heartbeat_, &commit_}) forget(*slot);
   // A membership step in progress starts over; a stable member keeps its partitions.
   if (state_ != State::stable) state_ = State::unjoined;
   retry_later();

@@ -59,6 +59,8 @@ class ConsumerCoordinator {
   std::int32_t expect(InFlight& slot);
   // True when `correlation_id` is the one awaited in `slot`, which is then free.
   bool answered(InFlight& slot, std::int32_t correlation_id);
+  // Gives up the request awaited in `slot`: a late answer to it is ignored.
+  void forget(InFlight& slot);
   void retry_later();
   bool topics_known() const;
 

@@ -58,25 +58,32 @@ class DelayedJoin final : public timer::DelayedOperation {
 // which completes it and starts the next.
 class DelayedHeartbeat final : public timer::DelayedOperation {
  public:
-  DelayedHeartbeat(GroupCoordinator& coordinator, std::string group_id, std::string member_id, std::uint64_t id,
-                   std::int64_t timeout_ms)
+  DelayedHeartbeat(GroupCoordinator& coordinator, std::string group_id, std::string member_id, std::int64_t timeout_ms)
       : DelayedOperation(timeout_ms), coordinator_(coordinator), group_id_(std::move(group_id)),
-        member_id_(std::move(member_id)), id_(id) {}
+        member_id_(std::move(member_id)) {}
   bool try_complete() override { return false; }
   void on_complete() override {}
-  void on_expiration() override { coordinator_.member_expired(group_id_, member_id_, id_); }
+  void on_expiration() override { coordinator_.member_expired(group_id_, member_id_, *this); }
 
  private:
   GroupCoordinator& coordinator_;
   std::string group_id_;
   std::string member_id_;
-  std::uint64_t id_;
 };
 
 GroupCoordinator::GroupCoordinator(Env& env, GroupCoordinatorConfig config, OffsetsLog& log)
     : env_(env), config_(config), log_(log), join_purgatory_(env, "Rebalance"), heartbeat_purgatory_(env, "Heartbeat") {}
 
 GroupCoordinator::~GroupCoordinator() = default;
+
+GroupCoordinator::Group& GroupCoordinator::get_or_create(const std::string& id) {
+  auto [it, fresh] = groups_.try_emplace(id);
+  if (fresh) {
+    it->second.id = id;
+    it->second.partition = partition_for(id, config_.offsets_topic_partitions);
+  }
+  return it->second;
+}
 
 GroupCoordinator::Group* GroupCoordinator::find(const std::string& id) {
   auto it = groups_.find(id);
@@ -130,9 +137,7 @@ void GroupCoordinator::join(NodeId from, const JoinGroupRequest& request) {
   Group* g = find(request.group_id);
   if (!g) {
     if (!request.member_id.empty()) return reply(Errors::UNKNOWN_MEMBER_ID, request.member_id);
-    g = &groups_[request.group_id];
-    g->id = request.group_id;
-    g->partition = partition_for(request.group_id, config_.offsets_topic_partitions);
+    g = &get_or_create(request.group_id);
   }
   // Every member must speak the assignment strategy the others do (each offers one here).
   for (const auto& [id, m] : g->members) {
@@ -144,7 +149,7 @@ void GroupCoordinator::join(NodeId from, const JoinGroupRequest& request) {
     g->pending_members.insert(id);
     // A member that never comes back with its id stops holding up rebalances after its session.
     heartbeat_purgatory_.try_complete_else_watch(
-        std::make_shared<DelayedHeartbeat>(*this, g->id, id, 0, request.session_timeout_ms), {g->id + "/" + id});
+        std::make_shared<DelayedHeartbeat>(*this, g->id, id, request.session_timeout_ms), {g->id + "/" + id});
     return reply(Errors::MEMBER_ID_REQUIRED, id);
   }
   auto existing = g->members.find(request.member_id);
@@ -160,7 +165,7 @@ void GroupCoordinator::join(NodeId from, const JoinGroupRequest& request) {
   m.protocol = request.protocol;
   m.awaiting_join = std::make_pair(from, request.correlation_id);
   g->protocol = request.protocol;
-  schedule_heartbeat(*g, m, request.session_timeout_ms);
+  schedule_heartbeat(*g, m);
   if (g->state != State::preparing_rebalance) {
     prepare_rebalance(*g, existing == g->members.end() ? "a member joined" : "a member rejoined");
   } else {
@@ -220,7 +225,7 @@ void GroupCoordinator::complete_join(const std::string& group_id) {
     const NodeId to = m.awaiting_join->first;
     m.awaiting_join.reset();
     env_.send(to, make_message(std::move(r)));
-    schedule_heartbeat(*g, m, m.stored.session_timeout_ms);
+    schedule_heartbeat(*g, m);
   }
 }
 
@@ -237,12 +242,12 @@ void GroupCoordinator::sync(NodeId from, const SyncGroupRequest& request) {
     case State::empty: return reply(Errors::UNKNOWN_MEMBER_ID);
     case State::preparing_rebalance: return reply(Errors::REBALANCE_IN_PROGRESS);
     case State::stable:
-      schedule_heartbeat(*g, m, m.stored.session_timeout_ms);
+      schedule_heartbeat(*g, m);
       return reply(Errors::NONE, m.stored.assignment);
     case State::completing_rebalance: break;
   }
   m.awaiting_sync = std::make_pair(from, request.correlation_id);
-  schedule_heartbeat(*g, m, m.stored.session_timeout_ms);
+  schedule_heartbeat(*g, m);
   if (request.member_id != g->leader) return;
   std::map<std::string, std::vector<TopicPartition>> assignment;
   for (const auto& [id, member] : g->members) assignment[id];  // members the leader left out get nothing
@@ -304,7 +309,7 @@ void GroupCoordinator::heartbeat(NodeId from, const HeartbeatRequest& request) {
   if (!g || g->state == State::empty || !g->members.contains(request.member_id)) return reply(Errors::UNKNOWN_MEMBER_ID);
   if (request.generation != g->generation) return reply(Errors::ILLEGAL_GENERATION);
   Member& m = g->members.at(request.member_id);
-  schedule_heartbeat(*g, m, m.stored.session_timeout_ms);
+  schedule_heartbeat(*g, m);
   reply(g->state == State::preparing_rebalance ? Errors::REBALANCE_IN_PROGRESS : Errors::NONE);
 }
 
@@ -317,25 +322,25 @@ void GroupCoordinator::leave(NodeId from, const LeaveGroupRequest& request) {
   reply(Errors::NONE);
 }
 
-void GroupCoordinator::schedule_heartbeat(Group& g, Member& m, std::int32_t timeout_ms) {
+void GroupCoordinator::schedule_heartbeat(Group& g, Member& m) {
   if (m.session) m.session->force_complete();  // the previous session ends without expiring
-  m.heartbeat = ++next_heartbeat_;
-  m.session = std::make_shared<DelayedHeartbeat>(*this, g.id, m.stored.member_id, m.heartbeat, timeout_ms);
+  m.session = std::make_shared<DelayedHeartbeat>(*this, g.id, m.stored.member_id, m.stored.session_timeout_ms);
   heartbeat_purgatory_.try_complete_else_watch(m.session, {g.id + "/" + m.stored.member_id});
 }
 
-void GroupCoordinator::member_expired(const std::string& group_id, const std::string& member_id, std::uint64_t heartbeat) {
+void GroupCoordinator::member_expired(const std::string& group_id, const std::string& member_id,
+                                      const timer::DelayedOperation& session) {
   Group* g = find(group_id);
   if (!g) return;
   auto it = g->members.find(member_id);
   if (it == g->members.end()) {
-    if (heartbeat == 0 && g->pending_members.erase(member_id)) join_purgatory_.check_and_complete(join_key(g->id));
+    if (g->pending_members.erase(member_id)) join_purgatory_.check_and_complete(join_key(g->id));
     return;
   }
-  if (it->second.heartbeat != heartbeat) return;  // a later heartbeat came
+  if (it->second.session.get() != &session) return;  // the pending id's session, after the member joined
   if (it->second.awaiting_join) {
     // Waiting for the rebalance to complete keeps a member alive until its rebalance timeout.
-    schedule_heartbeat(*g, it->second, it->second.stored.session_timeout_ms);
+    schedule_heartbeat(*g, it->second);
     return;
   }
   remove_member(*g, member_id, "a member's session timed out");
@@ -368,15 +373,11 @@ void GroupCoordinator::commit(NodeId from, const OffsetCommitRequest& request) {
     if (request.generation != g->generation) return reply(Errors::ILLEGAL_GENERATION);
     if (g->state == State::completing_rebalance) return reply(Errors::REBALANCE_IN_PROGRESS);
     Member& m = g->members.at(request.member_id);
-    schedule_heartbeat(*g, m, m.stored.session_timeout_ms);
+    schedule_heartbeat(*g, m);
   } else if (g && !g->members.empty()) {
     return reply(Errors::UNKNOWN_MEMBER_ID);  // a group with members takes commits only from them
   }
-  if (!g) {
-    g = &groups_[request.group_id];
-    g->id = request.group_id;
-    g->partition = partition_for(request.group_id, config_.offsets_topic_partitions);
-  }
+  if (!g) g = &get_or_create(request.group_id);
   std::vector<EncodedRecord> records;
   for (const CommittedOffset& o : request.offsets) records.push_back(encode(OffsetCommitRecord{request.group_id, o, now_ms(env_)}));
   log_.append(g->partition, batch_of(records), config_.offsets_commit_required_acks, config_.offsets_commit_timeout_ms,
@@ -436,16 +437,12 @@ void GroupCoordinator::load(std::int32_t partition, const std::vector<ByteView>&
       auto record = decode(*r.key, *r.value);
       if (!record) continue;
       if (const auto* offset = std::get_if<OffsetCommitRecord>(&*record)) {
-        Group& g = groups_[offset->group_id];
-        g.id = offset->group_id;
-        g.partition = partition;
+        Group& g = get_or_create(offset->group_id);
         g.offsets[offset->committed.tp] = offset->committed;
         continue;
       }
       const auto& meta = std::get<GroupMetadataRecord>(*record);
-      Group& g = groups_[meta.group_id];
-      g.id = meta.group_id;
-      g.partition = partition;
+      Group& g = get_or_create(meta.group_id);
       g.generation = meta.generation;
       g.protocol = meta.protocol;
       g.leader = meta.leader;
@@ -461,7 +458,7 @@ void GroupCoordinator::load(std::int32_t partition, const std::vector<ByteView>&
   for (auto& [id, g] : groups_) {
     if (g.partition != partition) continue;
     env_.trace(GroupLoaded{id, g.generation.value(), static_cast<std::int32_t>(g.members.size())});
-    for (auto& [member_id, m] : g.members) schedule_heartbeat(g, m, m.stored.session_timeout_ms);
+    for (auto& [member_id, m] : g.members) schedule_heartbeat(g, m);
   }
 }
 

@@ -67,8 +67,7 @@ class GroupCoordinator {
     std::string protocol;
     std::optional<std::pair<NodeId, std::int32_t>> awaiting_join;  // where to answer, and the correlation id
     std::optional<std::pair<NodeId, std::int32_t>> awaiting_sync;
-    std::uint64_t heartbeat = 0;  // the id of the member's current DelayedHeartbeat (0: a pending member's)
-    std::shared_ptr<timer::DelayedOperation> session;  // that DelayedHeartbeat
+    std::shared_ptr<timer::DelayedOperation> session;  // the member's current DelayedHeartbeat
   };
   struct Group {
     std::string id;
@@ -94,13 +93,17 @@ class GroupCoordinator {
   // NOT_COORDINATOR unless this broker leads the group's partition and has loaded it.
   std::optional<Errors> coordinator_error(const std::string& group_id) const;
   Group* find(const std::string& id);
+  // The group, made empty on first use, on the partition of __consumer_offsets its id hashes to.
+  Group& get_or_create(const std::string& id);
   void prepare_rebalance(Group& g, std::string_view reason);
   bool all_members_joined(const Group& g) const;
   void complete_join(const std::string& group_id);
   void store_group(Group& g, std::map<std::string, std::vector<TopicPartition>> assignment);
   void answer_sync_waiters(Group& g, Errors error);
-  void schedule_heartbeat(Group& g, Member& m, std::int32_t timeout_ms);
-  void member_expired(const std::string& group_id, const std::string& member_id, std::uint64_t heartbeat);
+  // Ends the member's session and starts the next, of its session.timeout.ms.
+  void schedule_heartbeat(Group& g, Member& m);
+  // A session ran out: `session` is the DelayedHeartbeat that expired (a pending id's, or a member's).
+  void member_expired(const std::string& group_id, const std::string& member_id, const timer::DelayedOperation& session);
   void remove_member(Group& g, const std::string& member_id, std::string_view reason);
   // Drops the member and ends its session without a rebalance.
   void erase_member(Group& g, const std::string& member_id);
@@ -115,7 +118,6 @@ class GroupCoordinator {
   std::map<std::string, Group> groups_;
   timer::DelayedOperationPurgatory join_purgatory_;
   timer::DelayedOperationPurgatory heartbeat_purgatory_;
-  std::uint64_t next_heartbeat_ = 0;
 };
 
 }  // namespace kafkasim::group
