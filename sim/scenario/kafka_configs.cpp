@@ -74,6 +74,20 @@ Key<T> choice_key(std::string name, std::vector<std::string> allowed, std::funct
           }};
 }
 
+// An acks setting, as Kafka spells it ("all" or -1, 0, 1, as numbers or strings), limited to
+// the values `allowed`.
+template <class T>
+Key<T> acks_key(std::string name, std::vector<std::int16_t> allowed, std::string expected,
+                std::function<void(T&, std::int16_t)> set) {
+  return {std::move(name), [=](const Json& v, const std::string& path, T& out, Problems& p) {
+            for (const std::int16_t a : allowed) {
+              const std::string text = std::to_string(a);
+              if (v == text || v == a || (a == -1 && v == "all")) return set(out, a);
+            }
+            p.add(path, expected + ", got " + v.dump());
+          }};
+}
+
 template <class T>
 void apply(const std::vector<Key<T>>& keys, const Json& configs, const std::string& path, T& out,
            Problems& problems) {
@@ -162,11 +176,8 @@ const std::vector<Key<BrokerConfig>>& broker_keys() {
     // The group coordinator's.
     k.push_back(long_key<B>("offsets.topic.num.partitions", 1, 1000, [](B& c, std::int64_t v) { c.group.offsets_topic_partitions = static_cast<std::int32_t>(v); }));
     k.push_back(long_key<B>("offsets.topic.replication.factor", 1, 32767, [](B& c, std::int64_t v) { c.group.offsets_topic_replication_factor = static_cast<std::int16_t>(v); }));
-    k.push_back({"offsets.commit.required.acks", [](const Json& v, const std::string& path, B& c, Problems& p) {
-                   if (v == "all" || v == "-1" || v == -1) c.group.offsets_commit_required_acks = -1;
-                   else if (v == "1" || v == 1) c.group.offsets_commit_required_acks = 1;
-                   else p.add(path, "expected -1 (all) or 1, got " + v.dump());
-                 }});
+    k.push_back(acks_key<B>("offsets.commit.required.acks", {-1, 1}, "expected -1 (all) or 1",
+                            [](B& c, std::int16_t v) { c.group.offsets_commit_required_acks = v; }));
     k.push_back(long_key<B>("offsets.commit.timeout.ms", 1, kIntMax, [](B& c, std::int64_t v) { c.group.offsets_commit_timeout_ms = static_cast<std::int32_t>(v); }));
     k.push_back(long_key<B>("group.initial.rebalance.delay.ms", 0, kIntMax, [](B& c, std::int64_t v) { c.group.group_initial_rebalance_delay_ms = static_cast<std::int32_t>(v); }));
     k.push_back(long_key<B>("group.min.session.timeout.ms", 1, kIntMax, [](B& c, std::int64_t v) { c.group.group_min_session_timeout_ms = static_cast<std::int32_t>(v); }));
@@ -199,12 +210,7 @@ const std::vector<Key<client::ProducerConfig>>& producer_keys() {
   static const std::vector<Key<client::ProducerConfig>> keys = [] {
     using P = client::ProducerConfig;
     std::vector<Key<P>> k;
-    k.push_back({"acks", [](const Json& v, const std::string& path, P& c, Problems& p) {
-                   if (v == "all" || v == "-1" || v == -1) c.acks = -1;
-                   else if (v == "0" || v == 0) c.acks = 0;
-                   else if (v == "1" || v == 1) c.acks = 1;
-                   else p.add(path, "expected \"all\", -1, 0 or 1, got " + v.dump());
-                 }});
+    k.push_back(acks_key<P>("acks", {-1, 0, 1}, "expected \"all\", -1, 0 or 1", [](P& c, std::int16_t v) { c.acks = v; }));
     k.push_back(bool_key<P>("enable.idempotence", [](P& c, bool v) { c.enable_idempotence = v; }));
     k.push_back(long_key<P>("linger.ms", 0, kIntMax, [](P& c, std::int64_t v) { c.linger_ms = v; }));
     k.push_back(long_key<P>("batch.size", 0, kIntMax, [](P& c, std::int64_t v) { c.batch_size = static_cast<std::size_t>(v); }));
