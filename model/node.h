@@ -15,6 +15,10 @@ class Node {
   // Called once after construction, on first boot and after every restart.
   virtual void start() = 0;
   virtual void on_message(NodeId from, const MessagePtr& message) = 0;
+  // The connection to `peer` closed under it (the peer's process exited, or its host refused a
+  // message): what was in flight to the peer will never be answered. Kafka's NetworkClient
+  // fails those requests at once, as it would at their request timeout.
+  virtual void on_disconnect(NodeId peer) { (void)peer; }
 };
 
 }  // namespace kafkasim

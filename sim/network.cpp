@@ -179,4 +179,9 @@ SimNetwork::Transmission SimNetwork::transmit(NodeId from, NodeId to, std::size_
   return t;
 }
 
+SimTime SimNetwork::close_arrival(NodeId from, NodeId to, SimTime now) const {
+  const Link& l = link(from, to);
+  return std::max(now + l.config.latency, l.last_arrival);
+}
+
 }  // namespace kafkasim::sim

@@ -79,6 +79,11 @@ class SimNetwork {
   // duplication, queues behind earlier messages on a rate-limited link, and keeps order.
   Transmission transmit(NodeId from, NodeId to, std::size_t bytes, SimTime now);
 
+  // When a connection's close (FIN or RST) sent from `from` at `now` reaches `to`: one link
+  // latency later and after everything already sent on the link. Never lost or duplicated
+  // (TCP sends it again); draws nothing from the random stream.
+  SimTime close_arrival(NodeId from, NodeId to, SimTime now) const;
+
   struct Link {
     LinkConfig config;
     bool up = true;

@@ -27,8 +27,8 @@ struct ConcatVariant<std::variant<As...>, std::variant<Bs...>> {
 };
 }  // namespace detail
 
-using WorldEvent = std::variant<MessageSent, MessageDelivered, MessageDropped, DiskOp, DiskLoss,
-                                FaultStarted, FaultEnded, NodeLifecycle>;
+using WorldEvent = std::variant<MessageSent, MessageDelivered, MessageDropped, ConnectionClosed, DiskOp,
+                                DiskLoss, FaultStarted, FaultEnded, NodeLifecycle>;
 using TraceEvent = detail::ConcatVariant<WorldEvent, ModelEvent>::type;
 
 // Events of the world as a whole (faults, the network) carry this node.

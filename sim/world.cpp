@@ -99,6 +99,7 @@ class World::NodeContext final : public Env {
   SimDisk& sim_disk() { return *disk_; }
   Node* node() { return node_.get(); }
   NodeState state = NodeState::not_started;
+  bool powered_off = false;  // its host is down too: nothing answers for it
   std::uint32_t incarnation() const { return incarnation_; }
   SimTime busy_until() const { return busy_until_; }
   void set_skew(Duration skew) { skew_ = skew; }
@@ -145,6 +146,8 @@ NodeId World::add_node(std::string name, NodeFactory factory) {
   const NodeId id{static_cast<std::uint32_t>(nodes_.size())};
   nodes_.push_back(std::make_unique<NodeContext>(*this, id, std::move(name), std::move(factory)));
   network_.add_node(id);
+  for (auto& row : connections_) row.emplace_back();
+  connections_.emplace_back(nodes_.size());
   schedule_writeback(id);
   return id;
 }
@@ -175,8 +178,33 @@ void World::stop_process(NodeId node, std::string_view what, SimTime at) {
   trace_.record(at, node, NodeLifecycle{what, c.incarnation()});
   c.state = NodeState::down;
   c.destroy_node();
+  if (!c.powered_off) {
+    for (std::uint32_t p = 0; p < nodes_.size(); ++p) {
+      const ConnectionEnd& end = connections_[p][node.value()];
+      if (end.open) close_connection(node, NodeId{p}, end.generation, "peer_exited", at);
+    }
+  }
+  for (ConnectionEnd& end : connections_[node.value()]) end = {false, end.generation + 1};
   // Whatever waited for the paused process now finds it gone.
   scheduler_.release(node.value());
+}
+
+void World::close_connection(NodeId peer, NodeId holder, std::uint32_t generation,
+                             std::string_view reason, SimTime at) {
+  if (!network_.reachable(peer, holder)) return;  // lost on the cut link: the holder's timeouts tell
+  const std::uint32_t incarnation = ctx(holder).incarnation();
+  scheduler_.at(network_.close_arrival(peer, holder, at), [=, this] {
+    NodeContext& c = ctx(holder);
+    ConnectionEnd& end = connections_[holder.value()][peer.value()];
+    // An older connection's close, one the holder's process does not have, or one cut off.
+    if (end.generation != generation || c.state != NodeState::running || c.incarnation() != incarnation ||
+        !network_.reachable(peer, holder)) {
+      return;
+    }
+    end = {false, generation + 1};
+    record(holder, ConnectionClosed{peer, reason});
+    c.run_handler([&] { c.node()->on_disconnect(peer); });
+  }, holder.value());
 }
 
 void World::kill(NodeId node) {
@@ -186,6 +214,7 @@ void World::kill(NodeId node) {
 
 void World::power_loss(NodeId node) {
   NodeContext& c = ctx(node);
+  c.powered_off = true;
   if (c.state == NodeState::running || c.state == NodeState::paused) stop_process(node, "power_loss", now());
   for (DiskLoss& loss : c.sim_disk().power_loss()) record(node, std::move(loss));
 }
@@ -194,6 +223,7 @@ void World::restart(NodeId node) {
   NodeContext& c = ctx(node);
   if (c.state != NodeState::down) return;
   c.state = NodeState::running;
+  c.powered_off = false;
   ++stats_.restarts;
   record(node, NodeLifecycle{"restart", c.incarnation()});
   c.build_node();
@@ -227,6 +257,9 @@ void World::send(NodeId from, NodeId to, MessagePtr message, SimTime at) {
   const std::uint64_t id = next_message_id_++;
   ctx(to);  // a message to a node that does not exist is a bug in the model
   ++stats_.messages_sent;
+  ConnectionEnd& end = connections_[from.value()][to.value()];
+  end.open = true;
+  const std::uint32_t generation = end.generation;
   if (!network_.reachable(from, to)) {
     ++stats_.messages_dropped;
     trace_.record(at, from, MessageDropped{from, to, id, "partitioned"});
@@ -243,25 +276,29 @@ void World::send(NodeId from, NodeId to, MessagePtr message, SimTime at) {
   const std::uint32_t incarnation = ctx(to).incarnation();
   if (t.duplicate_arrival) {
     scheduler_.at(*t.duplicate_arrival,
-                  [this, from, to, id, incarnation, message] { deliver(from, to, id, incarnation, message); },
+                  [this, from, to, id, incarnation, generation, message] {
+                    deliver(from, to, id, incarnation, generation, message);
+                  },
                   to.value());
   }
-  scheduler_.at(t.arrival, [this, from, to, id, incarnation, message = std::move(message)] {
-    deliver(from, to, id, incarnation, message);
+  scheduler_.at(t.arrival, [this, from, to, id, incarnation, generation, message = std::move(message)] {
+    deliver(from, to, id, incarnation, generation, message);
   }, to.value());
 }
 
 void World::deliver(NodeId from, NodeId to, std::uint64_t id, std::uint32_t incarnation,
-                    const MessagePtr& message) {
+                    std::uint32_t generation, const MessagePtr& message) {
   NodeContext& c = ctx(to);
   if (c.state != NodeState::running) {  // a paused node never gets here: the gate holds its events
     ++stats_.messages_dropped;
     record(to, MessageDropped{from, to, id, "node_down"});
+    if (!c.powered_off) close_connection(to, from, generation, "refused", now());
     return;
   }
   if (c.incarnation() != incarnation) {
     ++stats_.messages_dropped;
     record(to, MessageDropped{from, to, id, "connection_reset"});
+    close_connection(to, from, generation, "refused", now());
     return;
   }
   // The link may have been cut while the message was on its way.
@@ -271,6 +308,7 @@ void World::deliver(NodeId from, NodeId to, std::uint64_t id, std::uint32_t inca
     return;
   }
   ++stats_.messages_delivered;
+  connections_[to.value()][from.value()].open = true;
   record(to, MessageDelivered{from, id});
   c.run_handler([&] { c.node()->on_message(from, message); });
 }

@@ -10,6 +10,12 @@
 //   resume     they run, in the order they were due
 // A node is also busy while its disk works: events for it wait until it is free.
 //
+// Connections follow TCP. A node's end of a connection to a peer opens when it sends to or
+// hears from the peer. When a process exits (kill, halt) its host's kernel closes its sockets,
+// and each peer with a connection to it learns it one link latency later (Node::on_disconnect);
+// a message that reaches a host whose process is gone, or is a new one, is refused the same
+// way. A host without power, or cut off, answers nothing: its peers find out by timeouts.
+//
 // Every fault of SCENARIO_FORMAT.md goes through start_fault/end_fault, which the scenario
 // runner and the tests call; both record fault_start/fault_end in the trace.
 #pragma once
@@ -122,12 +128,21 @@ class World final : private EventGate {
   NodeContext& ctx(NodeId node) const;
   void send(NodeId from, NodeId to, MessagePtr message, SimTime at);
   void deliver(NodeId from, NodeId to, std::uint64_t id, std::uint32_t incarnation,
-               const MessagePtr& message);
+               std::uint32_t generation, const MessagePtr& message);
   void stop_process(NodeId node, std::string_view what, SimTime at);
+  // The peer's kernel closes the holder's connection to it (FIN or RST), sent at `at`.
+  void close_connection(NodeId peer, NodeId holder, std::uint32_t generation, std::string_view reason, SimTime at);
   void schedule_writeback(NodeId node);
   std::string describe(const FaultSpec& fault) const;
   std::string names(const std::vector<NodeId>& nodes) const;
   void record(NodeId node, TraceEvent event) { trace_.record(now(), node, std::move(event)); }
+
+  // One end of a connection: [holder][peer]. The generation counts the closes the holder has
+  // learnt of, so that a close telling of an older connection does nothing.
+  struct ConnectionEnd {
+    bool open = false;
+    std::uint32_t generation = 0;
+  };
 
   WorldConfig config_;
   Rng rng_;
@@ -135,6 +150,7 @@ class World final : private EventGate {
   SimNetwork network_;
   Trace trace_;
   std::vector<std::unique_ptr<NodeContext>> nodes_;
+  std::vector<std::vector<ConnectionEnd>> connections_;
   std::map<FaultId, ActiveFault> active_faults_;
   FaultId next_fault_ = 1;
   std::uint64_t next_message_id_ = 1;

@@ -52,6 +52,21 @@ struct MessageDropped {
   }
 };
 
+// The node's end of a connection to `peer` closed because the peer's end went away: its
+// process exited (the kernel closed its sockets: FIN) or a message reached a host whose
+// process is gone or is another one (RST). Kafka's NetworkClient sees this as a disconnect and
+// fails the requests in flight on the connection at once, instead of at request.timeout.ms.
+struct ConnectionClosed {
+  static constexpr std::string_view kName = "connection_closed";
+  NodeId peer;
+  std::string_view reason;  // "peer_exited", "refused"
+  template <class V>
+  void fields(V& v) const {
+    v("peer", peer);
+    v("reason", reason);
+  }
+};
+
 struct DiskOp {
   static constexpr std::string_view kName = "disk";
   std::string_view op;  // "append", "write", "truncate", "sync", "rename", "remove", ...

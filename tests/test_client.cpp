@@ -211,6 +211,30 @@ TEST_CASE("Consumer: in assign mode it reads every acknowledged record once, in 
   }
 }
 
+TEST_CASE("Producer and consumer: requests in flight to a killed leader fail at once, not at request.timeout.ms",
+          "[client][connections]") {
+  ProducerCluster c(1);
+  client::ProducerConfig config;
+  config.client_id = "p1";
+  REQUIRE(config.request_timeout_ms == 30000);
+  c.add_producer(config, orders(500, 1000));
+  const NodeId consumer = add_consumer(c, "c1", client::OffsetReset::earliest);
+  c.run_for(Duration::millis(800));
+  c.world.kill(c.node(BrokerId{1}));  // its kernel closes the producer's connection
+  c.run_for(Duration::millis(300));
+  const std::vector<BrokerId> survivors{BrokerId{2}, BrokerId{3}};
+  c.lead(TopicPartition{"orders", 0}, BrokerId{2}, LeaderEpoch{2}, survivors, kAll, survivors);
+  c.run_for(Duration::millis(50));
+  c.update_metadata(survivors);
+  c.run_for(Duration::seconds(3));  // far below the 30 s a silent broker would cost
+  CHECK(c.producer().stats().records_acked == 1000);
+  CHECK(c.producer().stats().records_failed == 0);
+  CHECK(record_ids(c.log(BrokerId{2}, TopicPartition{"orders", 0})) == expected_ids("p1", 1000));
+  std::vector<std::string> consumed;
+  for (const auto& r : c.world.node_as<client::ConsumerNode>(consumer)->received()) consumed.push_back(r.id);
+  CHECK(consumed == expected_ids("p1", 1000));
+}
+
 namespace {
 
 struct TruncationSeen final : sim::TraceSink {

@@ -29,11 +29,21 @@ struct Delivery {
   std::uint64_t number;
 };
 
-// Records every message it receives; runs a hook on start (with its Env) if given.
+// A connection that closed under a node: when, whose end, to which peer.
+struct Disconnect {
+  SimTime time;
+  NodeId holder;
+  NodeId peer;
+  bool operator==(const Disconnect&) const = default;
+};
+
+// Records every message it receives, and every disconnect when given a log for them; runs a
+// hook on start (with its Env) if given.
 class Recorder final : public Node {
  public:
-  Recorder(Env& env, std::vector<Delivery>& log, std::function<void(Env&)> on_start = {})
-      : env_(env), log_(log), on_start_(std::move(on_start)) {}
+  Recorder(Env& env, std::vector<Delivery>& log, std::function<void(Env&)> on_start = {},
+           std::vector<Disconnect>* disconnects = nullptr)
+      : env_(env), log_(log), on_start_(std::move(on_start)), disconnects_(disconnects) {}
   void start() override {
     if (on_start_) on_start_(env_);
   }
@@ -42,24 +52,29 @@ class Recorder final : public Node {
       log_.push_back({env_.now(), from, env_.self(), m->number});
     }
   }
+  void on_disconnect(NodeId peer) override {
+    if (disconnects_ != nullptr) disconnects_->push_back({env_.now(), env_.self(), peer});
+  }
   Env& env() { return env_; }
 
  private:
   Env& env_;
   std::vector<Delivery>& log_;
   std::function<void(Env&)> on_start_;
+  std::vector<Disconnect>* disconnects_;
 };
 
 // A world of Recorder nodes named n0, n1, ...; tests send from any of them.
 struct RecorderCluster {
   sim::World world;
   std::vector<Delivery> log;
+  std::vector<Disconnect> disconnects;
   std::vector<NodeId> ids;
 
   RecorderCluster(sim::WorldConfig config, std::uint32_t nodes) : world(config) {
     for (std::uint32_t i = 0; i < nodes; ++i) {
       ids.push_back(world.add_node(std::string("n").append(std::to_string(i)),
-                                   [this](Env& env) { return std::make_unique<Recorder>(env, log); }));
+                                   [this](Env& env) { return std::make_unique<Recorder>(env, log, nullptr, &disconnects); }));
     }
     world.start_all();
   }

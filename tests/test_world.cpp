@@ -176,6 +176,64 @@ TEST_CASE("World: messages to a down or restarted node are dropped, with the rea
   CHECK(c.log[0].from == a);
 }
 
+TEST_CASE("World: a killed process's peers learn of it one latency later; a silent one's never do", "[world][connections]") {
+  WorldConfig config = quiet_config();
+  config.network.latency = Duration::millis(10);
+  kafkasim::testing::RecorderCluster c(config, 4);
+  World& world = c.world;
+  using kafkasim::testing::Disconnect;
+  const NodeId a = c.ids[0], b = c.ids[1], quiet = c.ids[2], d = c.ids[3];
+  c.send(a, b, 1);  // a has a connection to b; `quiet` has none
+  c.send(b, d, 2);  // d has one from b's side: d heard from b
+  world.run_until(SimTime::from_millis(20));
+  world.kill(b);
+  world.run_until(SimTime::from_millis(40));
+  CHECK(c.disconnects == std::vector<Disconnect>{{SimTime::from_millis(30), a, b}, {SimTime::from_millis(30), d, b}});
+
+  SECTION("a message to the host of a dead process is refused, once per connection") {
+    c.disconnects.clear();
+    c.send(a, b, 3);
+    c.send(a, b, 4);  // the second refusal tells of the connection the first one closed
+    world.run_until(SimTime::from_millis(80));
+    CHECK(c.disconnects == std::vector<Disconnect>{{SimTime::from_millis(60), a, b}});
+  }
+  SECTION("a message sent to a process that restarts before it arrives is refused") {
+    world.restart(b);
+    c.disconnects.clear();
+    c.send(a, b, 3);
+    world.run_until(SimTime::from_millis(45));
+    world.power_loss(b);  // gone without a word (a kill would close a's connection itself)
+    world.restart(b);     // a's connection was to the process before
+    world.run_until(SimTime::from_millis(80));
+    CHECK(c.disconnects == std::vector<Disconnect>{{SimTime::from_millis(60), a, b}});
+    CHECK(c.log.size() == 2);  // 1 and 2 only
+  }
+  SECTION("a host without power answers nothing, before or after") {
+    world.restart(b);
+    c.send(a, b, 3);
+    world.run_until(SimTime::from_millis(60));
+    c.disconnects.clear();
+    world.power_loss(b);
+    c.send(a, b, 4);
+    world.run_until(SimTime::from_millis(100));
+    CHECK(c.disconnects.empty());
+  }
+  SECTION("a cut link or a paused process closes nothing") {
+    world.restart(b);
+    c.send(a, b, 3);
+    world.run_until(SimTime::from_millis(60));
+    c.disconnects.clear();
+    world.pause(b);
+    world.run_until(SimTime::from_millis(100));
+    world.resume(b);
+    world.start_fault(NetworkPartition{{{a}, {b}}});
+    world.kill(b);
+    world.run_until(SimTime::from_millis(140));
+    CHECK(c.disconnects.empty());
+  }
+  (void)quiet;
+}
+
 TEST_CASE("World: a partition that starts while a message is on its way drops it", "[world]") {
   WorldConfig config = quiet_config();
   config.network.latency = Duration::millis(10);

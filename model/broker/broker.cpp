@@ -109,6 +109,12 @@ void Broker::on_message(NodeId from, const MessagePtr& message) {
   handle_request(from, message);
 }
 
+void Broker::on_disconnect(NodeId peer) {
+  if (!replicas_) return;
+  if (controller_) controller_->on_disconnect(peer);
+  replicas_->on_disconnect(peer);
+}
+
 void Broker::handle_request(NodeId from, const MessagePtr& message) {
   if (const auto* leader_and_isr = body_cast<LeaderAndIsrRequest>(*message)) {
     env_.send(from, make_message(replicas_->become_leader_or_follower(from, *leader_and_isr)));

@@ -28,6 +28,7 @@ class Broker final : public Node {
 
   void start() override;
   void on_message(NodeId from, const MessagePtr& message) override;
+  void on_disconnect(NodeId peer) override;
   ~Broker() override;
 
   const BrokerConfig& config() const { return config_; }

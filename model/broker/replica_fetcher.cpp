@@ -86,6 +86,15 @@ void ReplicaFetcher::send_fetch(BrokerId leader, Leader& l) {
   await(leader, l, request.correlation_id);
 }
 
+void ReplicaFetcher::on_disconnect(NodeId node) {
+  for (auto& [id, l] : leaders_) {
+    if (l.node != node || l.in_flight < 0) continue;
+    l.in_flight = -1;
+    l.timeout.cancel();
+    retry_later(id);
+  }
+}
+
 void ReplicaFetcher::retry_later(BrokerId leader) {
   Leader& l = leaders_[leader];
   l.backoff = env_.after(Duration::millis(config_.replica_fetch_backoff_ms), [this, leader] { send_next(leader); });

@@ -30,6 +30,9 @@ class ReplicaFetcher {
   void remove(const TopicPartition& tp);
   void handle_response(NodeId from, const FetchResponse& response);
   void handle_epoch_response(NodeId from, const OffsetsForLeaderEpochResponse& response);
+  // The connection to `node` closed: a request in flight to a leader there failed, and is sent
+  // again after replica.fetch.backoff.ms (Kafka's fetcher backs off a failed fetch).
+  void on_disconnect(NodeId node);
 
  private:
   struct Leader {

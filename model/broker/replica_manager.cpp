@@ -161,6 +161,16 @@ void ReplicaManager::send_isr_change(Partition& p) {
   retry_isr_change(p.tp(), config_.request_timeout_ms);  // no answer: ask again
 }
 
+void ReplicaManager::on_disconnect(NodeId node) {
+  fetcher_.on_disconnect(node);
+  if (controller_ != node) return;
+  std::vector<TopicPartition> waiting;
+  for (const auto& [tp, retry] : isr_change_retries_) {
+    if (retry.pending()) waiting.push_back(tp);
+  }
+  for (const TopicPartition& tp : waiting) retry_isr_change(tp, config_.alter_isr_retry_backoff_ms);
+}
+
 void ReplicaManager::retry_isr_change(const TopicPartition& tp, std::int64_t after_ms) {
   TimerHandle& retry = isr_change_retries_[tp];
   retry.cancel();

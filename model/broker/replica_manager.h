@@ -65,6 +65,9 @@ class ReplicaManager {
   void set_leadership_listener(std::function<void(const Partition&)> listener) { leadership_listener_ = std::move(listener); }
   void handle_fetch(NodeId from, const FetchRequest& request);
   void handle_fetch_response(NodeId from, const FetchResponse& response) { fetcher_.handle_response(from, response); }
+  // The connection to `node` closed: fetches from a leader there back off and go again; ISR
+  // changes sent to a controller there go again after alter.isr.retry.backoff.ms.
+  void on_disconnect(NodeId node);
   void handle_offsets_for_leader_epoch(NodeId from, const OffsetsForLeaderEpochRequest& request);
   void handle_list_offsets(NodeId from, const ListOffsetsRequest& request);
   void handle_offsets_for_leader_epoch_response(NodeId from, const OffsetsForLeaderEpochResponse& response) {

@@ -36,11 +36,19 @@ void ClientMetadata::send_request() {
   refresh_.cancel();
   in_flight_ = ++correlation_id_;
   last_refresh_ms_ = now_ms(env_);
-  env_.send(any_node(), make_message(MetadataRequest{*in_flight_, topics_}));
-  timeout_ = env_.after(Duration::millis(config_.request_timeout_ms), [this] {
-    in_flight_.reset();
-    request_update();  // the next broker in turn
-  });
+  in_flight_to_ = any_node();
+  env_.send(in_flight_to_, make_message(MetadataRequest{*in_flight_, topics_}));
+  timeout_ = env_.after(Duration::millis(config_.request_timeout_ms), [this] { request_failed(); });
+}
+
+void ClientMetadata::request_failed() {
+  timeout_.cancel();
+  in_flight_.reset();
+  request_update();  // the next broker in turn
+}
+
+void ClientMetadata::on_disconnect(NodeId node) {
+  if (in_flight_ && in_flight_to_ == node) request_failed();
 }
 
 void ClientMetadata::arm_refresh() {

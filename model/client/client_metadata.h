@@ -39,6 +39,8 @@ class ClientMetadata {
   // Asks for a refresh as soon as possible (at most one request is in flight).
   void request_update();
   void handle_response(const MetadataResponse& response);
+  // The connection to `node` closed: a request in flight to it failed.
+  void on_disconnect(NodeId node);
 
   std::optional<LeaderInfo> leader_for(const TopicPartition& tp) const;
   std::optional<NodeId> node_of(BrokerId broker) const;
@@ -51,6 +53,7 @@ class ClientMetadata {
 
  private:
   void send_request();
+  void request_failed();
   void arm_refresh();
 
   Env& env_;
@@ -63,6 +66,7 @@ class ClientMetadata {
   std::size_t next_node_ = 0;
   std::int32_t correlation_id_ = 0;
   std::optional<std::int32_t> in_flight_;  // correlation id of the outstanding request
+  NodeId in_flight_to_;
   std::int64_t last_refresh_ms_ = -1;
   TimerHandle timeout_;
   TimerHandle refresh_;

@@ -94,6 +94,16 @@ std::int32_t Consumer::track(NodeId node, std::vector<TopicPartition> partitions
   return corr;
 }
 
+void Consumer::on_disconnect(NodeId node) {
+  metadata_.on_disconnect(node);
+  std::vector<std::int32_t> failed;
+  for (const auto& [corr, o] : outstanding_) {
+    if (o.node == node) failed.push_back(corr);
+  }
+  for (std::int32_t corr : failed) answered(corr);
+  if (!failed.empty()) metadata_.request_update();  // the broker may be gone
+}
+
 std::optional<Consumer::Outstanding> Consumer::answered(std::int32_t correlation_id) {
   auto it = outstanding_.find(correlation_id);
   if (it == outstanding_.end()) return std::nullopt;

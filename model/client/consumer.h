@@ -80,6 +80,8 @@ class Consumer {
   // Buffered records, at most max.poll.records, each partition's in offset order.
   std::vector<ConsumerRecord> poll();
   bool handle(NodeId from, const Message& message);
+  // The connection to `node` closed: its requests in flight failed; the next poll asks again.
+  void on_disconnect(NodeId node);
 
   std::optional<Offset> position(const TopicPartition& tp) const;
   const ClientMetadata& metadata() const { return metadata_; }

@@ -61,6 +61,7 @@ void ConsumerCoordinator::poll() {
 void ConsumerCoordinator::find_coordinator() {
   if (config_.bootstrap.empty()) return;
   const NodeId broker = config_.bootstrap[next_bootstrap_++ % config_.bootstrap.size()];
+  finding_from_ = broker;
   env_.send(broker, make_message(FindCoordinatorRequest{expect(step_), config_.group_id}));
 }
 
@@ -173,6 +174,14 @@ void ConsumerCoordinator::revoke_and_rejoin(std::string_view why) {
   state_ = State::unjoined;
   forget(step_);
   poll();
+}
+
+void ConsumerCoordinator::on_disconnect(NodeId node) {
+  if (coordinator_ == node) return coordinator_lost("the connection to it closed");
+  if (!coordinator_ && step_.correlation_id != 0 && finding_from_ == node) {
+    forget(step_);
+    retry_later();
+  }
 }
 
 void ConsumerCoordinator::coordinator_lost(std::string_view why) {

@@ -33,6 +33,9 @@ class ConsumerCoordinator {
   // consumer.close(): commits with auto commit on, leaves the group, and does nothing more.
   void close();
   bool handle(NodeId from, const Message& message);
+  // The connection to `node` closed: a coordinator there is lost (Kafka's
+  // markCoordinatorUnknown), a FindCoordinator sent there failed.
+  void on_disconnect(NodeId node);
 
  private:
   enum class State { unjoined, joining, syncing, fetching_offsets, stable, closed };
@@ -77,6 +80,7 @@ class ConsumerCoordinator {
   InFlight heartbeat_;
   InFlight commit_;
   std::size_t next_bootstrap_ = 0;
+  NodeId finding_from_;  // the broker asked FindCoordinator last
   SimTime last_heartbeat_ok_;
   TimerHandle retry_;
   TimerHandle heartbeat_timer_;

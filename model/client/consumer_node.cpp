@@ -49,4 +49,9 @@ void ConsumerNode::on_message(NodeId from, const MessagePtr& message) {
   if (group_) group_->handle(from, *message);
 }
 
+void ConsumerNode::on_disconnect(NodeId peer) {
+  if (consumer_) consumer_->on_disconnect(peer);
+  if (group_) group_->on_disconnect(peer);
+}
+
 }  // namespace kafkasim::client

@@ -35,6 +35,7 @@ class ConsumerNode final : public Node {
 
   void start() override;
   void on_message(NodeId from, const MessagePtr& message) override;
+  void on_disconnect(NodeId peer) override;
   Consumer& consumer() { return *consumer_; }
   // Every record polled so far, in poll order, when the workload keeps them.
   const std::vector<ConsumerRecord>& received() const { return received_; }

@@ -263,11 +263,23 @@ void Producer::forget_sequences() {
 void Producer::init_producer_id() {
   if (init_in_flight_) return;
   init_in_flight_ = ++correlation_id_;
-  env_.send(metadata_.any_node(), make_message(InitProducerIdRequest{*init_in_flight_}));
-  init_timeout_ = env_.after(Duration::millis(config_.request_timeout_ms), [this] {
-    init_in_flight_.reset();
-    init_producer_id();
-  });
+  init_sent_to_ = metadata_.any_node();
+  env_.send(init_sent_to_, make_message(InitProducerIdRequest{*init_in_flight_}));
+  init_timeout_.cancel();  // a retry waiting for its backoff: this is it
+  init_timeout_ = env_.after(Duration::millis(config_.request_timeout_ms), [this] { init_producer_id_failed(); });
+}
+
+void Producer::init_producer_id_failed() {
+  init_in_flight_.reset();
+  init_timeout_.cancel();
+  init_timeout_ = env_.after(Duration::millis(config_.retry_backoff_ms), [this] { init_producer_id(); });  // the next broker in turn
+}
+
+void Producer::on_disconnect(NodeId node) {
+  metadata_.on_disconnect(node);
+  if (init_in_flight_ && init_sent_to_ == node) init_producer_id_failed();
+  disconnect(node);
+  run();
 }
 
 void Producer::on_init_producer_id(const InitProducerIdResponse& response) {

@@ -50,6 +50,8 @@ class Producer {
   void send(TopicName topic, std::optional<std::string> key, std::string value);
   // Takes the responses meant for the producer; false for any other message.
   bool handle(NodeId from, const Message& message);
+  // The connection to `node` closed: its requests in flight failed (NETWORK_EXCEPTION).
+  void on_disconnect(NodeId node);
 
   const ProducerStats& stats() const { return stats_; }
   const ClientMetadata& metadata() const { return metadata_; }
@@ -85,6 +87,7 @@ class Producer {
   void retry_or_fail(ProducerBatch batch, Errors error);
   void finish(const ProducerBatch& batch, Errors error, Offset base_offset);
   void init_producer_id();
+  void init_producer_id_failed();
   void on_init_producer_id(const InitProducerIdResponse& response);
   void forget_sequences();
   std::int64_t now_ms() const;
@@ -106,6 +109,7 @@ class Producer {
   std::optional<ProducerId> producer_id_;
   std::int16_t producer_epoch_ = -1;
   std::optional<std::int32_t> init_in_flight_;
+  NodeId init_sent_to_;
   TimerHandle init_timeout_;
   std::map<TopicPartition, std::int32_t> next_sequence_;
   TimerHandle wake_;

@@ -24,4 +24,8 @@ void ProducerNode::on_message(NodeId from, const MessagePtr& message) {
   if (producer_) producer_->handle(from, *message);
 }
 
+void ProducerNode::on_disconnect(NodeId peer) {
+  if (producer_) producer_->on_disconnect(peer);
+}
+
 }  // namespace kafkasim::client

@@ -30,6 +30,7 @@ class ProducerNode final : public Node {
 
   void start() override;
   void on_message(NodeId from, const MessagePtr& message) override;
+  void on_disconnect(NodeId peer) override;
   Producer& producer() { return *producer_; }
 
  private:

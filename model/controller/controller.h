@@ -58,6 +58,8 @@ class Controller {
   // AlterIsr from leaders, ControlledShutdown from brokers, CreateTopics from clients, and the
   // brokers' answers to LeaderAndIsr and UpdateMetadata; false for other messages.
   bool handle(NodeId from, const Message& message);
+  // The connection to `node` closed: requests in flight to a broker there go again soon.
+  void on_disconnect(NodeId node) { channel_.on_disconnect(node); }
 
   bool active() const { return active_; }
   ControllerEpoch epoch() const { return epoch_; }

@@ -1,6 +1,9 @@
 #include "model/controller/controller_channel.h"
 
 namespace kafkasim::controller {
+namespace {
+constexpr std::int64_t kReconnectBackoffMs = 100;
+}  // namespace
 
 void ControllerChannel::send(BrokerId broker, NodeId node, LeaderAndIsrRequest request) {
   request.correlation_id = ++correlation_id_;
@@ -42,6 +45,14 @@ void ControllerChannel::answered(NodeId from, std::int32_t correlation_id) {
     queue.requests.pop_front();
     send_front(queue);
     return;
+  }
+}
+
+void ControllerChannel::on_disconnect(NodeId node) {
+  for (auto& [broker, queue] : queues_) {
+    if (queue.node != node || queue.requests.empty()) continue;
+    queue.timeout.cancel();
+    queue.timeout = env_.after(Duration::millis(kReconnectBackoffMs), [this, &queue] { send_front(queue); });
   }
 }
 

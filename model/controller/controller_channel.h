@@ -3,7 +3,8 @@
 // the next leaving when the broker answers. A request left unanswered for the socket timeout
 // (its connection broke: a network partition, a lost message) is sent again, so that a broker
 // cut off for a moment still learns what the controller decided meanwhile. A broker's queue
-// goes when the broker does; a resigning controller drops them all.
+// goes when the broker does; a resigning controller drops them all. A broker whose connection
+// closed is tried again after a short backoff.
 #pragma once
 
 #include <deque>
@@ -27,6 +28,9 @@ class ControllerChannel {
   void send(BrokerId broker, NodeId node, UpdateMetadataRequest request);
   // A broker's answer to the request in flight to it; true for every answer of either kind.
   bool handle(NodeId from, const Message& message);
+  // The connection to `node` closed: the request in flight there goes again in 100 ms (Kafka's
+  // RequestSendThread backs off that long before it tries the broker again).
+  void on_disconnect(NodeId node);
   // The broker is gone: what was queued for it is dropped.
   void remove(BrokerId broker);
   void clear();
