@@ -5,10 +5,12 @@
 #include <set>
 
 #include "broker_support.h"
+#include "model/client/connection_states.h"
 #include "model/client/consumer_node.h"
 #include "model/client/partitioner.h"
 #include "model/client/producer_node.h"
 #include "model/protocol/record_id.h"
+#include "test_support.h"
 
 using namespace kafkasim;
 using namespace kafkasim::testing;
@@ -233,6 +235,26 @@ TEST_CASE("Producer and consumer: requests in flight to a killed leader fail at 
   std::vector<std::string> consumed;
   for (const auto& r : c.world.node_as<client::ConsumerNode>(consumer)->received()) consumed.push_back(r.id);
   CHECK(consumed == expected_ids("p1", 1000));
+}
+
+TEST_CASE("ConnectionStates: the wait before a broker is tried again doubles to reconnect.backoff.max.ms, within 20%",
+          "[client][connections]") {
+  RecorderCluster c(sim::WorldConfig{}, 1);
+  client::ConnectionStates states(c.world.node_as<Recorder>(c.ids[0])->env(), client::ReconnectConfig{50, 1000});
+  const NodeId broker{7};
+  CHECK(states.delay_ms(broker) == 0);
+  for (const std::int64_t nominal : {50, 100, 200, 400, 800, 1000, 1000}) {
+    states.disconnected(broker);
+    const std::int64_t wait = states.delay_ms(broker);
+    INFO("nominal " << nominal << ", drawn " << wait);
+    CHECK(wait >= nominal * 8 / 10);
+    CHECK(wait <= std::min<std::int64_t>(nominal * 12 / 10, 1000));
+  }
+  states.answered(broker);  // connected again: the count starts over
+  CHECK(states.delay_ms(broker) == 0);
+  states.disconnected(broker);
+  CHECK(states.delay_ms(broker) <= 60);
+  CHECK(states.delay_ms(NodeId{8}) == 0);
 }
 
 namespace {

@@ -47,6 +47,21 @@ TEST_CASE("Scenario loader: a valid file loads, with Kafka's defaults and its ow
   CHECK(r.scenario->settle_ms == 30000);
   CHECK(r.scenario->producers.at(0).config.acks == -1);
   CHECK(r.scenario->producers.at(0).config.enable_idempotence);
+  CHECK(r.scenario->producers.at(0).config.reconnect.reconnect_backoff_ms == 50);
+}
+
+TEST_CASE("Scenario loader: reconnect.backoff.ms and reconnect.backoff.max.ms reach producers and consumers",
+          "[scenario][connections]") {
+  const LoadResult r = parse_scenario(R"({"name": "t", "durationMs": 10000, "cluster": {"brokers": 3},
+      "topics": {"orders": {"numPartitions": 2, "replicationFactor": 3}},
+      "producers": [{"id": "p1", "topic": "orders", "producerConf": {"reconnect.backoff.ms": 20, "reconnect.backoff.max.ms": 400}}],
+      "consumers": [{"id": "c1", "topics": ["orders"], "consumerConf": {"reconnect.backoff.ms": 30, "reconnect.backoff.max.ms": 500}}]})");
+  INFO(problems(r));
+  REQUIRE(r.scenario);
+  CHECK(r.scenario->producers.at(0).config.reconnect.reconnect_backoff_ms == 20);
+  CHECK(r.scenario->producers.at(0).config.reconnect.reconnect_backoff_max_ms == 400);
+  CHECK(r.scenario->consumers.at(0).config.reconnect.reconnect_backoff_ms == 30);
+  CHECK(r.scenario->consumers.at(0).config.reconnect.reconnect_backoff_max_ms == 500);
 }
 
 TEST_CASE("Scenario loader: each problem is one line naming its JSON path", "[scenario]") {

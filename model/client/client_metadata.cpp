@@ -9,7 +9,11 @@ std::int64_t now_ms(const Env& env) { return env.now().as_micros() / 1000; }
 
 ClientMetadata::ClientMetadata(Env& env, ClientMetadataConfig config, std::vector<std::string> topics,
                                std::function<void()> on_update)
-    : env_(env), config_(std::move(config)), topics_(std::move(topics)), on_update_(std::move(on_update)) {}
+    : env_(env),
+      config_(std::move(config)),
+      topics_(std::move(topics)),
+      on_update_(std::move(on_update)),
+      connections_(env, config_.reconnect) {}
 
 ClientMetadata::~ClientMetadata() {
   timeout_.cancel();
@@ -20,6 +24,10 @@ NodeId ClientMetadata::any_node() {
   std::vector<NodeId> nodes;
   for (const auto& [id, node] : brokers_) nodes.push_back(node);
   if (nodes.empty()) nodes = config_.bootstrap;
+  for (std::size_t tried = 0; tried < nodes.size(); ++tried) {
+    const NodeId node = nodes[next_node_++ % nodes.size()];
+    if (connections_.delay_ms(node) == 0) return node;
+  }
   return nodes[next_node_++ % nodes.size()];
 }
 
@@ -48,6 +56,7 @@ void ClientMetadata::request_failed() {
 }
 
 void ClientMetadata::on_disconnect(NodeId node) {
+  connections_.disconnected(node);
   if (in_flight_ && in_flight_to_ == node) request_failed();
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "model/client/connection_states.h"
 #include "model/env.h"
 #include "model/protocol/metadata.h"
 
@@ -21,6 +22,7 @@ struct ClientMetadataConfig {
   std::int64_t metadata_max_age_ms = 300000;   // metadata.max.age.ms
   std::int64_t retry_backoff_ms = 100;         // retry.backoff.ms
   std::int32_t request_timeout_ms = 30000;     // request.timeout.ms
+  ReconnectConfig reconnect;
 };
 
 struct LeaderInfo {
@@ -39,8 +41,13 @@ class ClientMetadata {
   // Asks for a refresh as soon as possible (at most one request is in flight).
   void request_update();
   void handle_response(const MetadataResponse& response);
-  // The connection to `node` closed: a request in flight to it failed.
+  // The connection to `node` closed: a request in flight to it failed, and the client waits
+  // before it tries the node again.
   void on_disconnect(NodeId node);
+  // Which brokers the client may send to now. It sits here because every part of a client
+  // (Kafka's NetworkClient holds both) reads it beside the metadata.
+  ConnectionStates& connections() { return connections_; }
+  const ConnectionStates& connections() const { return connections_; }
 
   std::optional<LeaderInfo> leader_for(const TopicPartition& tp) const;
   std::optional<NodeId> node_of(BrokerId broker) const;
@@ -48,7 +55,8 @@ class ClientMetadata {
   std::optional<std::int32_t> partition_count(const std::string& topic) const;
   // The partitions of a topic that have a leader.
   std::vector<std::int32_t> available_partitions(const std::string& topic) const;
-  // Any broker it knows, in turn (for requests any broker can answer).
+  // Any broker it knows, in turn, passing over those it must wait for while another is ready
+  // (for requests any broker can answer).
   NodeId any_node();
 
  private:
@@ -60,6 +68,7 @@ class ClientMetadata {
   ClientMetadataConfig config_;
   std::vector<std::string> topics_;
   std::function<void()> on_update_;
+  ConnectionStates connections_;
   std::map<BrokerId, NodeId> brokers_;
   std::map<TopicPartition, LeaderInfo> leaders_;
   std::map<std::string, std::int32_t> partition_counts_;

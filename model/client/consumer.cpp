@@ -20,13 +20,14 @@ Consumer::Consumer(Env& env, ConsumerConfig config, std::vector<std::string> top
     : env_(env),
       config_(std::move(config)),
       metadata_(env, ClientMetadataConfig{config_.bootstrap, config_.metadata_max_age_ms, config_.retry_backoff_ms,
-                                          config_.request_timeout_ms},
+                                          config_.request_timeout_ms, config_.reconnect},
                 std::move(topics), [this] { run(); }) {
   metadata_.request_update();
 }
 
 Consumer::~Consumer() {
   for (auto& [corr, o] : outstanding_) o.timeout.cancel();
+  reconnect_wake_.cancel();
 }
 
 void Consumer::assign(const std::vector<TopicPartition>& partitions) {
@@ -121,6 +122,7 @@ std::optional<Consumer::Outstanding> Consumer::answered(std::int32_t correlation
 
 void Consumer::run() {
   std::map<NodeId, std::vector<TopicPartition>> fetchable;
+  std::optional<std::int64_t> reconnect_in_ms;  // the soonest a leader waited for may be tried
   for (auto& [tp, p] : progress_) {
     const auto leader = metadata_.leader_for(tp);
     if (!leader) {
@@ -135,6 +137,10 @@ void Consumer::run() {
       p.leader_epoch = leader->epoch;
     }
     if (p.request_in_flight) continue;
+    if (const std::int64_t delay = metadata_.connections().delay_ms(leader->node); delay > 0) {
+      reconnect_in_ms = std::min(reconnect_in_ms.value_or(delay), delay);
+      continue;
+    }
     switch (p.state) {
       case State::awaiting_reset: {
         const std::int64_t ts = config_.auto_offset_reset == OffsetReset::earliest ? kEarliestTimestamp : kLatestTimestamp;
@@ -160,6 +166,9 @@ void Consumer::run() {
     }
   }
   send_fetches(fetchable);
+  if (reconnect_in_ms && !reconnect_wake_.pending()) {
+    reconnect_wake_ = env_.after(Duration::millis(*reconnect_in_ms), [this] { run(); });
+  }
 }
 
 void Consumer::send_fetches(const std::map<NodeId, std::vector<TopicPartition>>& by_leader) {
@@ -314,6 +323,7 @@ std::vector<ConsumerRecord> Consumer::poll() {
 }
 
 bool Consumer::handle(NodeId from, const Message& message) {
+  metadata_.connections().answered(from);
   if (const auto* f = body_cast<FetchResponse>(message)) {
     on_fetch(from, *f);
   } else if (const auto* m = body_cast<MetadataResponse>(message)) {

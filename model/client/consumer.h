@@ -37,6 +37,7 @@ struct ConsumerConfig {
   std::int32_t request_timeout_ms = 30000;
   std::int64_t retry_backoff_ms = 100;
   std::int64_t metadata_max_age_ms = 300000;
+  ReconnectConfig reconnect;  // reconnect.backoff.ms, reconnect.backoff.max.ms
   // KIP-320 position validation after a leader change (Kafka 2.3+). Off: as older consumers,
   // which fetch on and, finding their offset out of range, reset by auto.offset.reset.
   bool validate_position_on_leader_change = true;
@@ -122,6 +123,7 @@ class Consumer {
   std::deque<ConsumerRecord> buffered_;
   std::map<std::int32_t, Outstanding> outstanding_;
   std::map<NodeId, std::int32_t> fetch_in_flight_;  // node -> correlation id
+  TimerHandle reconnect_wake_;  // runs again when a leader waited for may be tried
   std::int32_t correlation_id_ = 0;
   std::int64_t records_consumed_ = 0;
 };

@@ -41,7 +41,7 @@ Producer::Producer(Env& env, ProducerConfig config, std::vector<std::string> top
     : env_(env),
       config_(std::move(config)),
       metadata_(env, ClientMetadataConfig{config_.bootstrap, config_.metadata_max_age_ms, config_.retry_backoff_ms,
-                                          config_.request_timeout_ms},
+                                          config_.request_timeout_ms, config_.reconnect},
                 std::move(topics), [this] { run(); }),
       accumulator_(config_.batch_size, config_.linger_ms),
       partitioner_(env.rng()) {
@@ -116,6 +116,7 @@ void Producer::run() {
     finish(expired, Errors::REQUEST_TIMED_OUT, Offset{-1});
   }
   const bool can_send = !config_.enable_idempotence || producer_id_.has_value();
+  std::optional<std::int64_t> reconnect_in_ms;  // the soonest a broker waited for may be tried
   if (can_send) {
     // Kafka's sender drains every ready partition of a broker into one request.
     std::map<NodeId, std::vector<ProducerBatch>> requests;
@@ -123,6 +124,10 @@ void Producer::run() {
       const auto leader = metadata_.leader_for(tp);
       if (!leader) {
         metadata_.request_update();
+        continue;
+      }
+      if (const std::int64_t delay = metadata_.connections().delay_ms(leader->node); delay > 0) {
+        reconnect_in_ms = std::min(reconnect_in_ms.value_or(delay), delay);
         continue;
       }
       const auto& connection = connections_[leader->node];
@@ -133,8 +138,11 @@ void Producer::run() {
     for (auto& [node, batches] : requests) send_request(node, std::move(batches));
   }
   wake_.cancel();
-  const auto next = accumulator_.next_ready_ms();
-  if (next && *next > now_ms()) wake_ = env_.after(Duration::millis(*next - now_ms()), [this] { run(); });
+  std::optional<std::int64_t> wake_in_ms = reconnect_in_ms;
+  if (const auto next = accumulator_.next_ready_ms(); next && *next > now_ms()) {
+    wake_in_ms = std::min(wake_in_ms.value_or(*next - now_ms()), *next - now_ms());
+  }
+  if (wake_in_ms) wake_ = env_.after(Duration::millis(*wake_in_ms), [this] { run(); });
 }
 
 void Producer::encode(ProducerBatch& batch) {
@@ -296,6 +304,7 @@ void Producer::on_init_producer_id(const InitProducerIdResponse& response) {
 }
 
 bool Producer::handle(NodeId from, const Message& message) {
+  metadata_.connections().answered(from);
   if (const auto* r = body_cast<ProduceResponse>(message)) {
     on_produce_response(from, *r);
   } else if (const auto* m = body_cast<MetadataResponse>(message)) {

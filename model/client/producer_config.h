@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "model/client/connection_states.h"
 #include "model/protocol/types.h"
 
 namespace kafkasim::client {
@@ -22,6 +23,7 @@ struct ProducerConfig {
   std::int32_t request_timeout_ms = 30000;    // request.timeout.ms
   std::int64_t metadata_max_age_ms = 300000;  // metadata.max.age.ms
   bool enable_idempotence = true;             // enable.idempotence
+  ReconnectConfig reconnect;                  // reconnect.backoff.ms, reconnect.backoff.max.ms
 };
 
 }  // namespace kafkasim::client

@@ -206,6 +206,13 @@ const std::vector<Key<broker::TopicConfig>>& topic_keys() {
   return keys;
 }
 
+// reconnect.backoff.ms and reconnect.backoff.max.ms, which producers and consumers share.
+template <class T>
+void add_reconnect_keys(std::vector<Key<T>>& k) {
+  k.push_back(long_key<T>("reconnect.backoff.ms", 0, kLongMax, [](T& c, std::int64_t v) { c.reconnect.reconnect_backoff_ms = v; }));
+  k.push_back(long_key<T>("reconnect.backoff.max.ms", 0, kLongMax, [](T& c, std::int64_t v) { c.reconnect.reconnect_backoff_max_ms = v; }));
+}
+
 const std::vector<Key<client::ProducerConfig>>& producer_keys() {
   static const std::vector<Key<client::ProducerConfig>> keys = [] {
     using P = client::ProducerConfig;
@@ -220,6 +227,7 @@ const std::vector<Key<client::ProducerConfig>>& producer_keys() {
     k.push_back(long_key<P>("request.timeout.ms", 1, kIntMax, [](P& c, std::int64_t v) { c.request_timeout_ms = static_cast<std::int32_t>(v); }));
     k.push_back(long_key<P>("max.in.flight.requests.per.connection", 1, kIntMax, [](P& c, std::int64_t v) { c.max_in_flight_requests_per_connection = static_cast<std::int32_t>(v); }));
     k.push_back(long_key<P>("metadata.max.age.ms", 0, kLongMax, [](P& c, std::int64_t v) { c.metadata_max_age_ms = v; }));
+    add_reconnect_keys(k);
     return k;
   }();
   return keys;
@@ -241,6 +249,7 @@ const std::vector<Key<client::ConsumerConfig>>& consumer_keys() {
     k.push_back(long_key<C>("request.timeout.ms", 0, kIntMax, [](C& c, std::int64_t v) { c.request_timeout_ms = static_cast<std::int32_t>(v); }));
     k.push_back(long_key<C>("retry.backoff.ms", 0, kLongMax, [](C& c, std::int64_t v) { c.retry_backoff_ms = v; }));
     k.push_back(long_key<C>("metadata.max.age.ms", 0, kLongMax, [](C& c, std::int64_t v) { c.metadata_max_age_ms = v; }));
+    add_reconnect_keys(k);
     // Group membership: without effect for a consumer without a groupId, as in Kafka.
     k.push_back(bool_key<C>("enable.auto.commit", [](C& c, bool v) { c.enable_auto_commit = v; }));
     k.push_back(long_key<C>("auto.commit.interval.ms", 1, kIntMax, [](C& c, std::int64_t v) { c.auto_commit_interval_ms = v; }));
