@@ -190,6 +190,14 @@ TEST_CASE("World: a killed process's peers learn of it one latency later; a sile
   world.run_until(SimTime::from_millis(40));
   CHECK(c.disconnects == std::vector<Disconnect>{{SimTime::from_millis(30), a, b}, {SimTime::from_millis(30), d, b}});
 
+  // b is back and a talks to it again; the closes seen so far are forgotten.
+  const auto restart_b_and_reconnect = [&] {
+    world.restart(b);
+    c.send(a, b, 3);
+    world.run_until(SimTime::from_millis(60));
+    c.disconnects.clear();
+  };
+
   SECTION("a message to the host of a dead process is refused, once per connection") {
     c.disconnects.clear();
     c.send(a, b, 3);
@@ -209,20 +217,14 @@ TEST_CASE("World: a killed process's peers learn of it one latency later; a sile
     CHECK(c.log.size() == 2);  // 1 and 2 only
   }
   SECTION("a host without power answers nothing, before or after") {
-    world.restart(b);
-    c.send(a, b, 3);
-    world.run_until(SimTime::from_millis(60));
-    c.disconnects.clear();
+    restart_b_and_reconnect();
     world.power_loss(b);
     c.send(a, b, 4);
     world.run_until(SimTime::from_millis(100));
     CHECK(c.disconnects.empty());
   }
   SECTION("a cut link or a paused process closes nothing") {
-    world.restart(b);
-    c.send(a, b, 3);
-    world.run_until(SimTime::from_millis(60));
-    c.disconnects.clear();
+    restart_b_and_reconnect();
     world.pause(b);
     world.run_until(SimTime::from_millis(100));
     world.resume(b);
