@@ -181,7 +181,8 @@ void World::stop_process(NodeId node, std::string_view what, SimTime at) {
   if (!c.powered_off) {
     for (std::uint32_t p = 0; p < nodes_.size(); ++p) {
       const ConnectionEnd& end = connections_[p][node.value()];
-      if (end.open) close_connection(node, NodeId{p}, end.generation, "peer_exited", at);
+      // A process's messages to itself need no socket to close.
+      if (end.open && p != node.value()) close_connection(node, NodeId{p}, end.generation, "peer_exited", at);
     }
   }
   for (ConnectionEnd& end : connections_[node.value()]) end = {false, end.generation + 1};
