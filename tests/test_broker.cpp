@@ -188,6 +188,27 @@ TEST_CASE("Broker: a restarted broker traces its logs' batches above the checkpo
   CHECK(recovered.seen == std::vector<std::string>{"batch 2-4", "batch 5-5", "end 6"});
 }
 
+TEST_CASE("Broker: a follower whose leader's process died fetches again after replica.fetch.backoff.ms, not the request timeout",
+          "[broker][connections]") {
+  BrokerCluster c(2);
+  const BrokerId one{1}, two{2};
+  REQUIRE(c.broker(two).replica_manager() != nullptr);
+  c.lead(one, LeaderEpoch{1}, {one, two}, {one, two});
+  c.run_for(Duration::millis(10));
+  c.produce(one, 1, -1, make_batch(0, 2, 1000));
+  c.run_for(Duration::millis(200));
+  REQUIRE(c.partition(two).log_end_offset() == Offset{2});
+  // The follower's fetch is waiting in the leader's purgatory when the leader's process dies;
+  // a new one starts on the same disk at once and is told it still leads.
+  c.world.kill(c.node(one));
+  c.world.restart(c.node(one));
+  c.lead(one, LeaderEpoch{1}, {one, two}, {one, two}, {one});
+  c.run_for(Duration::millis(10));
+  c.produce(one, 2, 1, make_batch(2, 3, 1000));
+  c.run_for(Duration::seconds(2));  // replica.fetch.backoff.ms is 1 s; the request timeout 30 s
+  CHECK(c.partition(two).log_end_offset() == Offset{5});
+}
+
 TEST_CASE("Broker: a deposed leader fails its waiting produces; the new leader takes writes", "[broker]") {
   BrokerCluster c(3);
   c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
