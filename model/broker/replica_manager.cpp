@@ -164,11 +164,10 @@ void ReplicaManager::send_isr_change(Partition& p) {
 void ReplicaManager::on_disconnect(NodeId node) {
   fetcher_.on_disconnect(node);
   if (controller_ != node) return;
-  std::vector<TopicPartition> waiting;
+  // retry_isr_change replaces the entry's timer in place: the map itself does not change.
   for (const auto& [tp, retry] : isr_change_retries_) {
-    if (retry.pending()) waiting.push_back(tp);
+    if (retry.pending()) retry_isr_change(tp, config_.alter_isr_retry_backoff_ms);
   }
-  for (const TopicPartition& tp : waiting) retry_isr_change(tp, config_.alter_isr_retry_backoff_ms);
 }
 
 void ReplicaManager::retry_isr_change(const TopicPartition& tp, std::int64_t after_ms) {
