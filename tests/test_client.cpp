@@ -172,12 +172,14 @@ TEST_CASE("Producer: a leader change answered NOT_LEADER_OR_FOLLOWER sends the p
 
 namespace {
 
-NodeId add_consumer(BrokerCluster& c, const std::string& id, client::OffsetReset reset) {
+NodeId add_consumer(BrokerCluster& c, const std::string& id, client::OffsetReset reset,
+                    client::ReconnectConfig reconnect = {}) {
   client::ConsumerConfig config;
   config.client_id = id;
   config.bootstrap = c.brokers;
   config.auto_offset_reset = reset;
   config.fetch_max_wait_ms = 100;
+  config.reconnect = reconnect;
   client::ConsumerWorkload workload;
   workload.topics = {"orders"};
   workload.keep_records = true;
@@ -235,6 +237,47 @@ TEST_CASE("Producer and consumer: requests in flight to a killed leader fail at 
   std::vector<std::string> consumed;
   for (const auto& r : c.world.node_as<client::ConsumerNode>(consumer)->received()) consumed.push_back(r.id);
   CHECK(consumed == expected_ids("p1", 1000));
+}
+
+namespace {
+
+// When each message from one node to another was sent.
+struct SendTimes final : sim::TraceSink {
+  SendTimes(NodeId sender, NodeId receiver) : from(sender), to(receiver) {}
+  NodeId from, to;
+  std::vector<SimTime> times;
+  void on_event(const sim::TraceRecord& r) override {
+    if (const auto* m = std::get_if<sim::MessageSent>(&r.event); m && r.node == from && m->to == to) times.push_back(r.time);
+  }
+  std::optional<SimTime> first_after(SimTime t) const {
+    for (SimTime s : times) {
+      if (s > t) return s;
+    }
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Consumer: a broker whose connection closed is tried again after its own wait, not a longer one's",
+          "[client][connections]") {
+  ProducerCluster c(2);  // orders-0 led by broker-1, orders-1 by broker-2
+  const NodeId consumer = add_consumer(c, "c1", client::OffsetReset::earliest, client::ReconnectConfig{200, 10000});
+  SendTimes to_broker_2(consumer, c.node(BrokerId{2}));
+  c.world.trace().add_sink(&to_broker_2);
+  c.run_for(Duration::millis(500));
+  // broker-1 stays down: each fetch to it is refused, and the consumer's wait for it doubles
+  // (200, 400, 800 ms) to past two seconds.
+  c.world.kill(c.node(BrokerId{1}));
+  c.run_for(Duration::millis(800));
+  const SimTime killed = c.world.now();
+  c.world.kill(c.node(BrokerId{2}));
+  c.run_for(Duration::millis(1500));
+  // broker-2's first wait is 200 ms within 20%: the consumer tries it again then, although the
+  // wake-up for broker-1 was set first and falls later.
+  const auto retried = to_broker_2.first_after(killed);
+  REQUIRE(retried.has_value());
+  CHECK(*retried - killed <= Duration::millis(250));
 }
 
 TEST_CASE("ConnectionStates: the wait before a broker is tried again doubles to reconnect.backoff.max.ms, within 20%",

@@ -166,9 +166,16 @@ void Consumer::run() {
     }
   }
   send_fetches(fetchable);
-  if (reconnect_in_ms && !reconnect_wake_.pending()) {
-    reconnect_wake_ = env_.after(Duration::millis(*reconnect_in_ms), [this] { run(); });
-  }
+  if (reconnect_in_ms) wake_for_reconnect(Duration::millis(*reconnect_in_ms));
+}
+
+void Consumer::wake_for_reconnect(Duration in) {
+  // The soonest wait counts: a broker closed later may be tried before one waiting longer.
+  const SimTime at = env_.steady_now() + in;
+  if (reconnect_wake_.pending() && reconnect_wake_at_ <= at) return;
+  reconnect_wake_.cancel();
+  reconnect_wake_at_ = at;
+  reconnect_wake_ = env_.after(in, [this] { run(); });
 }
 
 void Consumer::send_fetches(const std::map<NodeId, std::vector<TopicPartition>>& by_leader) {

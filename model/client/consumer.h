@@ -106,6 +106,7 @@ class Consumer {
 
   void run();
   void send_fetches(const std::map<NodeId, std::vector<TopicPartition>>& by_leader);
+  void wake_for_reconnect(Duration in);
   std::int32_t track(NodeId node, std::vector<TopicPartition> partitions);
   std::optional<Outstanding> answered(std::int32_t correlation_id);
   void on_fetch(NodeId from, const FetchResponse& response);
@@ -124,6 +125,7 @@ class Consumer {
   std::map<std::int32_t, Outstanding> outstanding_;
   std::map<NodeId, std::int32_t> fetch_in_flight_;  // node -> correlation id
   TimerHandle reconnect_wake_;  // runs again when a leader waited for may be tried
+  SimTime reconnect_wake_at_;   // when reconnect_wake_ fires, while it is pending
   std::int32_t correlation_id_ = 0;
   std::int64_t records_consumed_ = 0;
 };
