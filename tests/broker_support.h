@@ -220,4 +220,43 @@ inline std::vector<std::pair<std::int64_t, std::string>> kip101(broker::ReplicaT
   return contents(c.log(b));
 }
 
+// The logs of both replicas after KIP-279's case: fast leader changes with unclean elections.
+struct LeaderAndFollowerLogs {
+  std::vector<std::pair<std::int64_t, std::string>> leader, follower;
+};
+
+// KIP-279's case. a leads epoch 1 and takes two writes b never fetched; a dies and b leads
+// epoch 2, taking two writes of its own at the same offsets; b dies, and a comes back to lead
+// epoch 3 (unclean), taking one more; b comes back and follows a. b's latest epoch, 2, is one a
+// never had: a names where its next epoch starts (3), which is b's log end.
+inline LeaderAndFollowerLogs kip279(broker::ReplicaTruncation mode, sim::TraceSink& sink) {
+  broker::BrokerConfig config;
+  config.replica_truncation = mode;
+  BrokerCluster c(2, config, quiet_world(), &sink);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.run_for(Duration::millis(10));
+  c.produce(a, 1, -1, make_batch(0, 1, 1000));  // "v0", on both
+  await_produce(c, 1);
+  const auto cut = c.world.start_fault(sim::NetworkPartition{{{c.node(a), c.harness}, {c.node(b)}}});
+  c.produce(a, 2, 1, make_batch(1, 2, 1000));  // "v1", "v2" at offsets 1 and 2, on a alone
+  await_produce(c, 2);
+  c.world.kill(c.node(a));
+  c.world.end_fault(cut);
+  c.lead(b, LeaderEpoch{2}, {b}, {a, b}, {b});
+  c.run_for(Duration::millis(10));
+  c.produce(b, 3, 1, make_batch(50, 2, 2000));  // "v50", "v51" at offsets 1 and 2
+  await_produce(c, 3);
+  c.world.kill(c.node(b));
+  c.world.restart(c.node(a));
+  c.lead(a, LeaderEpoch{3}, {a}, {a, b}, {a});  // unclean: a was not in b's ISR
+  c.run_for(Duration::millis(10));
+  c.produce(a, 4, 1, make_batch(100, 1, 3000));  // "v100" at offset 3
+  await_produce(c, 4);
+  c.world.restart(c.node(b));
+  c.lead(a, LeaderEpoch{3}, {a}, {a, b}, {b});  // b follows a
+  c.run_for(Duration::seconds(1));
+  return {contents(c.log(a)), contents(c.log(b))};
+}
+
 }  // namespace kafkasim::testing

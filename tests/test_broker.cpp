@@ -274,6 +274,25 @@ TEST_CASE("Broker: KIP-101: high-watermark truncation loses a committed record, 
   CHECK(epoch_truncations.lines.empty());
 }
 
+TEST_CASE("Broker: KIP-279: after fast leader changes Kafka 0.11's truncation leaves the follower diverged",
+          "[broker][truncation]") {
+  TruncationLog old_truncations, modern_truncations;
+  const auto old_protocol = kip279(ReplicaTruncation::leader_epoch_0_11, old_truncations);
+  const auto modern = kip279(ReplicaTruncation::leader_epoch, modern_truncations);
+  using Log = std::vector<std::pair<std::int64_t, std::string>>;
+  const Log leaders{{0, "v0"}, {1, "v1"}, {2, "v2"}, {3, "v100"}};
+  CHECK(old_protocol.leader == leaders);
+  CHECK(modern.leader == leaders);
+  // 0.11: a named offset 3 for epoch 2, b's log end, so b cut nothing and kept its own epoch-2
+  // records at offsets 1 and 2 under a's.
+  CHECK(old_protocol.follower == Log{{0, "v0"}, {1, "v50"}, {2, "v51"}, {3, "v100"}});
+  CHECK(old_truncations.lines.empty());
+  // KIP-279: a answered that epoch 1 ends at 3; b's own epoch 1 ends at 1, so b cut to 1 and
+  // fetched a's records.
+  CHECK(modern.follower == leaders);
+  CHECK(modern_truncations.lines == std::vector<std::string>{"leader_epoch 3->1"});
+}
+
 TEST_CASE("Broker: a deposed leader cuts the suffix the new leader never had", "[broker][truncation]") {
   BrokerCluster c(2);
   const BrokerId a{1}, b{2};

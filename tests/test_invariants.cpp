@@ -101,6 +101,23 @@ TEST_CASE("Checkers: KIP-101's divergence example under high-watermark truncatio
   CHECK(modern.contains("committed_record_lost"));
 }
 
+TEST_CASE("Checkers: KIP-279's fast leader changes under Kafka 0.11's truncation leave replicas diverged",
+          "[invariants]") {
+  const auto found_in = [](broker::ReplicaTruncation mode) {
+    InvariantSuite suite;
+    kip279(mode, suite);
+    suite.finish(SimTime::max());
+    return found(suite.violations());
+  };
+  const auto old_protocol = found_in(broker::ReplicaTruncation::leader_epoch_0_11);
+  CHECK(old_protocol.contains("replica_divergence"));
+  CHECK(old_protocol.contains("committed_record_lost"));  // the unclean election lost b's writes
+  // With KIP-279 the follower cuts to where its own epoch 1 ends: the loss remains, the divergence not.
+  const auto modern = found_in(broker::ReplicaTruncation::leader_epoch);
+  CHECK_FALSE(modern.contains("replica_divergence"));
+  CHECK(modern.contains("committed_record_lost"));
+}
+
 namespace {
 
 std::vector<Violation> leader_crash(std::int32_t epoch_step) {

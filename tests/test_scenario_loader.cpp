@@ -44,6 +44,9 @@ TEST_CASE("Scenario loader: a valid file loads, with Kafka's defaults and its ow
   CHECK(r.scenario->broker.min_insync_replicas == 2);  // a string, as Kafka accepts
   CHECK(r.scenario->broker.controller.unclean_leader_election_enable);
   CHECK(r.scenario->broker.replica_truncation == kafkasim::broker::ReplicaTruncation::high_watermark);
+  const LoadResult kafka_0_11 = parse_scenario(scenario("", R"({"replica.truncation": "leader-epoch-0.11"})"));
+  REQUIRE(kafka_0_11.scenario);
+  CHECK(kafka_0_11.scenario->broker.replica_truncation == kafkasim::broker::ReplicaTruncation::leader_epoch_0_11);
   CHECK(r.scenario->settle_ms == 30000);
   CHECK(r.scenario->producers.at(0).config.acks == -1);
   CHECK(r.scenario->producers.at(0).config.enable_idempotence);

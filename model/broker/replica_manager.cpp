@@ -228,6 +228,13 @@ bool ReplicaManager::truncate_to_leader_epoch(Partition& p, const EpochEndOffset
     truncate(p, p.high_watermark(), "high_watermark");
     return true;
   }
+  if (config_.replica_truncation == ReplicaTruncation::leader_epoch_0_11) {
+    // Kafka 0.11 cut to the end offset the leader named, not asking which epoch ends there: a
+    // leader that never had the follower's latest epoch names where its next epoch starts, and
+    // the follower keeps its own records below that where the leader's differ (KIP-279).
+    truncate(p, std::min(leader.end_offset, leo), "leader_epoch");
+    return true;
+  }
   const auto [local_epoch, local_end] = p.log().epoch_cache().end_offset_for(leader.leader_epoch, leo);
   if (local_epoch == storage::kUndefinedEpoch || local_epoch == leader.leader_epoch) {
     // Both logs agree up to the end of that epoch on the shorter of the two (KIP-101).
@@ -366,7 +373,7 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
       p.make_follower(state);
       // Before 0.11 a new follower cut its log to its high watermark at once; since KIP-101 it
       // asks the leader first.
-      const bool ask_leader = config_.replica_truncation == ReplicaTruncation::leader_epoch;
+      const bool ask_leader = config_.replica_truncation != ReplicaTruncation::high_watermark;
       if (!ask_leader) truncate(p, p.high_watermark(), "high_watermark");
       fetcher_.set_leader(state.tp, state.leader, leader_node->second, ask_leader);
     }

@@ -156,8 +156,10 @@ const std::vector<Key<BrokerConfig>>& broker_keys() {
     k.push_back(long_key<B>("leader.imbalance.per.broker.percentage", 0, 100, [](B& c, std::int64_t v) { c.controller.leader_imbalance_per_broker_percentage = static_cast<std::int32_t>(v); }));
     k.push_back(long_key<B>("leader.imbalance.check.interval.seconds", 1, kLongMax / 1000, [](B& c, std::int64_t v) { c.controller.leader_imbalance_check_interval_ms = v * 1000; }));
     k.push_back(bool_key<B>("broker.epoch.fencing", [](B& c, bool v) { c.controller.broker_epoch_fencing = v; }));
-    k.push_back(choice_key<B>("replica.truncation", {"leader-epoch", "high-watermark"}, [](B& c, const std::string& v) {
-      c.replica_truncation = v == "leader-epoch" ? broker::ReplicaTruncation::leader_epoch : broker::ReplicaTruncation::high_watermark;
+    k.push_back(choice_key<B>("replica.truncation", {"leader-epoch", "leader-epoch-0.11", "high-watermark"}, [](B& c, const std::string& v) {
+      c.replica_truncation = v == "leader-epoch"        ? broker::ReplicaTruncation::leader_epoch
+                             : v == "leader-epoch-0.11" ? broker::ReplicaTruncation::leader_epoch_0_11
+                                                        : broker::ReplicaTruncation::high_watermark;
     }));
     k.push_back(long_key<B>("replica.lag.time.max.ms", 1, kLongMax, [](B& c, std::int64_t v) { c.replica_lag_time_max_ms = v; }));
     k.push_back(long_key<B>("replica.high.watermark.checkpoint.interval.ms", 1, kLongMax, [](B& c, std::int64_t v) { c.replica_high_watermark_checkpoint_interval_ms = v; }));
