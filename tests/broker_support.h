@@ -259,4 +259,34 @@ inline LeaderAndFollowerLogs kip279(broker::ReplicaTruncation mode, sim::TraceSi
   return {contents(c.log(a)), contents(c.log(b))};
 }
 
+// KAFKA-7415's case: a new leader that has not yet written in its epoch. a leads epoch 1 with
+// b; cut off from b, a leads epoch 2 alone (its ISR shrank) and takes two writes; b is elected
+// in epoch 3 and has written nothing when a, back, follows it and asks where epoch 2 ends. A
+// leader that recorded epoch 3's start when elected names the end of epoch 1 (offset 1); one
+// that records an epoch at its first append knows no epoch after 1 and answers "undefined".
+inline LeaderAndFollowerLogs kafka7415(broker::ReplicaTruncation mode, sim::TraceSink& sink) {
+  broker::BrokerConfig config;
+  config.replica_truncation = mode;
+  BrokerCluster c(2, config, quiet_world(), &sink);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.run_for(Duration::millis(10));
+  c.produce(a, 1, -1, make_batch(0, 1, 1000));  // "v0", on both
+  await_produce(c, 1);
+  const auto cut = c.world.start_fault(sim::NetworkPartition{{{c.node(a), c.harness}, {c.node(b)}}});
+  c.lead(a, LeaderEpoch{2}, {a}, {a, b}, {a});
+  c.run_for(Duration::millis(10));
+  c.produce(a, 2, -1, make_batch(1, 2, 1000));  // "v1", "v2": committed by a alone
+  await_produce(c, 2);
+  c.world.end_fault(cut);
+  c.lead(b, LeaderEpoch{3}, {b}, {a, b}, {b});  // unclean: b was not in a's ISR
+  c.run_for(Duration::millis(10));
+  c.lead(b, LeaderEpoch{3}, {b}, {a, b}, {a});  // a, deposed, follows b
+  c.run_for(Duration::millis(100));
+  c.produce(b, 3, 1, make_batch(50, 1, 2000));  // "v50" at offset 1
+  await_produce(c, 3);
+  c.run_for(Duration::seconds(1));
+  return {contents(c.log(b)), contents(c.log(a))};
+}
+
 }  // namespace kafkasim::testing

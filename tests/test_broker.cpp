@@ -293,6 +293,24 @@ TEST_CASE("Broker: KIP-279: after fast leader changes Kafka 0.11's truncation le
   CHECK(modern_truncations.lines == std::vector<std::string>{"leader_epoch 3->1"});
 }
 
+TEST_CASE("Broker: KAFKA-7415: a new leader records its epoch when elected, so a deposed leader cuts what it alone had",
+          "[broker][truncation]") {
+  TruncationLog old_truncations, modern_truncations;
+  const auto old_protocol = kafka7415(ReplicaTruncation::leader_epoch_0_11, old_truncations);
+  const auto modern = kafka7415(ReplicaTruncation::leader_epoch, modern_truncations);
+  using Log = std::vector<std::pair<std::int64_t, std::string>>;
+  const Log leaders{{0, "v0"}, {1, "v50"}};
+  CHECK(old_protocol.leader == leaders);
+  CHECK(modern.leader == leaders);
+  // Before 2.1: b answered "undefined" for epoch 2; a fell back to its high watermark (3), its
+  // own as the deposed leader, and cut nothing.
+  CHECK(old_protocol.follower == Log{{0, "v0"}, {1, "v1"}, {2, "v2"}});
+  CHECK(old_truncations.lines.empty());
+  // Since 2.1: b answered that epoch 1 ends at 1; a cut there and fetched b's record.
+  CHECK(modern.follower == leaders);
+  CHECK(modern_truncations.lines == std::vector<std::string>{"leader_epoch 3->1"});
+}
+
 TEST_CASE("Broker: a deposed leader cuts the suffix the new leader never had", "[broker][truncation]") {
   BrokerCluster c(2);
   const BrokerId a{1}, b{2};

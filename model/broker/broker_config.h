@@ -16,8 +16,8 @@ namespace kafkasim::broker {
 // How a replica that becomes a follower finds where its log parts from the leader's
 // (replica.truncation, this simulator's own key: see SCENARIO_FORMAT.md).
 enum class ReplicaTruncation {
-  leader_epoch,       // Kafka since 2.0: OffsetsForLeaderEpoch (KIP-101, with KIP-279's epoch check)
-  leader_epoch_0_11,  // Kafka 0.11 to 1.1: KIP-101 as first shipped, without KIP-279
+  leader_epoch,       // Kafka since 2.1: OffsetsForLeaderEpoch (KIP-101, KIP-279, KAFKA-7415)
+  leader_epoch_0_11,  // Kafka 0.11 to 1.1: KIP-101 as first shipped, without KIP-279 or KAFKA-7415
   high_watermark,     // before 0.11: truncate to the (checkpointed) high watermark
 };
 

@@ -367,6 +367,14 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
     isr_change_retries_[state.tp].cancel();
     if (state.leader == config_.broker_id) {
       p.make_leader(state, now_ms(env_));
+      if (config_.replica_truncation == ReplicaTruncation::leader_epoch) {
+        // Since Kafka 2.1 (KAFKA-7415) a new leader records where its epoch starts at once, not
+        // at its first append: a follower asking about an epoch the leader never had would
+        // otherwise hear "undefined" and keep its log up to its own high watermark, which a
+        // deposed leader's is, above records the new leader holds differently. An I/O error
+        // here reaches the LogDirFailureChannel like any other.
+        (void)p.log().epoch_cache().assign(p.leader_epoch(), p.log_end_offset());
+      }
       fetcher_.remove(state.tp);
       trace_high_watermark(p);  // a new leader starts from the high watermark it had
     } else {
