@@ -261,9 +261,10 @@ inline LeaderAndFollowerLogs kip279(broker::ReplicaTruncation mode, sim::TraceSi
 
 // KAFKA-7415's case: a new leader that has not yet written in its epoch. a leads epoch 1 with
 // b; cut off from b, a leads epoch 2 alone (its ISR shrank) and takes two writes; b is elected
-// in epoch 3 and has written nothing when a, back, follows it and asks where epoch 2 ends. A
-// leader that recorded epoch 3's start when elected names the end of epoch 1 (offset 1); one
-// that records an epoch at its first append knows no epoch after 1 and answers "undefined".
+// in epoch 3, and a, back, follows it and asks where epoch 2 ends. A leader that recorded
+// epoch 3's start when elected names the end of epoch 1 (offset 1); one that records an epoch
+// at its first append knows no epoch after 1 and answers "undefined". b takes three writes
+// between its answer and a's first fetch (1 ms links), so that a's log end is in its range.
 inline LeaderAndFollowerLogs kafka7415(broker::ReplicaTruncation mode, sim::TraceSink& sink) {
   broker::BrokerConfig config;
   config.replica_truncation = mode;
@@ -281,10 +282,10 @@ inline LeaderAndFollowerLogs kafka7415(broker::ReplicaTruncation mode, sim::Trac
   c.world.end_fault(cut);
   c.lead(b, LeaderEpoch{3}, {b}, {a, b}, {b});  // unclean: b was not in a's ISR
   c.run_for(Duration::millis(10));
+  // a hears at 1 ms, asks b at 2 ms, hears b's answer and fetches at 3 ms; b has the writes at 2.5 ms.
   c.lead(b, LeaderEpoch{3}, {b}, {a, b}, {a});  // a, deposed, follows b
-  c.run_for(Duration::millis(100));
-  c.produce(b, 3, 1, make_batch(50, 1, 2000));  // "v50" at offset 1
-  await_produce(c, 3);
+  c.run_for(Duration::micros(1500));
+  for (int i = 0; i < 3; ++i) c.produce(b, 3 + i, 1, make_batch(50 + i, 1, 2000));  // "v50".."v52" at 1..3
   c.run_for(Duration::seconds(1));
   return {contents(c.log(b)), contents(c.log(a))};
 }

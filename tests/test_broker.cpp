@@ -299,16 +299,53 @@ TEST_CASE("Broker: KAFKA-7415: a new leader records its epoch when elected, so a
   const auto old_protocol = kafka7415(ReplicaTruncation::leader_epoch_0_11, old_truncations);
   const auto modern = kafka7415(ReplicaTruncation::leader_epoch, modern_truncations);
   using Log = std::vector<std::pair<std::int64_t, std::string>>;
-  const Log leaders{{0, "v0"}, {1, "v50"}};
+  const Log leaders{{0, "v0"}, {1, "v50"}, {2, "v51"}, {3, "v52"}};
   CHECK(old_protocol.leader == leaders);
   CHECK(modern.leader == leaders);
   // Before 2.1: b answered "undefined" for epoch 2; a fell back to its high watermark (3), its
-  // own as the deposed leader, and cut nothing.
-  CHECK(old_protocol.follower == Log{{0, "v0"}, {1, "v1"}, {2, "v2"}});
+  // own as the deposed leader, cut nothing, and fetched b's record at 3 after its own two.
+  CHECK(old_protocol.follower == Log{{0, "v0"}, {1, "v1"}, {2, "v2"}, {3, "v52"}});
   CHECK(old_truncations.lines.empty());
-  // Since 2.1: b answered that epoch 1 ends at 1; a cut there and fetched b's record.
+  // Since 2.1: b answered that epoch 1 ends at 1; a cut there and fetched b's records.
   CHECK(modern.follower == leaders);
   CHECK(modern_truncations.lines == std::vector<std::string>{"leader_epoch 3->1"});
+}
+
+TEST_CASE("Broker: a follower away while retention passed its log end starts again at the leader's log start",
+          "[broker][truncation]") {
+  broker::BrokerConfig config;
+  config.log.segment_bytes = 100;  // a segment per batch, so that retention can take them one by one
+  config.log.retention_ms = 1000;
+  config.log_retention_check_interval_ms = 100;
+  TruncationLog truncations;
+  BrokerCluster c(2, config, quiet_world(), &truncations);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.run_for(Duration::millis(10));
+  c.produce(a, 1, -1, make_batch(0, 1, 0));  // "v0", on both
+  await_produce(c, 1);
+  c.world.kill(c.node(b));
+  c.lead(a, LeaderEpoch{2}, {a}, {a, b}, {a});  // the ISR shrinks to a
+  c.run_for(Duration::millis(10));
+  for (int i = 1; i <= 4; ++i) {
+    c.produce(a, 1 + i, -1, make_batch(i, 1, 0));  // "v1".."v4", written at time 0: expired at 1 s
+    await_produce(c, 1 + i);
+  }
+  c.run_for(Duration::seconds(2));
+  c.produce(a, 6, -1, make_batch(5, 1, 100000));  // "v5", not expired in this test
+  await_produce(c, 6);
+  c.run_for(Duration::millis(200));
+  const Offset leader_start = c.log(a).log_start_offset();
+  REQUIRE(leader_start > Offset{1});  // past b's log end
+  c.world.restart(c.node(b));
+  c.lead(a, LeaderEpoch{2}, {a}, {a, b}, {b});  // b follows again
+  c.run_for(Duration::seconds(1));
+  // b's fetch at 1 was out of a's range: a's log end (6) is not below b's, a's log start is
+  // above it, so b dropped its log and fetched from a's log start.
+  CHECK(truncations.lines == std::vector<std::string>{"log_start 1->0"});
+  CHECK(c.log(b).log_start_offset() == leader_start);
+  CHECK(contents(c.log(b)) == contents(c.log(a)));
+  CHECK(c.log(b).log_end_offset() == Offset{6});
 }
 
 TEST_CASE("Broker: a deposed leader cuts the suffix the new leader never had", "[broker][truncation]") {

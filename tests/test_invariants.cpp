@@ -118,18 +118,6 @@ TEST_CASE("Checkers: KIP-279's fast leader changes under Kafka 0.11's truncation
   CHECK(modern.contains("committed_record_lost"));
 }
 
-TEST_CASE("Checkers: a new leader that records its epoch only at its first append leaves a deposed leader diverged (KAFKA-7415)",
-          "[invariants]") {
-  const auto found_in = [](broker::ReplicaTruncation mode) {
-    InvariantSuite suite;
-    kafka7415(mode, suite);
-    suite.finish(SimTime::max());
-    return found(suite.violations());
-  };
-  CHECK(found_in(broker::ReplicaTruncation::leader_epoch_0_11).contains("replica_divergence"));
-  CHECK_FALSE(found_in(broker::ReplicaTruncation::leader_epoch).contains("replica_divergence"));
-}
-
 namespace {
 
 std::vector<Violation> leader_crash(std::int32_t epoch_step) {

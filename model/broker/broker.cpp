@@ -149,6 +149,8 @@ void Broker::handle_request(NodeId from, const MessagePtr& message) {
     replicas_->handle_offsets_for_leader_epoch(from, *epoch_query);
   } else if (const auto* epoch_end = body_cast<OffsetsForLeaderEpochResponse>(*message)) {
     replicas_->handle_offsets_for_leader_epoch_response(from, *epoch_end);
+  } else if (const auto* listed = body_cast<ListOffsetsResponse>(*message)) {
+    replicas_->handle_list_offsets_response(from, *listed);
   } else if (const auto* find = body_cast<FindCoordinatorRequest>(*message)) {
     find_coordinator(from, *find);
   } else {

@@ -162,6 +162,12 @@ bool Partition::update_follower_high_watermark(Offset leader_high_watermark) {
   return true;
 }
 
+storage::IoStatus Partition::truncate_fully_and_start_at(Offset offset) {
+  auto status = log_.truncate_fully_and_start_at(offset);
+  high_watermark_ = log_end_offset();
+  return status;
+}
+
 storage::IoStatus Partition::truncate_to(Offset offset) {
   auto removed = log_.truncate_to(offset);
   high_watermark_ = std::min(high_watermark_, log_end_offset());

@@ -98,6 +98,8 @@ class Partition {
   bool update_follower_high_watermark(Offset leader_high_watermark);
   // Follower: cuts the log at `offset` (whole batches go); the high watermark follows.
   storage::IoStatus truncate_to(Offset offset);
+  // Follower: drops the whole log and starts it empty at `offset`, the high watermark with it.
+  storage::IoStatus truncate_fully_and_start_at(Offset offset);
 
  private:
   void take_state(const PartitionState& state);

@@ -1,5 +1,7 @@
 #include "model/broker/replica_fetcher.h"
 
+#include <algorithm>
+
 #include "model/broker/replica_manager.h"
 
 namespace kafkasim::broker {
@@ -11,7 +13,7 @@ void ReplicaFetcher::set_leader(const TopicPartition& tp, BrokerId leader, NodeI
   remove(tp);
   Leader& l = leaders_[leader];
   l.node = leader_node;
-  l.partitions[tp] = truncate_first;
+  l.partitions[tp] = truncate_first ? Step::truncate : Step::fetch;
   leader_of_[tp] = leader;
   if (l.in_flight < 0 && !l.backoff.pending()) send_next(leader);
 }
@@ -32,9 +34,12 @@ void ReplicaFetcher::remove(const TopicPartition& tp) {
 void ReplicaFetcher::send_next(BrokerId leader) {
   auto it = leaders_.find(leader);
   if (it == leaders_.end() || it->second.partitions.empty()) return;
-  for (const auto& [tp, truncating] : it->second.partitions) {
-    if (truncating) return send_epoch_query(leader, it->second);
-  }
+  const auto waiting = [&](Step step) {
+    return std::any_of(it->second.partitions.begin(), it->second.partitions.end(),
+                       [&](const auto& entry) { return entry.second == step; });
+  };
+  if (waiting(Step::truncate)) return send_epoch_query(leader, it->second);
+  if (waiting(Step::find_log_end) || waiting(Step::find_log_start)) return send_offset_query(leader, it->second);
   send_fetch(leader, it->second);
 }
 
@@ -53,20 +58,34 @@ void ReplicaFetcher::send_epoch_query(BrokerId leader, Leader& l) {
   OffsetsForLeaderEpochRequest request;
   request.correlation_id = next_correlation_id_++;
   request.replica_id = config_.broker_id;
-  for (auto& [tp, truncating] : l.partitions) {
+  for (auto& [tp, step] : l.partitions) {
     Partition* p = replicas_.partition(tp);
-    if (!truncating || p == nullptr) continue;
+    if (step != Step::truncate || p == nullptr) continue;
     const auto latest = p->log().epoch_cache().latest_epoch();
     if (!latest) {
       // No epoch in the log (empty, or written before epochs): nothing to compare; as Kafka,
       // fall back to the high watermark.
       replicas_.truncate(*p, p->high_watermark(), "high_watermark");
-      truncating = false;
+      step = Step::fetch;
       continue;
     }
     request.partitions.push_back(EpochQuery{tp, p->leader_epoch(), *latest});
   }
   if (request.partitions.empty()) return send_fetch(leader, l);
+  env_.send(l.node, make_message(request));
+  await(leader, l, request.correlation_id);
+}
+
+void ReplicaFetcher::send_offset_query(BrokerId leader, Leader& l) {
+  ListOffsetsRequest request;
+  request.correlation_id = next_correlation_id_++;
+  request.replica_id = config_.broker_id;
+  for (const auto& [tp, step] : l.partitions) {
+    Partition* p = replicas_.partition(tp);
+    if (p == nullptr || (step != Step::find_log_end && step != Step::find_log_start)) continue;
+    const std::int64_t which = step == Step::find_log_end ? kLatestTimestamp : kEarliestTimestamp;
+    request.partitions.push_back(ListOffsetsPartition{tp, which, p->leader_epoch()});
+  }
   env_.send(l.node, make_message(request));
   await(leader, l, request.correlation_id);
 }
@@ -77,7 +96,7 @@ void ReplicaFetcher::send_fetch(BrokerId leader, Leader& l) {
   request.replica_id = config_.broker_id;
   request.max_wait_ms = config_.replica_fetch_wait_max_ms;
   request.min_bytes = config_.replica_fetch_min_bytes;
-  for (const auto& [tp, truncating] : l.partitions) {
+  for (const auto& [tp, step] : l.partitions) {
     Partition* p = replicas_.partition(tp);
     if (p == nullptr) continue;
     request.partitions.push_back(FetchPartition{tp, p->log_end_offset(), p->leader_epoch(), config_.replica_fetch_max_bytes});
@@ -119,12 +138,44 @@ void ReplicaFetcher::handle_epoch_response(NodeId from, const OffsetsForLeaderEp
   for (const EpochEndOffset& e : response.partitions) {
     auto it = l->partitions.find(e.tp);
     Partition* p = replicas_.partition(e.tp);
-    if (it == l->partitions.end() || !it->second || p == nullptr) continue;
+    if (it == l->partitions.end() || it->second != Step::truncate || p == nullptr) continue;
     if (e.error != Errors::NONE) {
       failed = true;
       continue;
     }
-    if (replicas_.truncate_to_leader_epoch(*p, e)) it->second = false;
+    if (replicas_.truncate_to_leader_epoch(*p, e)) it->second = Step::fetch;
+  }
+  if (failed) return retry_later(leader);
+  send_next(leader);
+}
+
+void ReplicaFetcher::handle_list_offsets_response(NodeId from, const ListOffsetsResponse& response) {
+  BrokerId leader;
+  Leader* l = answered(from, response.correlation_id, leader);
+  if (l == nullptr) return;
+  bool failed = false;
+  for (const ListedOffset& listed : response.partitions) {
+    auto it = l->partitions.find(listed.tp);
+    Partition* p = replicas_.partition(listed.tp);
+    if (it == l->partitions.end() || p == nullptr) continue;
+    if (listed.error != Errors::NONE) {
+      failed = true;
+      continue;
+    }
+    const Offset leo = p->log_end_offset();
+    if (it->second == Step::find_log_end) {
+      if (listed.offset < leo) {
+        // Ahead of the leader: only an unclean election leaves a follower so (Kafka warns of
+        // the data this loses).
+        replicas_.truncate(*p, listed.offset, "leader_log_end");
+        it->second = Step::fetch;
+      } else {
+        it->second = Step::find_log_start;
+      }
+    } else if (it->second == Step::find_log_start) {
+      if (listed.offset > leo) replicas_.truncate_fully_and_start_at(*p, listed.offset);
+      it->second = Step::fetch;
+    }
   }
   if (failed) return retry_later(leader);
   send_next(leader);
@@ -149,6 +200,10 @@ void ReplicaFetcher::handle_response(NodeId from, const FetchResponse& response)
   for (const FetchedPartition& fetched : response.partitions) {
     Partition* p = replicas_.partition(fetched.tp);
     if (p == nullptr || !l->partitions.count(fetched.tp)) continue;  // no longer follows this leader
+    if (fetched.error == Errors::OFFSET_OUT_OF_RANGE) {
+      l->partitions[fetched.tp] = Step::find_log_end;
+      continue;
+    }
     if (fetched.error != Errors::NONE) {
       failed = true;  // wait for the controller's word, then try again
       continue;

@@ -6,7 +6,11 @@
 // every partition that follows the leader, at the local log end offset and leader epoch. A
 // fetch response is appended to the local logs, the high watermark taken, and the next fetch
 // sent at once: the leader's DelayedFetch does the waiting. A request unanswered within
-// request.timeout.ms, or an error, is retried after replica.fetch.backoff.ms.
+// request.timeout.ms, or an error, is retried after replica.fetch.backoff.ms. A fetch offset
+// out of the leader's range is settled as Kafka's fetchOffsetAndTruncate does: ListOffsets for
+// the leader's log end, cut to it if it is below the local one (an unclean election), else for
+// the leader's log start, and start afresh there if the local log ends below it (retention
+// went on while this replica was away).
 #pragma once
 
 #include <map>
@@ -30,14 +34,22 @@ class ReplicaFetcher {
   void remove(const TopicPartition& tp);
   void handle_response(NodeId from, const FetchResponse& response);
   void handle_epoch_response(NodeId from, const OffsetsForLeaderEpochResponse& response);
+  void handle_list_offsets_response(NodeId from, const ListOffsetsResponse& response);
   // The connection to `node` closed: a request in flight to a leader there failed, and is sent
   // again after replica.fetch.backoff.ms (Kafka's fetcher backs off a failed fetch).
   void on_disconnect(NodeId node);
 
  private:
+  // What a partition asks its leader next.
+  enum class Step {
+    fetch,
+    truncate,         // OffsetsForLeaderEpoch: where the logs part
+    find_log_end,     // out of range: ListOffsets for the leader's log end
+    find_log_start,   // out of range, not ahead of the leader: ListOffsets for its log start
+  };
   struct Leader {
     NodeId node;
-    std::map<TopicPartition, bool> partitions;  // -> still to truncate
+    std::map<TopicPartition, Step> partitions;
     std::int32_t in_flight = -1;  // correlation id of the outstanding request, or -1
     TimerHandle timeout;
     TimerHandle backoff;
@@ -48,6 +60,7 @@ class ReplicaFetcher {
   // A batch the log refused for its checksum goes in the trace (Kafka's fetcher logs it).
   void report_corrupt_batch(NodeId from, const TopicPartition& tp, const storage::Records& records);
   void send_epoch_query(BrokerId leader, Leader& l);
+  void send_offset_query(BrokerId leader, Leader& l);
   void send_fetch(BrokerId leader, Leader& l);
   void await(BrokerId leader, Leader& l, std::int32_t correlation_id);
   // The leader waiting for this response, if any.

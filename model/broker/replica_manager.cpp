@@ -222,6 +222,18 @@ void ReplicaManager::truncate(Partition& p, Offset offset, std::string_view reas
   trace_high_watermark(p);  // what the follower now believes is committed
 }
 
+void ReplicaManager::truncate_fully_and_start_at(Partition& p, Offset offset) {
+  const Offset from = p.log_end_offset();
+  const Offset start = p.log().log_start_offset();
+  if (!p.truncate_fully_and_start_at(offset).ok()) {
+    env_.trace(Note{"truncation of " + p.name() + " failed"});
+    return;
+  }
+  // Everything the replica held is gone: a truncation to where its log started.
+  env_.trace(LogTruncated{p.name(), from.value(), start.value(), "log_start"});
+  trace_high_watermark(p);
+}
+
 bool ReplicaManager::truncate_to_leader_epoch(Partition& p, const EpochEndOffset& leader) {
   const Offset leo = p.log_end_offset();
   if (leader.end_offset == storage::kUndefinedOffset) {  // the leader knows no epoch this old
@@ -287,7 +299,9 @@ void ReplicaManager::handle_list_offsets(NodeId from, const ListOffsetsRequest& 
     } else if (q.timestamp == kEarliestTimestamp) {
       out.offset = p->log().log_start_offset();
     } else if (q.timestamp == kLatestTimestamp) {
-      out.offset = p->high_watermark();  // a consumer's end: what is committed
+      // A consumer's end is what is committed; a follower's the log end (Kafka reads with no
+      // isolation level for a replica).
+      out.offset = request.replica_id.value() >= 0 ? p->log_end_offset() : p->high_watermark();
     } else {
       auto found = p->log().offset_for_timestamp(q.timestamp);
       if (!found.ok()) {

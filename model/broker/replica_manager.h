@@ -73,6 +73,9 @@ class ReplicaManager {
   void handle_offsets_for_leader_epoch_response(NodeId from, const OffsetsForLeaderEpochResponse& response) {
     fetcher_.handle_epoch_response(from, response);
   }
+  void handle_list_offsets_response(NodeId from, const ListOffsetsResponse& response) {
+    fetcher_.handle_list_offsets_response(from, response);
+  }
   // Writes replication-offset-checkpoint (also done every
   // replica.high.watermark.checkpoint.interval.ms).
   void checkpoint_high_watermarks();
@@ -103,6 +106,8 @@ class ReplicaManager {
   void trace_high_watermark(const Partition& p);
   void trace_role(const Partition& p);
   void truncate(Partition& p, Offset offset, std::string_view reason);
+  // A follower behind the leader's log start drops its log and starts afresh there.
+  void truncate_fully_and_start_at(Partition& p, Offset offset);
   // Sends the partition's pending ISR change to the controller, and again after `retry_ms`
   // unless an answer or a new LeaderAndIsr comes first.
   void send_isr_change(Partition& p);

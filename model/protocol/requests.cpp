@@ -70,7 +70,7 @@ std::string AlterIsrResponse::describe() const {
 }
 
 std::string ListOffsetsRequest::describe() const {
-  std::string out;
+  std::string out = replica_id.value() >= 0 ? cat("replica=", num(replica_id.value())) : "";
   for (const auto& p : partitions) out.append(cat(out.empty() ? "" : " ", p.tp.str(), ":ts=", num(p.timestamp)));
   return out;
 }

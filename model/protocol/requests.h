@@ -181,6 +181,7 @@ struct ListOffsetsRequest {
   static constexpr const char* kName = "ListOffsets";
   std::int32_t correlation_id = 0;
   std::vector<ListOffsetsPartition> partitions;
+  BrokerId replica_id{-1};  // a follower's broker id; -1 for a consumer
   std::size_t wire_bytes() const { return 32 + partitions.size() * 32; }
   std::string describe() const;
 };
