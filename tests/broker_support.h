@@ -225,6 +225,17 @@ struct LeaderAndFollowerLogs {
   std::vector<std::pair<std::int64_t, std::string>> leader, follower;
 };
 
+// a (broker 1) leads epoch 1 with b (broker 2), both take "v0", and then a (with the harness)
+// is cut off from b. Returns the cut.
+inline sim::FaultId replicate_then_cut(BrokerCluster& c) {
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.run_for(Duration::millis(10));
+  c.produce(a, 1, -1, make_batch(0, 1, 1000));
+  await_produce(c, 1);
+  return c.world.start_fault(sim::NetworkPartition{{{c.node(a), c.harness}, {c.node(b)}}});
+}
+
 // KIP-279's case. a leads epoch 1 and takes two writes b never fetched; a dies and b leads
 // epoch 2, taking two writes of its own at the same offsets; b dies, and a comes back to lead
 // epoch 3 (unclean), taking one more; b comes back and follows a. b's latest epoch, 2, is one a
@@ -234,11 +245,7 @@ inline LeaderAndFollowerLogs kip279(broker::ReplicaTruncation mode, sim::TraceSi
   config.replica_truncation = mode;
   BrokerCluster c(2, config, quiet_world(), &sink);
   const BrokerId a{1}, b{2};
-  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
-  c.run_for(Duration::millis(10));
-  c.produce(a, 1, -1, make_batch(0, 1, 1000));  // "v0", on both
-  await_produce(c, 1);
-  const auto cut = c.world.start_fault(sim::NetworkPartition{{{c.node(a), c.harness}, {c.node(b)}}});
+  const auto cut = replicate_then_cut(c);
   c.produce(a, 2, 1, make_batch(1, 2, 1000));  // "v1", "v2" at offsets 1 and 2, on a alone
   await_produce(c, 2);
   c.world.kill(c.node(a));
@@ -270,11 +277,7 @@ inline LeaderAndFollowerLogs kafka7415(broker::ReplicaTruncation mode, sim::Trac
   config.replica_truncation = mode;
   BrokerCluster c(2, config, quiet_world(), &sink);
   const BrokerId a{1}, b{2};
-  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
-  c.run_for(Duration::millis(10));
-  c.produce(a, 1, -1, make_batch(0, 1, 1000));  // "v0", on both
-  await_produce(c, 1);
-  const auto cut = c.world.start_fault(sim::NetworkPartition{{{c.node(a), c.harness}, {c.node(b)}}});
+  const auto cut = replicate_then_cut(c);
   c.lead(a, LeaderEpoch{2}, {a}, {a, b}, {a});
   c.run_for(Duration::millis(10));
   c.produce(a, 2, -1, make_batch(1, 2, 1000));  // "v1", "v2": committed by a alone
