@@ -86,6 +86,7 @@ void ReplicaFetcher::send_offset_query(BrokerId leader, Leader& l) {
     const std::int64_t which = step == Step::find_log_end ? kLatestTimestamp : kEarliestTimestamp;
     request.partitions.push_back(ListOffsetsPartition{tp, which, p->leader_epoch()});
   }
+  if (request.partitions.empty()) return send_fetch(leader, l);
   env_.send(l.node, make_message(request));
   await(leader, l, request.correlation_id);
 }
@@ -165,8 +166,8 @@ void ReplicaFetcher::handle_list_offsets_response(NodeId from, const ListOffsets
     const Offset leo = p->log_end_offset();
     if (it->second == Step::find_log_end) {
       if (listed.offset < leo) {
-        // Ahead of the leader: only an unclean election leaves a follower so (Kafka warns of
-        // the data this loses).
+        // Ahead of the leader, as an unclean election or an old truncation protocol leaves a
+        // follower: cut to the leader's end (Kafka warns of the data this loses).
         replicas_.truncate(*p, listed.offset, "leader_log_end");
         it->second = Step::fetch;
       } else {
