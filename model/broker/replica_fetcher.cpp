@@ -1,7 +1,5 @@
 #include "model/broker/replica_fetcher.h"
 
-#include <algorithm>
-
 #include "model/broker/replica_manager.h"
 
 namespace kafkasim::broker {
@@ -34,12 +32,13 @@ void ReplicaFetcher::remove(const TopicPartition& tp) {
 void ReplicaFetcher::send_next(BrokerId leader) {
   auto it = leaders_.find(leader);
   if (it == leaders_.end() || it->second.partitions.empty()) return;
-  const auto waiting = [&](Step step) {
-    return std::any_of(it->second.partitions.begin(), it->second.partitions.end(),
-                       [&](const auto& entry) { return entry.second == step; });
-  };
-  if (waiting(Step::truncate)) return send_epoch_query(leader, it->second);
-  if (waiting(Step::find_log_end) || waiting(Step::find_log_start)) return send_offset_query(leader, it->second);
+  // Truncation first, then the offset queries of partitions out of range, then the fetch.
+  bool out_of_range = false;
+  for (const auto& [tp, step] : it->second.partitions) {
+    if (step == Step::truncate) return send_epoch_query(leader, it->second);
+    out_of_range |= step == Step::find_log_end || step == Step::find_log_start;
+  }
+  if (out_of_range) return send_offset_query(leader, it->second);
   send_fetch(leader, it->second);
 }
 
