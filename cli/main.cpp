@@ -264,6 +264,17 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--trace", replay.trace_path, "Write every trace event as JSON lines");
   replay_cmd->add_option("--log", replay.log_path, "Where the readable log goes (default: replay-<seed>.log)");
 
+  kafkasim::cli::ShrinkArgs shrink;
+  auto* shrink_cmd = app.add_subcommand("shrink", "Shrink a failing seed to a small scenario file that fails the same way");
+  shrink_cmd->footer("Example: kafkasim shrink scenarios/nemesis.json --seed 233 --out seed233.json\n"
+                     "Takes away faults, consumers and producers while the run still finds the same unexpected\n"
+                     "invariant, then ends the safety phase soon after the last fault (one run per try).\n"
+                     "Exit: 0 written, 2 invalid scenario or a seed with nothing unexpected to keep, 70 internal error");
+  shrink_cmd->add_option("file", shrink.file, "Scenario file")->required();
+  shrink_cmd->add_option("--seed", shrink.seed, "The failing seed")->required();
+  shrink_cmd->add_option("--invariant", shrink.invariant, "The finding to keep (default: the run's first unexpected one)");
+  shrink_cmd->add_option("--out", shrink.out, "Where the shrunk scenario goes (default: stdout)");
+
   std::vector<std::string> validate_files;
   auto* validate_cmd = app.add_subcommand("validate", "Check scenario files without running them");
   validate_cmd->footer("Example: kafkasim validate scenarios/*.json\nExit: 0 all valid, 2 any problem (one line each)");
@@ -377,6 +388,7 @@ int main(int argc, char** argv) {
       std::cerr << "kafkasim: the full log goes to " << replay.log_path << '\n';
       return kafkasim::cli::run_command(replay);
     }
+    if (*shrink_cmd) return kafkasim::cli::shrink_command(shrink);
     if (*validate_cmd) return kafkasim::cli::validate_command(validate_files);
     if (*sweep_cmd) return kafkasim::cli::sweep_command(sweep);
     if (*check_cmd) return kafkasim::cli::check_command(check);

@@ -1,7 +1,9 @@
 #include "cli/scenario_commands.h"
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +11,7 @@
 #include "sim/scenario/report.h"
 #include "sim/scenario/runner.h"
 #include "sim/scenario/scenario_loader.h"
+#include "sim/scenario/shrink.h"
 #include "sim/scenario/trace_check.h"
 
 namespace kafkasim::cli {
@@ -52,6 +55,47 @@ int run_command(const RunArgs& a) {
               << "\nreplay: " << replay << '\n';
     return kExitInternal;
   }
+}
+
+int shrink_command(const ShrinkArgs& a) {
+  load_or_report(a.file);
+  std::ifstream in(a.file, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  sim::scenario::ShrinkOptions options;
+  options.invariant = a.invariant;
+  options.progress = [](const std::string& line) { std::cerr << "shrink: " << line << '\n'; };
+  sim::scenario::ShrinkResult result;
+  try {
+    result = sim::scenario::shrink_scenario(text, a.file, a.seed, options);
+  } catch (const sim::scenario::ShrinkError& e) {
+    throw UsageError(e.what());
+  } catch (const std::exception& e) {
+    std::cerr << "kafkasim: internal error while shrinking " << a.file << " with seed " << a.seed << ": " << e.what()
+              << "\nreplay: " << replay_command("run", a.file, a.seed) << '\n';
+    return kExitInternal;
+  }
+  const std::string file = sim::scenario::scenario_file_text(result.scenario);
+  std::ostream& summary = a.out.empty() ? std::cerr : std::cout;
+  if (a.out.empty()) {
+    std::cout << file;
+  } else {
+    // Written whole and then renamed into place: never a half-written file at `out`.
+    const std::string partial = a.out + ".partial";
+    {
+      auto out = open_output(partial, "shrunk scenario");
+      *out << file;
+      if (!out->flush()) throw UsageError("cannot write the shrunk scenario to " + partial);
+    }
+    if (std::rename(partial.c_str(), a.out.c_str()) != 0) {
+      std::remove(partial.c_str());
+      throw UsageError("cannot write the shrunk scenario to " + a.out);
+    }
+  }
+  summary << "shrunk: " << result.invariant << " with " << result.faults_after << " of " << result.faults_before
+          << " faults, durationMs " << result.duration_before_ms << " -> " << result.duration_after_ms << ", in "
+          << result.runs << " runs\n";
+  if (!a.out.empty()) summary << "replay: " << replay_command("run", a.out, a.seed) << '\n';
+  return kExitOk;
 }
 
 int check_command(const CheckArgs& a) {

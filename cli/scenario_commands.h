@@ -48,7 +48,16 @@ struct CheckArgs {
   bool json = false;
 };
 
+struct ShrinkArgs {
+  std::string file;
+  std::uint64_t seed = 0;
+  std::string invariant;  // "" for the run's first unexpected finding
+  std::string out;        // "" for stdout
+};
+
 int run_command(const RunArgs& args);
+// A failing seed shrunk to a small scenario file (sim/scenario/shrink.h); 0 when written.
+int shrink_command(const ShrinkArgs& args);
 // The checkers over a saved JSONL trace: 0 nothing found, 1 violations, 2 unreadable trace.
 int check_command(const CheckArgs& args);
 // Loads a scenario; prints each problem as "FILE: /path: what" and throws UsageError when any.
