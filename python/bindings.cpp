@@ -1,4 +1,6 @@
 // The kafkasim Python module's native part: the same entry points as the CLI.
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -10,6 +12,7 @@
 #include "sim/scenario/report.h"
 #include "sim/scenario/runner.h"
 #include "sim/scenario/scenario_loader.h"
+#include "sim/scenario/shrink.h"
 
 namespace py = pybind11;
 using namespace kafkasim;
@@ -76,6 +79,34 @@ std::string run_scenario(const std::string& path, std::optional<std::uint64_t> s
   return json.dump();
 }
 
+// A failing seed shrunk (sim/scenario/shrink.h), as a JSON string: the file's text and
+// document, what it keeps, and its own run's report.
+std::string shrink_scenario(const std::string& path, std::uint64_t seed, const std::string& invariant) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw py::value_error("cannot read " + path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  sim::scenario::ShrinkOptions options;
+  options.invariant = invariant;
+  sim::scenario::ShrinkResult r;
+  try {
+    py::gil_scoped_release release;
+    r = sim::scenario::shrink_scenario(text, path, seed, options);
+  } catch (const sim::scenario::ShrinkError& e) {
+    throw py::value_error(e.what());
+  }
+  nlohmann::ordered_json out;
+  out["invariant"] = r.invariant;
+  out["faultsBefore"] = r.faults_before;
+  out["faultsAfter"] = r.faults_after;
+  out["durationBeforeMs"] = r.duration_before_ms;
+  out["durationAfterMs"] = r.duration_after_ms;
+  out["runs"] = r.runs;
+  out["text"] = sim::scenario::scenario_file_text(r.scenario);
+  out["scenario"] = r.scenario;
+  out["report"] = sim::scenario::report_json(r.report, "kafkasim run FILE --seed " + std::to_string(seed));
+  return out.dump();
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_kafkasim, m) {
@@ -86,4 +117,6 @@ PYBIND11_MODULE(_kafkasim, m) {
         "Run the echo demo; returns the run report as a dict (with the JSONL trace if asked)");
   m.def("run_scenario_json", &run_scenario, py::arg("path"), py::arg("seed") = py::none(),
         py::arg("with_trace") = false, "Run a scenario file; returns the run report as a JSON string");
+  m.def("shrink_scenario_json", &shrink_scenario, py::arg("path"), py::arg("seed"), py::arg("invariant") = "",
+        "Shrink a failing seed of a scenario file; returns the shrunk file and its report as a JSON string");
 }

@@ -4,6 +4,8 @@
     report = kafkasim.run_scenario("scenarios/leader-crash.json", seed=7)   # the run report
     report["outcome"], report["violations"], report["stats"]
     frame = kafkasim.scenario_sweep("scenarios/nemesis.json", range(1, 21))  # one row per seed
+    shrunk = kafkasim.shrink("tests/fixtures/shrink-acks1.json", seed=1)  # a failing seed cut down
+    open("min.json", "w").write(shrunk["text"])                            # to the faults it needs
     report = kafkasim.echo_demo(seed=7, random_faults=True)
     report["traceHash"]
     frame = kafkasim.demo_sweep(range(1, 21))        # one row per seed (pandas)
@@ -15,9 +17,9 @@ without it.
 
 import json
 
-from ._kafkasim import echo_demo, run_scenario_json
+from ._kafkasim import echo_demo, run_scenario_json, shrink_scenario_json
 
-__all__ = ["run_scenario", "scenario_sweep", "echo_demo", "demo_sweep", "trace_frame"]
+__all__ = ["run_scenario", "scenario_sweep", "shrink", "echo_demo", "demo_sweep", "trace_frame"]
 
 
 def run_scenario(path, seed=None, with_trace=False):
@@ -45,6 +47,14 @@ def scenario_sweep(path, seeds):
         row.update({"latencyP50Ms": latency["p50"], "latencyP99Ms": latency["p99"]})
         rows.append(row)
     return pd.DataFrame(rows).set_index("seed")
+
+
+def shrink(path, seed, invariant=None):
+    """Shrinks a failing seed of a scenario file as `kafkasim shrink` does; returns a dict: the
+    shrunk file's "text" (to write) and "scenario" (its document), the "invariant" it keeps,
+    "faultsBefore"/"faultsAfter", "durationBeforeMs"/"durationAfterMs", "runs", and the
+    shrunk file's own run "report". A seed without the finding raises ValueError."""
+    return json.loads(shrink_scenario_json(str(path), seed, invariant or ""))
 
 
 def demo_sweep(seeds, **options):

@@ -66,3 +66,19 @@ def test_scenario_sweep_has_one_row_per_seed():
     assert list(frame.index) == [1, 2, 3]
     assert (frame["outcome"] == "pass").all()
     assert frame["traceHash"].nunique() == 3
+
+
+def test_shrink_writes_a_smaller_file_that_fails_the_same_way(tmp_path):
+    fixture = SCENARIOS.parent / "tests" / "fixtures" / "shrink-acks1.json"
+    shrunk = kafkasim.shrink(fixture, seed=1)
+    assert shrunk["invariant"] == "acked_write_lost"
+    assert shrunk["faultsAfter"] < shrunk["faultsBefore"] == 6
+    assert len(shrunk["scenario"]["faults"]) == shrunk["faultsAfter"]
+    assert shrunk["report"]["outcome"] == "fail"
+    written = tmp_path / "min.json"
+    written.write_text(shrunk["text"])
+    again = kafkasim.run_scenario(written)
+    assert again["traceHash"] == shrunk["report"]["traceHash"]
+    assert "acked_write_lost" in {v["invariant"] for v in again["violations"]}
+    with pytest.raises(ValueError, match="does not find liveness unexpectedly"):
+        kafkasim.shrink(fixture, seed=1, invariant="liveness")
