@@ -151,6 +151,22 @@ struct LogTruncated {
   }
 };
 
+// A replica's log now starts at `log_start`: retention deleted the segments below it
+// ("retention"), or a follower behind the leader's log start emptied its log to start there
+// ("leader_log_start", Kafka's truncateFullyAndStartAt). What lay below is gone by policy.
+struct LogStartMoved {
+  static constexpr std::string_view kName = "log_start";
+  std::string tp;
+  std::int64_t log_start;
+  std::string_view reason;
+  template <class V>
+  void fields(V& v) const {
+    v("tp", tp);
+    v("logStart", log_start);
+    v("reason", reason);
+  }
+};
+
 // A leader proposes an ISR change to the controller (AlterIsr), based on `version`.
 struct IsrChangeProposed {
   static constexpr std::string_view kName = "isr_proposed";
@@ -483,6 +499,6 @@ using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled
                                 FetchServed, RecordsConsumed, ConsumerTruncationDetected, ControllerElected,
                                 LeaderElected, BrokerStarted, RecoveredBatch, LogRecovered, CorruptBatchFetched,
                                 GroupRebalanced, GroupStable, GroupLoaded, OffsetCommitAnswered,
-                                GroupAssignmentReceived>;
+                                GroupAssignmentReceived, LogStartMoved>;
 
 }  // namespace kafkasim

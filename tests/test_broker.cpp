@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
+#include <map>
+
 #include "broker_support.h"
 #include "model/broker/log_dir_failure_channel.h"
 #include "sim/invariants/invariant_suite.h"
@@ -250,9 +252,12 @@ namespace {
 // Runs until the harness has the produce response, or fails.
 struct TruncationLog final : sim::TraceSink {
   std::vector<std::string> lines;
+  std::map<NodeId, std::string> log_starts;  // each node's last LogStartMoved, as "reason start"
   void on_event(const sim::TraceRecord& r) override {
     if (const auto* t = std::get_if<LogTruncated>(&r.event)) {
       lines.push_back(std::string(t->reason).append(" ").append(std::to_string(t->from_offset)).append("->").append(std::to_string(t->to_offset)));
+    } else if (const auto* m = std::get_if<LogStartMoved>(&r.event)) {
+      log_starts[r.node] = std::string(m->reason).append(" ").append(std::to_string(m->log_start));
     }
   }
 };
@@ -344,6 +349,10 @@ TEST_CASE("Broker: a follower away while retention passed its log end starts aga
   // above it, so b dropped its log and fetched from a's log start.
   CHECK(truncations.lines == std::vector<std::string>{"log_start 1->0"});
   CHECK(c.log(b).log_start_offset() == leader_start);
+  // Both moves of a log start are traced, so that the checkers know what is gone by policy.
+  const std::string start = std::to_string(leader_start.value());
+  CHECK(truncations.log_starts == std::map<NodeId, std::string>{{c.node(a), "retention " + start},
+                                                                {c.node(b), "leader_log_start " + start}});
   CHECK(contents(c.log(b)) == contents(c.log(a)));
   CHECK(c.log(b).log_end_offset() == Offset{6});
 }

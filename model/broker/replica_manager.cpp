@@ -134,9 +134,11 @@ void ReplicaManager::arm(std::size_t index) {
 
 void ReplicaManager::delete_old_segments() {
   for (const auto& [tp, p] : partitions_) {
+    const Offset start = p->log().log_start_offset();
     if (!p->log().delete_old_segments(now_ms(env_), p->high_watermark()).ok()) {
       env_.trace(Note{"retention of " + tp.str() + " failed"});
     }
+    if (p->log().log_start_offset() != start) env_.trace(LogStartMoved{p->name(), p->log().log_start_offset().value(), "retention"});
   }
 }
 
@@ -229,8 +231,10 @@ void ReplicaManager::truncate_fully_and_start_at(Partition& p, Offset offset) {
     env_.trace(Note{"truncation of " + p.name() + " failed"});
     return;
   }
-  // Everything the replica held is gone: a truncation to where its log started.
+  // Everything the replica held is gone: a truncation to where its log started, and a log
+  // that starts again at the leader's log start.
   env_.trace(LogTruncated{p.name(), from.value(), start.value(), "log_start"});
+  env_.trace(LogStartMoved{p.name(), offset.value(), "leader_log_start"});
   trace_high_watermark(p);
 }
 

@@ -50,6 +50,11 @@ void CommittedRecordLost::commit_below_high_watermark(const TraceRecord& record,
 void CommittedRecordLost::check_new_leader(const TraceRecord& record, const std::string& tp, const Replica& leader) {
   auto found = committed_.find(tp);
   if (found == committed_.end()) return;
+  // Below the new leader's log start, retention deleted what was committed: Kafka keeps
+  // records only as long as retention says, so those are no longer promised.
+  while (!found->second.empty() && found->second.begin()->second.batch.last_offset < leader.log_start) {
+    found->second.erase(found->second.begin());
+  }
   for (auto it = found->second.begin(); it != found->second.end();) {
     const std::int64_t base = it->first;
     const Committed c = it->second;
@@ -224,7 +229,7 @@ void AckedWriteLost::finish(SimTime end) {
   std::set<std::pair<std::uint32_t, std::int64_t>> reported;  // (partition, offset)
   for (const Acked& a : acked_) {
     const auto [final_log, holder] = final_logs[a.tp];
-    if (!final_log) continue;
+    if (!final_log || a.base_offset < final_log->log_start) continue;  // deleted by retention: not promised
     auto held = final_log->batches.find(a.base_offset);
     const bool kept = held != final_log->batches.end() && (a.crc != 0 ? held->second.crc == a.crc : held->second.first_id == a.first_id);
     if (kept || !reported.insert({a.tp, a.base_offset}).second) continue;

@@ -52,6 +52,11 @@ void BatchLog::cut(std::int64_t end) {
   if (!entries_.empty() && entries_.back().second.last_offset >= end) entries_.pop_back();
 }
 
+void BatchLog::drop_below(std::int64_t start) {
+  auto keep = std::find_if(entries_.begin(), entries_.end(), [start](const Entry& e) { return e.second.last_offset >= start; });
+  entries_.erase(entries_.begin(), keep);
+}
+
 // --- ReplicaLogs -------------------------------------------------------------------------
 
 namespace {
@@ -113,6 +118,13 @@ void ReplicaLogs::apply(const TraceRecord& record) {
     replica(record.node, h->tp).high_watermark = h->high_watermark;
     return;
   }
+  if (const auto* moved = std::get_if<LogStartMoved>(&e)) {
+    Replica& r = replica(record.node, moved->tp);
+    r.log_start = moved->log_start;
+    r.batches.drop_below(moved->log_start);
+    r.log_end = std::max(r.log_end, moved->log_start);  // an emptied log starting afresh ends where it starts
+    return;
+  }
   if (const auto* role = std::get_if<BecameLeaderOrFollower>(&e)) {
     Replica& r = replica(record.node, role->tp);
     r.leader = role->leader;
@@ -150,7 +162,7 @@ void ReplicaLogs::apply(const TraceRecord& record) {
 
 EventKinds ReplicaLogs::events() {
   return kinds_of<RecordsAppended, RecoveredBatch, LogTruncated, HighWatermarkUpdated, BecameLeaderOrFollower,
-                  BrokerStarted, LogRecovered, NodeLifecycle>();
+                  BrokerStarted, LogRecovered, NodeLifecycle, LogStartMoved>();
 }
 
 const PartitionReplicas& ReplicaLogs::replicas_of(const std::string& tp) const {

@@ -50,6 +50,8 @@ class BatchLog {
   void put(std::int64_t first_offset, BatchInfo batch);
   // Drops every batch holding an offset at or after `end` (a partial batch goes whole).
   void cut(std::int64_t end);
+  // Drops every batch wholly below `start` (what retention deleted).
+  void drop_below(std::int64_t start);
 
  private:
   std::vector<Entry> entries_;
@@ -58,6 +60,7 @@ class BatchLog {
 struct Replica {
   std::size_t id = 0;  // dense, in the order the trace first showed replicas
   BatchLog batches;
+  std::int64_t log_start = 0;  // below it, records are gone by policy (retention), not lost
   std::int64_t log_end = 0;
   std::int64_t high_watermark = 0;
   bool leader = false;
