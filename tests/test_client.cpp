@@ -173,13 +173,14 @@ TEST_CASE("Producer: a leader change answered NOT_LEADER_OR_FOLLOWER sends the p
 namespace {
 
 NodeId add_consumer(BrokerCluster& c, const std::string& id, client::OffsetReset reset,
-                    client::ReconnectConfig reconnect = {}) {
+                    client::ReconnectConfig reconnect = {}, std::int32_t request_timeout_ms = 30000) {
   client::ConsumerConfig config;
   config.client_id = id;
   config.bootstrap = c.brokers;
   config.auto_offset_reset = reset;
   config.fetch_max_wait_ms = 100;
   config.reconnect = reconnect;
+  config.request_timeout_ms = request_timeout_ms;
   client::ConsumerWorkload workload;
   workload.topics = {"orders"};
   workload.keep_records = true;
@@ -278,6 +279,54 @@ TEST_CASE("Consumer: a broker whose connection closed is tried again after its o
   const auto retried = to_broker_2.first_after(killed);
   REQUIRE(retried.has_value());
   CHECK(*retried - killed <= Duration::millis(250));
+}
+
+TEST_CASE("Producer: a request unanswered in time closes its connection, and the broker is tried again only after the reconnect wait",
+          "[client][connections]") {
+  ProducerCluster c(1);  // orders-0 led by broker-1
+  client::ProducerConfig config;
+  config.client_id = "p1";
+  config.request_timeout_ms = 500;
+  config.reconnect = client::ReconnectConfig{2000, 10000};
+  c.add_producer(config, orders(200, 600));
+  SendTimes to_leader(c.producer_node, c.node(BrokerId{1}));
+  c.world.trace().add_sink(&to_leader);
+  c.run_for(Duration::millis(500));
+  // Cut off for 700 ms: the requests sent meanwhile are lost, the first times out after 500 ms.
+  const SimTime cut = c.world.now();
+  const auto partition = c.world.start_fault(sim::NetworkPartition{{{c.producer_node}, {c.node(BrokerId{1})}}});
+  c.run_for(Duration::millis(700));
+  c.world.end_fault(partition);
+  c.run_for(Duration::seconds(5));
+  // Kafka's NetworkClient closes a connection whose request timed out, and waits
+  // reconnect.backoff.ms (2 s within 20%) before it connects again: nothing goes to broker-1
+  // until then, although the partition healed 1.3 s before.
+  const auto next = to_leader.first_after(cut + Duration::millis(600));
+  REQUIRE(next.has_value());
+  CHECK(*next - cut >= Duration::millis(500 + 1600));
+  CHECK(*next - cut <= Duration::millis(700 + 2400));
+  CHECK(c.producer().stats().records_acked == 600);
+  CHECK(record_ids(c.log(BrokerId{1}, TopicPartition{"orders", 0})) == expected_ids("p1", 600));
+}
+
+TEST_CASE("Consumer: a fetch unanswered in time closes its connection, and the broker is fetched from again only after the reconnect wait",
+          "[client][connections]") {
+  ProducerCluster c(1);  // orders-0 led by broker-1
+  const NodeId consumer = add_consumer(c, "c1", client::OffsetReset::earliest, client::ReconnectConfig{2000, 10000}, 500);
+  SendTimes to_leader(consumer, c.node(BrokerId{1}));
+  c.world.trace().add_sink(&to_leader);
+  c.run_for(Duration::millis(500));
+  const SimTime cut = c.world.now();
+  const auto partition = c.world.start_fault(sim::NetworkPartition{{{consumer}, {c.node(BrokerId{1})}}});
+  c.run_for(Duration::millis(700));
+  c.world.end_fault(partition);
+  c.run_for(Duration::seconds(5));
+  // The fetch sent into the partition times out after 500 ms; the consumer then waits 2 s
+  // (within 20%) before it fetches from broker-1 again.
+  const auto next = to_leader.first_after(cut + Duration::millis(600));
+  REQUIRE(next.has_value());
+  CHECK(*next - cut >= Duration::millis(500 + 1600));
+  CHECK(*next - cut <= Duration::millis(700 + 2400));
 }
 
 TEST_CASE("ConnectionStates: the wait before a broker is tried again doubles to reconnect.backoff.max.ms, within 20%",

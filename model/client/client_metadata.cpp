@@ -8,11 +8,12 @@ std::int64_t now_ms(const Env& env) { return env.now().as_micros() / 1000; }
 }  // namespace
 
 ClientMetadata::ClientMetadata(Env& env, ClientMetadataConfig config, std::vector<std::string> topics,
-                               std::function<void()> on_update)
+                               std::function<void()> on_update, std::function<void(NodeId)> close_connection)
     : env_(env),
       config_(std::move(config)),
       topics_(std::move(topics)),
       on_update_(std::move(on_update)),
+      close_connection_(std::move(close_connection)),
       connections_(env, config_.reconnect) {}
 
 ClientMetadata::~ClientMetadata() {
@@ -46,7 +47,7 @@ void ClientMetadata::send_request() {
   last_refresh_ms_ = now_ms(env_);
   in_flight_to_ = any_node();
   env_.send(in_flight_to_, make_message(MetadataRequest{*in_flight_, topics_}));
-  timeout_ = env_.after(Duration::millis(config_.request_timeout_ms), [this] { request_failed(); });
+  timeout_ = env_.after(Duration::millis(config_.request_timeout_ms), [this, node = in_flight_to_] { close_connection_(node); });
 }
 
 void ClientMetadata::request_failed() {

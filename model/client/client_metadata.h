@@ -33,9 +33,12 @@ struct LeaderInfo {
 
 class ClientMetadata {
  public:
-  // `on_update` runs after every response that changed something.
+  // `on_update` runs after every response that changed something. `close_connection` is how
+  // the client closes its connection to a node whose answer timed out (Kafka's NetworkClient
+  // does so for every request): every part of the client hears of it as of any close, this
+  // metadata's on_disconnect included.
   ClientMetadata(Env& env, ClientMetadataConfig config, std::vector<std::string> topics,
-                 std::function<void()> on_update);
+                 std::function<void()> on_update, std::function<void(NodeId)> close_connection);
   ~ClientMetadata();
 
   // Asks for a refresh as soon as possible (at most one request is in flight).
@@ -68,6 +71,7 @@ class ClientMetadata {
   ClientMetadataConfig config_;
   std::vector<std::string> topics_;
   std::function<void()> on_update_;
+  std::function<void(NodeId)> close_connection_;
   ConnectionStates connections_;
   std::map<BrokerId, NodeId> brokers_;
   std::map<TopicPartition, LeaderInfo> leaders_;

@@ -21,7 +21,7 @@ Consumer::Consumer(Env& env, ConsumerConfig config, std::vector<std::string> top
       config_(std::move(config)),
       metadata_(env, ClientMetadataConfig{config_.bootstrap, config_.metadata_max_age_ms, config_.retry_backoff_ms,
                                           config_.request_timeout_ms, config_.reconnect},
-                std::move(topics), [this] { run(); }) {
+                std::move(topics), [this] { run(); }, [this](NodeId node) { on_disconnect(node); }) {
   metadata_.request_update();
 }
 
@@ -85,11 +85,10 @@ std::optional<Offset> Consumer::position(const TopicPartition& tp) const {
 
 std::int32_t Consumer::track(NodeId node, std::vector<TopicPartition> partitions) {
   const std::int32_t corr = ++correlation_id_;
-  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, corr] {
-    if (answered(corr)) {
-      metadata_.request_update();  // the broker may be gone
-      run();
-    }
+  // Unanswered in time: Kafka's NetworkClient closes the connection, failing everything in flight on it.
+  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, node] {
+    on_disconnect(node);
+    run();
   });
   outstanding_.emplace(corr, Outstanding{node, std::move(partitions), timeout, {}});
   return corr;
@@ -103,6 +102,7 @@ void Consumer::on_disconnect(NodeId node) {
   }
   for (std::int32_t corr : failed) answered(corr);
   if (!failed.empty()) metadata_.request_update();  // the broker may be gone
+  if (disconnect_listener_) disconnect_listener_(node);
 }
 
 std::optional<Consumer::Outstanding> Consumer::answered(std::int32_t correlation_id) {

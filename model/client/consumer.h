@@ -12,6 +12,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -81,8 +82,12 @@ class Consumer {
   // Buffered records, at most max.poll.records, each partition's in offset order.
   std::vector<ConsumerRecord> poll();
   bool handle(NodeId from, const Message& message);
-  // The connection to `node` closed: its requests in flight failed; the next poll asks again.
+  // The connection to `node` closed, by the broker's side or by the client's when a request on
+  // it timed out (Kafka's NetworkClient closes it then): its requests in flight failed, the
+  // next poll asks again, and the listener (the group's coordinator client) hears of it too.
   void on_disconnect(NodeId node);
+  // The one other part of the client that sends on these connections; empty to stop.
+  void set_disconnect_listener(std::function<void(NodeId)> listener) { disconnect_listener_ = std::move(listener); }
 
   std::optional<Offset> position(const TopicPartition& tp) const;
   const ClientMetadata& metadata() const { return metadata_; }
@@ -128,6 +133,7 @@ class Consumer {
   SimTime reconnect_wake_at_;   // when reconnect_wake_ fires, while it is pending
   std::int32_t correlation_id_ = 0;
   std::int64_t records_consumed_ = 0;
+  std::function<void(NodeId)> disconnect_listener_;
 };
 
 }  // namespace kafkasim::client

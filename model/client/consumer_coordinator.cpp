@@ -10,9 +10,11 @@ ConsumerCoordinator::ConsumerCoordinator(Env& env, Consumer& consumer, std::vect
   if (!config_.bootstrap.empty()) next_bootstrap_ = env_.rng().below(config_.bootstrap.size());
   schedule_heartbeat();
   schedule_auto_commit();
+  consumer_.set_disconnect_listener([this](NodeId node) { on_disconnect(node); });
 }
 
 ConsumerCoordinator::~ConsumerCoordinator() {
+  consumer_.set_disconnect_listener({});
   for (InFlight* slot : {&step_, &heartbeat_, &commit_}) forget(*slot);
   retry_.cancel();
   heartbeat_timer_.cancel();
@@ -30,8 +32,13 @@ std::int32_t ConsumerCoordinator::expect(InFlight& slot) {
   const std::int32_t corr = ++correlation_id_;
   slot.correlation_id = corr;
   slot.timeout.cancel();
-  slot.timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, &slot, corr] {
-    if (answered(slot, corr)) coordinator_lost("a request went unanswered");
+  // Unanswered in time: the coordinator is lost, and Kafka's NetworkClient closes the
+  // connection, failing the consumer's fetches on it too.
+  const NodeId to = coordinator_ ? *coordinator_ : finding_from_;
+  slot.timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, &slot, corr, to] {
+    if (!answered(slot, corr)) return;
+    coordinator_lost("a request went unanswered");
+    consumer_.on_disconnect(to);
   });
   return corr;
 }

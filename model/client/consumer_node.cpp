@@ -50,8 +50,7 @@ void ConsumerNode::on_message(NodeId from, const MessagePtr& message) {
 }
 
 void ConsumerNode::on_disconnect(NodeId peer) {
-  if (consumer_) consumer_->on_disconnect(peer);
-  if (group_) group_->on_disconnect(peer);
+  if (consumer_) consumer_->on_disconnect(peer);  // and, through it, the group's coordinator client
 }
 
 }  // namespace kafkasim::client

@@ -42,7 +42,7 @@ Producer::Producer(Env& env, ProducerConfig config, std::vector<std::string> top
       config_(std::move(config)),
       metadata_(env, ClientMetadataConfig{config_.bootstrap, config_.metadata_max_age_ms, config_.retry_backoff_ms,
                                           config_.request_timeout_ms, config_.reconnect},
-                std::move(topics), [this] { run(); }),
+                std::move(topics), [this] { run(); }, [this](NodeId node) { on_disconnect(node); }),
       accumulator_(config_.batch_size, config_.linger_ms),
       partitioner_(env.rng()) {
   metadata_.request_update();
@@ -177,10 +177,8 @@ void Producer::send_request(NodeId node, std::vector<ProducerBatch> batches) {
     return;
   }
   connections_[node].push_back(corr);
-  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, node] {
-    disconnect(node);
-    run();
-  });
+  // Unanswered in time: Kafka's NetworkClient closes the connection, failing everything in flight on it.
+  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, node] { on_disconnect(node); });
   in_flight_.emplace(corr, InFlight{std::move(batches), node, timeout});
 }
 
@@ -274,7 +272,7 @@ void Producer::init_producer_id() {
   init_sent_to_ = metadata_.any_node();
   env_.send(init_sent_to_, make_message(InitProducerIdRequest{*init_in_flight_}));
   init_timeout_.cancel();  // a retry waiting for its backoff: this is it
-  init_timeout_ = env_.after(Duration::millis(config_.request_timeout_ms), [this] { init_producer_id_failed(); });
+  init_timeout_ = env_.after(Duration::millis(config_.request_timeout_ms), [this] { on_disconnect(init_sent_to_); });
 }
 
 void Producer::init_producer_id_failed() {
