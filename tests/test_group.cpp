@@ -76,10 +76,9 @@ struct TracedRun {
   }
 };
 
-// Runs scenarios/<name> under `seed`, keeping the trace events of the kinds named (a run
-// traces about a million events; parsing them all would cost more than the run).
-TracedRun run_file(const std::string& name, std::uint64_t seed, const std::vector<std::string>& kinds = {}) {
-  const auto loaded = sim::scenario::load_scenario_file(std::string(KAFKASIM_TESTS_DIR) + "/../scenarios/" + name);
+// Runs a scenario under `seed`, keeping the trace events of the kinds named (a run traces
+// about a million events; parsing them all would cost more than the run).
+TracedRun run_traced(const sim::scenario::LoadResult& loaded, std::uint64_t seed, const std::vector<std::string>& kinds) {
   REQUIRE(loaded.scenario);
   std::stringstream jsonl;
   sim::scenario::RunOptions options;
@@ -92,6 +91,12 @@ TracedRun run_file(const std::string& name, std::uint64_t seed, const std::vecto
     if (wanted) run.events.push_back(nlohmann::json::parse(line));
   }
   return run;
+}
+
+// scenarios/<name>, run as run_traced does.
+TracedRun run_file(const std::string& name, std::uint64_t seed, const std::vector<std::string>& kinds = {}) {
+  return run_traced(sim::scenario::load_scenario_file(std::string(KAFKASIM_TESTS_DIR) + "/../scenarios/" + name), seed,
+                    kinds);
 }
 
 std::set<std::string> invariants_of(const sim::scenario::RunReport& report) {
@@ -318,6 +323,33 @@ TEST_CASE("Group coordinator: commits are taken from the current generation only
   CHECK(fetched->offsets[0].offset == Offset{41});
   CHECK(fetched->offsets[0].leader_epoch == LeaderEpoch{1});
   CHECK(c.answer<FindCoordinatorResponse>(9)->broker == BrokerId{2});
+}
+
+TEST_CASE("Consumer group: a fetch unanswered in time on the coordinator's broker closes the connection the member's coordinator client uses too",
+          "[group]") {
+  // One broker leads the topic and coordinates the group. The member is cut off from it at 5 s:
+  // its fetches (one every 100 ms) time out after 1 s, long before the heartbeat due at most 3 s
+  // later would, and closing that connection loses the coordinator as a close by the broker does.
+  const TracedRun run = run_traced(sim::scenario::parse_scenario(R"({
+      "name": "coordinator-behind-a-timed-out-fetch", "durationMs": 12000,
+      "cluster": {"brokers": 1, "configs": {"offsets.topic.num.partitions": 1, "offsets.topic.replication.factor": 1,
+                                            "group.initial.rebalance.delay.ms": 0}},
+      "topics": {"t": {"numPartitions": 1, "replicationFactor": 1}},
+      "consumers": [{"id": "c1", "groupId": "g", "topics": ["t"],
+                     "consumerConf": {"request.timeout.ms": 1000, "fetch.max.wait.ms": 100, "heartbeat.interval.ms": 3000,
+                                      "session.timeout.ms": 10000}}],
+      "faults": [{"type": "network_partition", "startMs": 5000, "partitions": [["c1"], ["broker-1"]], "durationMs": 3000}],
+      "liveness": {"settleMs": 0}})"), 1, {"note"});
+  std::vector<std::pair<std::int64_t, std::string>> lost;  // (ms, why)
+  for (const auto& note : run.of("note")) {
+    const std::string text = note["text"];
+    const auto why = text.find("lost the coordinator of group g: ");
+    if (why != std::string::npos) lost.emplace_back(note["timeUs"].get<std::int64_t>() / 1000, text.substr(why + 33));
+  }
+  REQUIRE(!lost.empty());
+  CHECK(lost.front().first >= 5000);
+  CHECK(lost.front().first <= 6200);
+  CHECK(lost.front().second == "the connection to it closed");
 }
 
 TEST_CASE("Consumer group: a killed coordinator's successor loads the group from __consumer_offsets, and a "
