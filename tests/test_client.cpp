@@ -281,6 +281,28 @@ TEST_CASE("Consumer: a broker whose connection closed is tried again after its o
   CHECK(*retried - killed <= Duration::millis(250));
 }
 
+namespace {
+
+// After 500 ms of work, cuts `client` off from broker-1 (the leader of orders-0) for 700 ms,
+// then runs 5 s more: how long after the cut the client sent to broker-1 again (`to_leader`
+// records its sends), once the request it sent into the cut had timed out.
+std::optional<Duration> resent_after_cut(ProducerCluster& c, NodeId client, const SendTimes& to_leader) {
+  c.run_for(Duration::millis(500));
+  const SimTime cut = c.world.now();
+  const auto partition = c.world.start_fault(sim::NetworkPartition{{{client}, {c.node(BrokerId{1})}}});
+  c.run_for(Duration::millis(700));
+  c.world.end_fault(partition);
+  c.run_for(Duration::seconds(5));
+  const auto next = to_leader.first_after(cut + Duration::millis(600));
+  if (!next) return std::nullopt;
+  return *next - cut;
+}
+
+}  // namespace
+
+// Kafka's NetworkClient closes a connection whose request timed out and waits
+// reconnect.backoff.ms (here 2 s, within 20%) before it connects again: with a 500 ms request
+// timeout, nothing goes to broker-1 until 2.1 s after the cut, though the cut healed at 0.7 s.
 TEST_CASE("Producer: a request unanswered in time closes its connection, and the broker is tried again only after the reconnect wait",
           "[client][connections]") {
   ProducerCluster c(1);  // orders-0 led by broker-1
@@ -291,20 +313,10 @@ TEST_CASE("Producer: a request unanswered in time closes its connection, and the
   c.add_producer(config, orders(200, 600));
   SendTimes to_leader(c.producer_node, c.node(BrokerId{1}));
   c.world.trace().add_sink(&to_leader);
-  c.run_for(Duration::millis(500));
-  // Cut off for 700 ms: the requests sent meanwhile are lost, the first times out after 500 ms.
-  const SimTime cut = c.world.now();
-  const auto partition = c.world.start_fault(sim::NetworkPartition{{{c.producer_node}, {c.node(BrokerId{1})}}});
-  c.run_for(Duration::millis(700));
-  c.world.end_fault(partition);
-  c.run_for(Duration::seconds(5));
-  // Kafka's NetworkClient closes a connection whose request timed out, and waits
-  // reconnect.backoff.ms (2 s within 20%) before it connects again: nothing goes to broker-1
-  // until then, although the partition healed 1.3 s before.
-  const auto next = to_leader.first_after(cut + Duration::millis(600));
-  REQUIRE(next.has_value());
-  CHECK(*next - cut >= Duration::millis(500 + 1600));
-  CHECK(*next - cut <= Duration::millis(700 + 2400));
+  const auto resent = resent_after_cut(c, c.producer_node, to_leader);
+  REQUIRE(resent.has_value());
+  CHECK(*resent >= Duration::millis(500 + 1600));
+  CHECK(*resent <= Duration::millis(700 + 2400));
   CHECK(c.producer().stats().records_acked == 600);
   CHECK(record_ids(c.log(BrokerId{1}, TopicPartition{"orders", 0})) == expected_ids("p1", 600));
 }
@@ -315,18 +327,10 @@ TEST_CASE("Consumer: a fetch unanswered in time closes its connection, and the b
   const NodeId consumer = add_consumer(c, "c1", client::OffsetReset::earliest, client::ReconnectConfig{2000, 10000}, 500);
   SendTimes to_leader(consumer, c.node(BrokerId{1}));
   c.world.trace().add_sink(&to_leader);
-  c.run_for(Duration::millis(500));
-  const SimTime cut = c.world.now();
-  const auto partition = c.world.start_fault(sim::NetworkPartition{{{consumer}, {c.node(BrokerId{1})}}});
-  c.run_for(Duration::millis(700));
-  c.world.end_fault(partition);
-  c.run_for(Duration::seconds(5));
-  // The fetch sent into the partition times out after 500 ms; the consumer then waits 2 s
-  // (within 20%) before it fetches from broker-1 again.
-  const auto next = to_leader.first_after(cut + Duration::millis(600));
-  REQUIRE(next.has_value());
-  CHECK(*next - cut >= Duration::millis(500 + 1600));
-  CHECK(*next - cut <= Duration::millis(700 + 2400));
+  const auto resent = resent_after_cut(c, consumer, to_leader);
+  REQUIRE(resent.has_value());
+  CHECK(*resent >= Duration::millis(500 + 1600));
+  CHECK(*resent <= Duration::millis(700 + 2400));
 }
 
 TEST_CASE("ConnectionStates: the wait before a broker is tried again doubles to reconnect.backoff.max.ms, within 20%",
