@@ -81,12 +81,12 @@ int shrink_command(const ShrinkArgs& a) {
   } else {
     // Written whole and then renamed into place: never a half-written file at `out`.
     const std::string partial = a.out + ".partial";
+    bool written = false;
     {
       auto out = open_output(partial, "shrunk scenario");
-      *out << file;
-      if (!out->flush()) throw UsageError("cannot write the shrunk scenario to " + partial);
+      written = static_cast<bool>(*out << file << std::flush);
     }
-    if (std::rename(partial.c_str(), a.out.c_str()) != 0) {
+    if (!written || std::rename(partial.c_str(), a.out.c_str()) != 0) {
       std::remove(partial.c_str());
       throw UsageError("cannot write the shrunk scenario to " + a.out);
     }
