@@ -114,6 +114,27 @@ TEMPLATE_TEST_CASE("Log: a read without a byte limit returns every batch", "[sto
   CHECK(read.value().records.batches().size() == 4);
 }
 
+TEMPLATE_TEST_CASE("Log: a read stops at its segment's end; read_to_end reads on across segments", "[storage][log]",
+                   SimDiskUnderTest, PosixDiskUnderTest) {
+  TestType d;
+  auto log = open_log(d.get(), small_segments());
+  append_batches(*log, 40, 5);
+  REQUIRE(log->segment_count() >= 3);
+  auto one = log->read(Offset{0}, SIZE_MAX, log->log_end_offset(), true);
+  REQUIRE(one.ok());
+  CHECK(one.value().records.batches().size() < 40);  // the first segment's batches only
+  auto all = log->read_to_end(Offset{0});
+  REQUIRE(all.ok());
+  REQUIRE(all.value().size() == 40);
+  for (std::size_t i = 0; i < all.value().size(); ++i) {
+    CHECK(decode_batch_header(all.value()[i].data()).base_offset == Offset{static_cast<std::int64_t>(5 * i)});
+  }
+  auto tail = log->read_to_end(Offset{102});  // from the batch holding 102
+  REQUIRE(tail.ok());
+  CHECK(tail.value().size() == 20);
+  CHECK(decode_batch_header(tail.value().front().data()).base_offset == Offset{100});
+}
+
 TEMPLATE_TEST_CASE("Log: segments roll by size and are named by base offset", "[storage][log]", SimDiskUnderTest,
                    PosixDiskUnderTest) {
   TestType d;

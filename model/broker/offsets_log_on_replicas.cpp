@@ -1,7 +1,5 @@
 #include "model/broker/offsets_log_on_replicas.h"
 
-#include "model/storage/record_batch.h"
-
 namespace kafkasim::broker {
 
 void OffsetsLogOnReplicas::append(std::int32_t partition, ByteView batch, std::int16_t acks, std::int32_t timeout_ms,
@@ -15,19 +13,10 @@ void OffsetsLogOnReplicas::append(std::int32_t partition, ByteView batch, std::i
 std::optional<std::vector<ByteView>> OffsetsLogOnReplicas::read_all(std::int32_t partition) {
   Partition* p = replicas_.partition(offsets_partition(partition));
   if (!p) return std::vector<ByteView>{};
-  storage::Log& log = p->log();
-  // A read stops at the end of its segment, as Kafka's does: read on to the log end, as
-  // GroupMetadataManager's loading loop does.
-  std::vector<ByteView> all;
-  for (Offset next = log.log_start_offset(); next < log.log_end_offset();) {
-    auto read = log.read(next, SIZE_MAX, log.log_end_offset(), true);
-    if (!read.ok()) return std::nullopt;
-    const auto batches = read.value().records.batches();
-    if (batches.empty()) break;
-    all.insert(all.end(), batches.begin(), batches.end());
-    next = storage::decode_batch_header(batches.back().data()).next_offset();
-  }
-  return all;
+  // The whole log, across segments, as GroupMetadataManager's loading loop reads it.
+  auto all = p->log().read_to_end(p->log().log_start_offset());
+  if (!all.ok()) return std::nullopt;
+  return std::move(all.value());
 }
 
 }  // namespace kafkasim::broker

@@ -430,11 +430,11 @@ void ReplicaManager::trace_recovered_logs() {
     from = std::max(from, log->log_start_offset());
     const std::string name = tp.str();
     if (from < log->log_end_offset()) {
-      auto tail = log->read(from, SIZE_MAX, log->log_end_offset(), true);
+      auto tail = log->read_to_end(from);  // every segment of the tail, not only the first's
       if (!tail.ok()) {
         env_.trace(Note{"could not read back the recovered log of " + name + ": " + tail.status().detail()});
       } else {
-        for (const ByteView& batch : tail.value().records.batches()) {
+        for (const ByteView& batch : tail.value()) {
           const storage::BatchHeader b = storage::decode_batch_header(batch.data());
           env_.trace(RecoveredBatch{name, b.base_offset.value(), b.last_offset().value(),
                                     b.partition_leader_epoch.value(), b.crc, first_record_id(batch)});

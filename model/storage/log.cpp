@@ -327,6 +327,19 @@ IoResult<FetchDataInfo> Log::read(Offset start, std::size_t max_bytes, Offset ma
   return out;
 }
 
+IoResult<std::vector<ByteView>> Log::read_to_end(Offset from) {
+  std::vector<ByteView> all;
+  for (Offset next = std::max(from, log_start_offset_); next < log_end_offset();) {
+    auto read = this->read(next, SIZE_MAX, log_end_offset(), true);
+    if (!read.ok()) return read.status();
+    const auto batches = read.value().records.batches();
+    if (batches.empty()) break;
+    all.insert(all.end(), batches.begin(), batches.end());
+    next = decode_batch_header(batches.back().data()).next_offset();
+  }
+  return all;
+}
+
 IoResult<std::optional<Offset>> Log::offset_for_timestamp(std::int64_t target_ms) {
   for (auto& [base, segment] : segments_) {
     auto found = segment->find_offset_by_timestamp(target_ms);

@@ -115,6 +115,9 @@ class Log {
   // watermark for a consumer, the log end for a follower), up to max_bytes, or at least one
   // batch when min_one_batch.
   IoResult<FetchDataInfo> read(Offset start, std::size_t max_bytes, Offset max_offset, bool min_one_batch);
+  // Every batch from the one holding `from` to the log end, across segments (read() stops at
+  // a segment's end, as Kafka's does; loading a log's contents reads on, as Kafka's loaders do).
+  IoResult<std::vector<ByteView>> read_to_end(Offset from);
   // The first offset with a timestamp at or after target (ListOffsets by time).
   IoResult<std::optional<Offset>> offset_for_timestamp(std::int64_t target_ms);
 
