@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -58,15 +57,15 @@ int run_command(const RunArgs& a) {
 }
 
 int shrink_command(const ShrinkArgs& a) {
-  load_or_report(a.file);
-  std::ifstream in(a.file, std::ios::binary);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  load_or_report(a.file);  // every problem on its own line, as run prints them
+  const auto text = sim::scenario::read_scenario_text(a.file);
+  if (!text) throw UsageError("cannot read " + a.file);
   sim::scenario::ShrinkOptions options;
   options.invariant = a.invariant;
   options.progress = [](const std::string& line) { std::cerr << "shrink: " << line << '\n'; };
   sim::scenario::ShrinkResult result;
   try {
-    result = sim::scenario::shrink_scenario(text, a.file, a.seed, options);
+    result = sim::scenario::shrink_scenario(*text, a.file, a.seed, options);
   } catch (const sim::scenario::ShrinkError& e) {
     throw UsageError(e.what());
   } catch (const std::exception& e) {

@@ -1,6 +1,4 @@
 // The kafkasim Python module's native part: the same entry points as the CLI.
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -82,15 +80,14 @@ std::string run_scenario(const std::string& path, std::optional<std::uint64_t> s
 // A failing seed shrunk (sim/scenario/shrink.h), as a JSON string: the file's text and
 // document, what it keeps, and its own run's report.
 std::string shrink_scenario(const std::string& path, std::uint64_t seed, const std::string& invariant) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw py::value_error("cannot read " + path);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto text = sim::scenario::read_scenario_text(path);
+  if (!text) throw py::value_error("cannot read " + path);
   sim::scenario::ShrinkOptions options;
   options.invariant = invariant;
   sim::scenario::ShrinkResult r;
   try {
     py::gil_scoped_release release;
-    r = sim::scenario::shrink_scenario(text, path, seed, options);
+    r = sim::scenario::shrink_scenario(*text, path, seed, options);
   } catch (const sim::scenario::ShrinkError& e) {
     throw py::value_error(e.what());
   }

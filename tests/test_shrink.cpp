@@ -2,9 +2,6 @@
 // as a scenario file that fails the same way when run on its own.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <iterator>
-
 #include "sim/scenario/report.h"
 #include "sim/scenario/scenario_loader.h"
 #include "sim/scenario/shrink.h"
@@ -15,9 +12,9 @@ using Json = nlohmann::ordered_json;
 namespace {
 
 std::string read_fixture(const std::string& name) {
-  std::ifstream in(std::string(KAFKASIM_TESTS_DIR) + "/fixtures/" + name);
-  REQUIRE(in);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const auto text = read_scenario_text(std::string(KAFKASIM_TESTS_DIR) + "/fixtures/" + name);
+  REQUIRE(text);
+  return *text;
 }
 
 Json parse_with_comments(const std::string& text) { return Json::parse(text, nullptr, true, /*ignore_comments=*/true); }

@@ -589,13 +589,19 @@ LoadResult parse_scenario(std::string_view text) {
   return Loader().load(doc);
 }
 
-LoadResult load_scenario_file(const std::string& path) {
+std::optional<std::string> read_scenario_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return LoadResult{std::nullopt, {"/: cannot read the file " + path}};
+  if (!in) return std::nullopt;
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) return LoadResult{std::nullopt, {"/: cannot read the file " + path}};
-  return parse_scenario(text.str());
+  if (in.bad()) return std::nullopt;
+  return text.str();
+}
+
+LoadResult load_scenario_file(const std::string& path) {
+  const auto text = read_scenario_text(path);
+  if (!text) return LoadResult{std::nullopt, {"/: cannot read the file " + path}};
+  return parse_scenario(*text);
 }
 
 }  // namespace kafkasim::sim::scenario

@@ -21,6 +21,8 @@ struct LoadResult {
 LoadResult parse_scenario(std::string_view text);
 // Reads the file first; an unreadable file is one problem naming the path.
 LoadResult load_scenario_file(const std::string& path);
+// A scenario file's text as written (comments and all); nothing when it cannot be read.
+std::optional<std::string> read_scenario_text(const std::string& path);
 
 // "orders-3" -> {orders, 3}; nothing for text that is not a topic name, a dash and a number.
 std::optional<TopicPartition> parse_topic_partition(const std::string& text);
