@@ -413,6 +413,33 @@ TEST_CASE("Consumer group: a killed coordinator's successor loads the group from
   CHECK(run.report.stats.records_acked == run.report.stats.records_sent);
 }
 
+TEST_CASE("Consumer group: __consumer_offsets is compacted, so log retention never deletes the group a successor loads",
+          "[group]") {
+  // consumer-group.json with small segments and a retention that keeps one segment's worth of
+  // every log. Kafka creates __consumer_offsets with cleanup.policy=compact, so retention does
+  // not apply to it: the coordinator that takes over at 20 s still finds generation 1 (written
+  // at about 3 s, segments before the last) and its three members.
+  std::string text = *sim::scenario::read_scenario_text(std::string(KAFKASIM_TESTS_DIR) + "/../scenarios/consumer-group.json");
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, true, /*ignore_comments=*/true);
+  auto& configs = doc["cluster"]["configs"];
+  configs["log.segment.bytes"] = 4096;
+  configs["offsets.topic.segment.bytes"] = 4096;
+  configs["log.retention.bytes"] = 4096;
+  configs["log.retention.check.interval.ms"] = 1000;
+  const TracedRun run = run_traced(sim::scenario::parse_scenario(doc.dump()), 1, {"group_loaded", "log_start"});
+  const auto loaded = run.of("group_loaded");
+  REQUIRE(!loaded.empty());
+  CHECK(loaded.front()["generation"] == 1);
+  CHECK(loaded.front()["members"] == 3);
+  CHECK(run.report.violations.empty());
+  // Retention did delete from the other topic's logs: the setting was in force.
+  const auto moved = run.of("log_start");
+  CHECK(std::any_of(moved.begin(), moved.end(), [](const auto& e) { return e["tp"].template get<std::string>().starts_with("orders-"); }));
+  CHECK(std::none_of(moved.begin(), moved.end(), [](const auto& e) {
+    return e["tp"].template get<std::string>().starts_with("__consumer_offsets");
+  }));
+}
+
 TEST_CASE("Consumer group: a coordinator cut off with offsets.commit.required.acks=1 breaks the group invariants, "
           "with acks=-1 it cannot", "[group][checkers]") {
   SECTION("group_double_ownership: two generations numbered 2, each with an owner of orders-0") {

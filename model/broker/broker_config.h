@@ -8,6 +8,7 @@
 
 #include "model/controller/controller.h"
 #include "model/group/group_config.h"
+#include "model/group/offsets_records.h"
 #include "model/protocol/types.h"
 #include "model/storage/log_manager.h"
 
@@ -71,6 +72,12 @@ struct BrokerConfig {
   storage::TopicLogConfigs log_configs() const {
     storage::TopicLogConfigs configs(log);
     for (const auto& [topic, c] : topic_configs) configs.topics.emplace(topic, c.log);
+    // Kafka creates __consumer_offsets compacted, with segments of its own size: log.retention.*
+    // never deletes a group's metadata or offsets (GroupMetadataManager.offsetsTopicConfigs).
+    storage::LogConfig offsets = log;
+    offsets.compact = true;
+    offsets.segment_bytes = group.offsets_topic_segment_bytes;
+    configs.topics.emplace(std::string(group::kOffsetsTopic), offsets);
     return configs;
   }
 };

@@ -178,6 +178,7 @@ const std::vector<Key<BrokerConfig>>& broker_keys() {
     // The group coordinator's.
     k.push_back(long_key<B>("offsets.topic.num.partitions", 1, 1000, [](B& c, std::int64_t v) { c.group.offsets_topic_partitions = static_cast<std::int32_t>(v); }));
     k.push_back(long_key<B>("offsets.topic.replication.factor", 1, 32767, [](B& c, std::int64_t v) { c.group.offsets_topic_replication_factor = static_cast<std::int16_t>(v); }));
+    k.push_back(long_key<B>("offsets.topic.segment.bytes", 1, INT32_MAX, [](B& c, std::int64_t v) { c.group.offsets_topic_segment_bytes = static_cast<std::int32_t>(v); }));
     k.push_back(acks_key<B>("offsets.commit.required.acks", {-1, 1}, "expected -1 (all) or 1",
                             [](B& c, std::int16_t v) { c.group.offsets_commit_required_acks = v; }));
     k.push_back(long_key<B>("offsets.commit.timeout.ms", 1, kIntMax, [](B& c, std::int64_t v) { c.group.offsets_commit_timeout_ms = static_cast<std::int32_t>(v); }));
