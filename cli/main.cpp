@@ -78,7 +78,8 @@ int run_demo(const DemoArgs& a) {
     out["traceHash"] = kafkasim::sim::format_hash(r.trace_hash);
     out["faults"] = r.faults;
     out["stats"] = {{"messagesSent", w.messages_sent},     {"messagesDelivered", w.messages_delivered},
-                    {"messagesDropped", w.messages_dropped}, {"restarts", w.restarts},
+                    {"messagesDropped", w.messages_dropped}, {"messagesRetransmitted", w.messages_retransmitted},
+                    {"restarts", w.restarts},
                     {"pingsSent", e.pings_sent},           {"pongsReceived", e.pongs_received},
                     {"outOfOrder", e.out_of_order},        {"journalEntriesRecovered", e.entries_recovered},
                     {"tornBytesCut", e.torn_bytes_cut},    {"diskErrors", e.disk_errors}};
@@ -91,7 +92,7 @@ int run_demo(const DemoArgs& a) {
             << "faults:\n";
   for (const auto& f : r.faults) std::cout << "  " << f << '\n';
   std::cout << "messages: " << w.messages_sent << " sent, " << w.messages_delivered << " delivered, "
-            << w.messages_dropped << " dropped\n"
+            << w.messages_dropped << " dropped, " << w.messages_retransmitted << " sent again\n"
             << "echo:     " << e.pings_sent << " pings, " << e.pongs_received << " pongs, "
             << e.out_of_order << " out of order\n"
             << "journal:  " << e.entries_recovered << " entries recovered after restarts, "

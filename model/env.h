@@ -47,6 +47,11 @@ class Env {
   // Runs `fn` on this node after `delay`, unless the node dies first or the timer is cancelled.
   virtual TimerHandle after(Duration delay, std::function<void()> fn) = 0;
   virtual void send(NodeId to, MessagePtr message) = 0;
+  // This node closes its connection to `peer`, as Kafka's NetworkClient does when a request on
+  // it timed out: what it sends to `peer` from now on, and what `peer` answers, go on a new
+  // connection, which does not wait behind the old one's retransmissions. The peer is not
+  // told (a Kafka server only forgets a connection its client closed).
+  virtual void disconnect(NodeId peer) = 0;
   virtual storage::Disk& disk() = 0;
   // This node's own random stream.
   virtual Rng& rng() = 0;

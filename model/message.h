@@ -26,6 +26,10 @@ class Message {
   virtual std::size_t wire_bytes() const = 0;
   // The fields that matter, for the human-readable trace ("partition=orders-0 offset=41").
   virtual std::string describe() const { return {}; }
+  // A response, or a server's notification (a ZooKeeper watch event): it goes back on the
+  // connection its peer opened, and never opens one (a Kafka broker does not connect to its
+  // clients to answer them).
+  virtual bool answers_peer() const { return false; }
 };
 
 using MessagePtr = std::shared_ptr<const Message>;
@@ -46,10 +50,13 @@ class Envelope final : public Message {
   std::uint64_t name_hash() const override { return kNameHash; }
   std::size_t wire_bytes() const override { return body.wire_bytes(); }
   std::string describe() const override { return body.describe(); }
+  bool answers_peer() const override { return kAnswersPeer; }
   const Body body;
 
  private:
   static constexpr std::uint64_t kNameHash = fnv1a64(Body::kName);
+  static constexpr bool kAnswersPeer =
+      std::string_view(Body::kName).ends_with("Response") || requires { Body::kSentOnClientConnection; };
 };
 
 template <class Body>

@@ -37,6 +37,7 @@ py::dict echo_demo(std::uint64_t seed, int nodes, std::int64_t duration_ms, bool
   stats["messagesSent"] = r.world.messages_sent;
   stats["messagesDelivered"] = r.world.messages_delivered;
   stats["messagesDropped"] = r.world.messages_dropped;
+  stats["messagesRetransmitted"] = r.world.messages_retransmitted;
   stats["restarts"] = r.world.restarts;
   stats["pingsSent"] = r.echo.pings_sent;
   stats["pongsReceived"] = r.echo.pongs_received;

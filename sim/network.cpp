@@ -30,6 +30,18 @@ LinkConfig loopback() {
 
 }  // namespace
 
+Duration Retransmission::wait(int k) {
+  Duration wait = first_timeout;
+  for (int i = 1; i < k && wait < longest_wait; ++i) wait = wait + wait;
+  return std::min(wait, longest_wait);
+}
+
+SimTime Retransmission::next_at_or_after(SimTime sent, SimTime now) {
+  SimTime at = sent;
+  for (int k = 1; at < now; ++k) at += wait(k);
+  return at;
+}
+
 SimNetwork::SimNetwork(LinkConfig defaults, Rng rng) : defaults_(defaults), rng_(std::move(rng)) {}
 
 void SimNetwork::add_node(NodeId node) {
@@ -156,16 +168,19 @@ SimNetwork::Transmission SimNetwork::transmit(NodeId from, NodeId to, std::size_
   Link& link = link_mut(from, to);
   const LinkConfig& c = link.config;
   Transmission t;
-  if (c.loss_percent > 0 && rng_.bernoulli(c.loss_percent / 100.0)) {
-    t.lost = true;
-    return t;
-  }
   SimTime sent = now;
+  while (c.loss_percent > 0 && rng_.bernoulli(c.loss_percent / 100.0)) {
+    sent += Retransmission::wait(++t.retransmissions);
+    if (sent - now > Retransmission::gives_up_after) {
+      t.lost = true;
+      return t;
+    }
+  }
   if (c.rate_limit_kbit > 0) {
     // bits / (kbit/s * 1000) seconds = bytes * 8000 / kbit microseconds, rounded up.
     const auto bits_us = static_cast<std::int64_t>(bytes) * 8000;
     const Duration on_wire = Duration::micros((bits_us + c.rate_limit_kbit - 1) / c.rate_limit_kbit);
-    sent = std::max(now, link.busy_until) + on_wire;
+    sent = std::max(sent, link.busy_until) + on_wire;
     link.busy_until = sent;
   }
   Duration delay = c.latency;

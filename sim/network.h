@@ -6,8 +6,10 @@
 // from the defaults and the rules in the order they were added.
 //
 // A connection (one direction of one pair of nodes) delivers in order, like TCP: a message
-// never overtakes an earlier one on the same link, whatever the jitter. Loss drops a message;
-// duplication delivers a second copy later, which may overtake.
+// never overtakes an earlier one on the same link, whatever the jitter. A lost packet is sent
+// again, as TCP does (see Retransmission): loss delays a message and those behind it, and
+// drops it only when TCP would give the connection up. Duplication delivers a second copy
+// later, which may overtake (beyond TCP: it stands for a request sent twice).
 #pragma once
 
 #include <cstdint>
@@ -44,6 +46,23 @@ struct LinkDegradation {
   std::int64_t rate_limit_kbit = 0;  // 0: no limit
 };
 
+// When TCP sends an unacknowledged segment again (Linux): first after the retransmission
+// timeout, at least 200 ms (TCP_RTO_MIN; a LAN's round trip is far below it), then doubling
+// the wait each time up to 120 s, and giving the connection up after 15 retransmissions
+// (tcp_retries2), about 924.6 s after the first send. Here the wait stops growing at 1 s,
+// because this network has one connection per direction of a pair of nodes while Kafka closes
+// a connection whose request timed out and opens a new one, which is through as soon as the
+// link is back; TCP still gives up at the same time.
+struct Retransmission {
+  static constexpr Duration first_timeout = Duration::millis(200);
+  static constexpr Duration longest_wait = Duration::seconds(1);
+  static constexpr Duration gives_up_after = Duration::millis(924600);
+  // The wait between sending for the (k-1)th time and the kth retransmission (k >= 1).
+  static Duration wait(int k);
+  // The first retransmission, at or after `now`, of a segment first sent at `sent`.
+  static SimTime next_at_or_after(SimTime sent, SimTime now);
+};
+
 using RuleId = std::uint64_t;
 
 class SimNetwork {
@@ -71,18 +90,22 @@ class SimNetwork {
   std::vector<std::vector<NodeId>> groups() const;
 
   struct Transmission {
-    bool lost = false;
+    bool lost = false;  // every retransmission lost too: TCP gives up
+    int retransmissions = 0;
     SimTime arrival;
     std::optional<SimTime> duplicate_arrival;
   };
-  // Sends `bytes` from `from` to `to` at `now` over a working link: draws loss, jitter and
-  // duplication, queues behind earlier messages on a rate-limited link, and keeps order.
+  // Sends `bytes` from `from` to `to` at `now` over a working link: draws loss (each lost
+  // transmission sent again after Retransmission::wait), jitter and duplication, queues behind
+  // earlier messages on a rate-limited link, and keeps order.
   Transmission transmit(NodeId from, NodeId to, std::size_t bytes, SimTime now);
 
   // When a connection's close (FIN or RST) sent from `from` at `now` reaches `to`: one link
   // latency later and after everything already sent on the link. Never lost or duplicated
   // (TCP sends it again); draws nothing from the random stream.
   SimTime close_arrival(NodeId from, NodeId to, SimTime now) const;
+  // A new connection from `from` to `to`: its messages do not wait behind the old one's.
+  void forget_order(NodeId from, NodeId to) { link_mut(from, to).last_arrival = SimTime{}; }
 
   struct Link {
     LinkConfig config;

@@ -140,7 +140,9 @@ bool Scheduler::step() {
       return true;
     }
     if (d.admit == EventGate::Admit::defer && d.until > now_) {
-      push(make_entry(d.until, slot));
+      // Its place among events due then is the one it had: a busy node takes its messages in
+      // the order they arrived, not behind those that arrived while it was busy.
+      push(Entry{d.until, e.key});
       return true;
     }
   }
@@ -182,7 +184,7 @@ void Scheduler::release(OwnerId owner) {
   held_[owner].clear();
   for (const Entry& e : entries) {
     if (slots_[slot_of(e)].live) {
-      push(make_entry(now_, slot_of(e)));
+      push(Entry{now_, e.key});  // in the order they were scheduled, before anything newer
     } else {
       release_slot(slot_of(e));  // cancelled while held
     }

@@ -27,7 +27,7 @@ struct ConcatVariant<std::variant<As...>, std::variant<Bs...>> {
 };
 }  // namespace detail
 
-using WorldEvent = std::variant<MessageSent, MessageDelivered, MessageDropped, ConnectionClosed, DiskOp,
+using WorldEvent = std::variant<MessageSent, MessageDelivered, MessageHeld, MessageRetransmitted, MessageDropped, ConnectionClosed, DiskOp,
                                 DiskLoss, FaultStarted, FaultEnded, NodeLifecycle>;
 using TraceEvent = detail::ConcatVariant<WorldEvent, ModelEvent>::type;
 

@@ -54,6 +54,9 @@ class World::NodeContext final : public Env {
   void send(NodeId to, MessagePtr message) override {
     if (!halted_) world_.send(id_, to, std::move(message), current_time());
   }
+  void disconnect(NodeId peer) override {
+    if (!halted_) world_.disconnect(id_, peer);
+  }
   storage::Disk& disk() override { return *disk_; }
   Rng& rng() override { return rng_; }
   void trace(ModelEvent event) override {
@@ -148,6 +151,8 @@ NodeId World::add_node(std::string name, NodeFactory factory) {
   network_.add_node(id);
   for (auto& row : connections_) row.emplace_back();
   connections_.emplace_back(nodes_.size());
+  for (auto& row : latest_connection_) row.emplace_back(0);
+  latest_connection_.emplace_back(nodes_.size(), 0);
   schedule_writeback(id);
   return id;
 }
@@ -182,30 +187,46 @@ void World::stop_process(NodeId node, std::string_view what, SimTime at) {
     for (std::uint32_t p = 0; p < nodes_.size(); ++p) {
       const ConnectionEnd& end = connections_[p][node.value()];
       // A process's messages to itself need no socket to close.
-      if (end.open && p != node.value()) close_connection(node, NodeId{p}, end.generation, "peer_exited", at);
+      if (end.open && p != node.value()) {
+        close_connection(node, NodeId{p}, latest_connection(node, NodeId{p}), "peer_exited", at);
+      }
     }
   }
-  for (ConnectionEnd& end : connections_[node.value()]) end = {false, end.generation + 1};
+  forget_connections(node);
   // Whatever waited for the paused process now finds it gone.
   scheduler_.release(node.value());
 }
 
-void World::close_connection(NodeId peer, NodeId holder, std::uint32_t generation,
+void World::close_connection(NodeId peer, NodeId holder, std::uint64_t connection,
                              std::string_view reason, SimTime at) {
-  if (!network_.reachable(peer, holder)) return;  // lost on the cut link: the holder's timeouts tell
-  const std::uint32_t incarnation = ctx(holder).incarnation();
-  scheduler_.at(network_.close_arrival(peer, holder, at), [=, this] {
-    NodeContext& c = ctx(holder);
-    ConnectionEnd& end = connections_[holder.value()][peer.value()];
-    // An older connection's close, one the holder's process does not have, or one cut off.
-    if (end.generation != generation || c.state != NodeState::running || c.incarnation() != incarnation ||
-        !network_.reachable(peer, holder)) {
-      return;
-    }
-    end = {false, generation + 1};
-    record(holder, ConnectionClosed{peer, reason});
-    c.run_handler([&] { c.node()->on_disconnect(peer); });
-  }, holder.value());
+  InTransit close{peer, holder, connection, next_message_id_++, at, nullptr, reason};
+  if (!network_.reachable(peer, holder) || held_.holds(peer, holder, connection)) {
+    hold(std::move(close));
+    return;
+  }
+  transmit_close(std::move(close), at);
+}
+
+void World::transmit_close(InTransit close, SimTime at) {
+  const SimTime arrival = network_.close_arrival(close.from, close.to, at);
+  const NodeId holder = close.to;
+  scheduler_.at(arrival, [this, close = std::move(close)] { arrive_close(close); }, holder.value());
+}
+
+void World::arrive_close(const InTransit& close) {
+  const NodeId peer = close.from, holder = close.to;
+  if (!network_.reachable(peer, holder) || held_.holds(peer, holder, close.connection)) {
+    hold(close);
+    return;
+  }
+  NodeContext& c = ctx(holder);
+  ConnectionEnd& end = connections_[holder.value()][peer.value()];
+  // A connection the holder closed already, or one its process does not have.
+  if (close.connection <= end.closed_upto || c.state != NodeState::running) return;
+  end.open = false;
+  end.closed_upto = close.connection;
+  record(holder, ConnectionClosed{peer, close.close_reason});
+  c.run_handler([&] { c.node()->on_disconnect(peer); });
 }
 
 void World::kill(NodeId node) {
@@ -217,6 +238,7 @@ void World::power_loss(NodeId node) {
   NodeContext& c = ctx(node);
   c.powered_off = true;
   if (c.state == NodeState::running || c.state == NodeState::paused) stop_process(node, "power_loss", now());
+  for (const InTransit& lost : held_.take_from(node)) drop_held(lost);
   for (DiskLoss& loss : c.sim_disk().power_loss()) record(node, std::move(loss));
 }
 
@@ -226,6 +248,7 @@ void World::restart(NodeId node) {
   c.state = NodeState::running;
   c.powered_off = false;
   ++stats_.restarts;
+  forget_connections(node);  // the new process has none, not even those tried while it was down
   record(node, NodeLifecycle{"restart", c.incarnation()});
   c.build_node();
 }
@@ -255,63 +278,149 @@ EventGate::Decision World::admit(OwnerId owner) {
 }
 
 void World::send(NodeId from, NodeId to, MessagePtr message, SimTime at) {
-  const std::uint64_t id = next_message_id_++;
   ctx(to);  // a message to a node that does not exist is a bug in the model
   ++stats_.messages_sent;
-  ConnectionEnd& end = connections_[from.value()][to.value()];
-  end.open = true;
-  const std::uint32_t generation = end.generation;
-  if (!network_.reachable(from, to)) {
-    ++stats_.messages_dropped;
-    trace_.record(at, from, MessageDropped{from, to, id, "partitioned"});
+  // What a node sends to a peer while handling its message goes back on that message's
+  // connection; an answer sent later goes on the pair's latest; a request may open a new one.
+  const std::uint64_t closed_upto = connections_[from.value()][to.value()].closed_upto;
+  const bool replying = answering_ && answering_->node == from && answering_->peer == to;
+  std::uint64_t connection = 0;
+  if (replying && answering_->connection > closed_upto) {
+    connection = answering_->connection;
+  } else if (message->answers_peer()) {
+    connection = replying ? answering_->connection : latest_connection(from, to);
+    if (connection <= closed_upto) {  // the connection the peer asked on is closed
+      ++stats_.messages_dropped;
+      trace_.record(at, from, MessageDropped{from, to, next_message_id_++, "connection_closed"});
+      return;
+    }
+  } else {
+    connection = connection_to_send_on(from, to);
+  }
+  InTransit m{from, to, connection, next_message_id_++, at, std::move(message), {}};
+  connections_[from.value()][to.value()].open = true;
+  if (!network_.reachable(from, to) || held_.holds(from, to, m.connection)) {
+    hold(std::move(m));
     return;
   }
-  const SimNetwork::Transmission t = network_.transmit(from, to, message->wire_bytes(), at);
-  if (t.lost) {
-    ++stats_.messages_dropped;
-    trace_.record(at, from, MessageDropped{from, to, id, "loss"});
-    return;
-  }
-  trace_.record(at, from, MessageSent{to, id, message, t.arrival});
-  // The connection belongs to the receiver's current process: a restart breaks it.
-  const std::uint32_t incarnation = ctx(to).incarnation();
-  if (t.duplicate_arrival) {
-    scheduler_.at(*t.duplicate_arrival,
-                  [this, from, to, id, incarnation, generation, message] {
-                    deliver(from, to, id, incarnation, generation, message);
-                  },
-                  to.value());
-  }
-  scheduler_.at(t.arrival, [this, from, to, id, incarnation, generation, message = std::move(message)] {
-    deliver(from, to, id, incarnation, generation, message);
-  }, to.value());
+  transmit(std::move(m), at);
 }
 
-void World::deliver(NodeId from, NodeId to, std::uint64_t id, std::uint32_t incarnation,
-                    std::uint32_t generation, const MessagePtr& message) {
+void World::transmit(InTransit m, SimTime at, bool retransmission) {
+  const SimNetwork::Transmission t = network_.transmit(m.from, m.to, m.message->wire_bytes(), at);
+  if (t.retransmissions > 0) ++stats_.messages_retransmitted;
+  if (t.lost) {
+    ++stats_.messages_dropped;
+    trace_.record(at, m.from, MessageDropped{m.from, m.to, m.id, "loss"});
+    return;
+  }
+  if (retransmission) {
+    trace_.record(at, m.from, MessageRetransmitted{m.to, m.id, t.arrival});
+  } else {
+    trace_.record(at, m.from, MessageSent{m.to, m.id, m.message, t.arrival});
+  }
+  const NodeId to = m.to;
+  if (t.duplicate_arrival) scheduler_.at(*t.duplicate_arrival, [this, m] { deliver(m); }, to.value());
+  scheduler_.at(t.arrival, [this, m = std::move(m)] { deliver(m); }, to.value());
+}
+
+void World::deliver(const InTransit& m) {
+  const NodeId from = m.from, to = m.to;
+  // Lost on the cut link, or behind what was: the sender's kernel sends it again.
+  if (!network_.reachable(from, to) || held_.holds(from, to, m.connection)) {
+    hold(m);
+    return;
+  }
   NodeContext& c = ctx(to);
   if (c.state != NodeState::running) {  // a paused node never gets here: the gate holds its events
     ++stats_.messages_dropped;
-    record(to, MessageDropped{from, to, id, "node_down"});
-    if (!c.powered_off) close_connection(to, from, generation, "refused", now());
+    record(to, MessageDropped{from, to, m.id, "node_down"});
+    if (!c.powered_off) close_connection(to, from, m.connection, "refused", now());
     return;
   }
-  if (c.incarnation() != incarnation) {
+  ConnectionEnd& end = connections_[to.value()][from.value()];
+  // A connection the receiver closed, or one to its process before: its kernel resets it.
+  if (m.connection <= end.closed_upto) {
     ++stats_.messages_dropped;
-    record(to, MessageDropped{from, to, id, "connection_reset"});
-    close_connection(to, from, generation, "refused", now());
-    return;
-  }
-  // The link may have been cut while the message was on its way.
-  if (!network_.reachable(from, to)) {
-    ++stats_.messages_dropped;
-    record(to, MessageDropped{from, to, id, "partitioned"});
+    record(to, MessageDropped{from, to, m.id, "connection_reset"});
+    close_connection(to, from, m.connection, "refused", now());
     return;
   }
   ++stats_.messages_delivered;
-  connections_[to.value()][from.value()].open = true;
-  record(to, MessageDelivered{from, id});
-  c.run_handler([&] { c.node()->on_message(from, message); });
+  end.open = true;
+  record(to, MessageDelivered{from, m.id});
+  answering_ = Answering{to, from, m.connection};
+  c.run_handler([&] { c.node()->on_message(from, m.message); });
+  answering_.reset();
+}
+
+void World::disconnect(NodeId self, NodeId peer) {
+  ConnectionEnd& end = connections_[self.value()][peer.value()];
+  end.open = false;
+  end.closed_upto = latest_connection(self, peer);
+}
+
+void World::forget_connections(NodeId node) {
+  for (std::uint32_t p = 0; p < nodes_.size(); ++p) {
+    connections_[node.value()][p] = {false, latest_connection(node, NodeId{p})};
+  }
+}
+
+std::uint64_t World::connection_to_send_on(NodeId from, NodeId to) {
+  std::uint64_t& latest = latest_connection(from, to);
+  if (latest > connections_[from.value()][to.value()].closed_upto) return latest;
+  latest = next_connection_++;
+  // Neither direction of the new connection waits behind the old one's messages.
+  network_.forget_order(from, to);
+  network_.forget_order(to, from);
+  return latest;
+}
+
+void World::hold(InTransit item) {
+  if (ctx(item.from).powered_off) {  // no kernel is left to send it again
+    drop_held(item);
+    return;
+  }
+  if (!item.is_close()) {
+    ++stats_.messages_retransmitted;
+    record(item.from, MessageHeld{item.to, item.id});
+  }
+  held_.hold(std::move(item));
+  release_held_when_up();
+}
+
+void World::drop_held(const InTransit& item) {
+  if (item.is_close()) return;
+  ++stats_.messages_dropped;
+  record(item.from, MessageDropped{item.from, item.to, item.id, "sender_power_loss"});
+}
+
+void World::release_held_when_up() {
+  if (held_.empty()) return;
+  const auto up = [this](NodeId from, NodeId to) { return network_.reachable(from, to); };
+  for (const HeldStreams::Due& due : held_.take_due(up)) {
+    scheduler_.at(Retransmission::next_at_or_after(due.oldest_sent, now()), [this, due] { release_held(due); });
+  }
+}
+
+void World::release_held(const HeldStreams::Due& due) {
+  if (!held_.holds_stream(due)) return;  // its sender lost power meanwhile
+  if (!network_.reachable(due.from, due.to)) {
+    held_.release_failed(due);
+    return;
+  }
+  for (InTransit& item : held_.take(due)) {
+    if (now() - item.sent > Retransmission::gives_up_after) {
+      if (!item.is_close()) {
+        ++stats_.messages_dropped;
+        record(item.from, MessageDropped{item.from, item.to, item.id, "retransmissions_gave_up"});
+      }
+    } else if (item.is_close()) {
+      transmit_close(std::move(item), now());
+    } else {
+      transmit(std::move(item), now(), /*retransmission=*/true);
+    }
+  }
 }
 
 FaultId World::start_fault(const FaultSpec& fault) {
@@ -390,7 +499,10 @@ void World::end_fault(FaultId fault) {
         }
       },
       active.spec);
-  if (active.rule != 0) network_.remove_rule(active.rule);
+  if (active.rule != 0) {
+    network_.remove_rule(active.rule);
+    release_held_when_up();
+  }
   record(kWorldNode, FaultEnded{fault, fault_type(active.spec)});
 }
 
@@ -404,6 +516,7 @@ void World::schedule_fault(SimTime at, FaultSpec fault, std::optional<Duration> 
 void World::heal_all() {
   while (!active_faults_.empty()) end_fault(active_faults_.begin()->first);
   network_.heal();
+  release_held_when_up();
   for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
     const NodeId n{i};
     resume(n);

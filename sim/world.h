@@ -13,8 +13,12 @@
 // Connections follow TCP. A node's end of a connection to a peer opens when it sends to or
 // hears from the peer. When a process exits (kill, halt) its host's kernel closes its sockets,
 // and each peer with a connection to it learns it one link latency later (Node::on_disconnect);
-// a message that reaches a host whose process is gone, or is a new one, is refused the same
-// way. A host without power, or cut off, answers nothing: its peers find out by timeouts.
+// a message that reaches a host whose process is gone, or is a new one, or on a connection its
+// receiver closed (Env::disconnect, as a client whose request timed out), is refused the same
+// way. A host without power answers nothing: its peers find out by timeouts. A cut link loses
+// nothing on a connection: what meets the cut, messages and closes alike, is sent again by the
+// sender's kernel and arrives, in order, once the link is back (HeldStreams), unless the
+// sender's host loses power first.
 //
 // Every fault of SCENARIO_FORMAT.md goes through start_fault/end_fault, which the scenario
 // runner and the tests call; both record fault_start/fault_end in the trace.
@@ -32,6 +36,7 @@
 #include "model/env.h"
 #include "model/node.h"
 #include "sim/faults.h"
+#include "sim/held_streams.h"
 #include "sim/network.h"
 #include "sim/scheduler.h"
 #include "sim/sim_disk.h"
@@ -57,6 +62,7 @@ struct WorldStats {
   std::uint64_t messages_sent = 0;
   std::uint64_t messages_delivered = 0;
   std::uint64_t messages_dropped = 0;
+  std::uint64_t messages_retransmitted = 0;  // lost once or more, or held on a cut link
   std::uint64_t faults_started = 0;
   std::uint64_t restarts = 0;
 };
@@ -127,22 +133,43 @@ class World final : private EventGate {
   Decision admit(OwnerId owner) override;
   NodeContext& ctx(NodeId node) const;
   void send(NodeId from, NodeId to, MessagePtr message, SimTime at);
-  void deliver(NodeId from, NodeId to, std::uint64_t id, std::uint32_t incarnation,
-               std::uint32_t generation, const MessagePtr& message);
+  // A message's first send, or (`retransmission`) a held one's once its link is back.
+  void transmit(InTransit message, SimTime at, bool retransmission = false);
+  void disconnect(NodeId self, NodeId peer);
+  void deliver(const InTransit& message);
+  // What meets a cut link waits in its direction's stream (HeldStreams) and goes on at the
+  // first retransmission after the link is back; a power loss of its sender drops it.
+  void hold(InTransit item);
+  void drop_held(const InTransit& item);
+  void release_held_when_up();
+  void release_held(const HeldStreams::Due& due);
   void stop_process(NodeId node, std::string_view what, SimTime at);
   // The peer's kernel closes the holder's connection to it (FIN or RST), sent at `at`.
-  void close_connection(NodeId peer, NodeId holder, std::uint32_t generation, std::string_view reason, SimTime at);
+  void close_connection(NodeId peer, NodeId holder, std::uint64_t connection, std::string_view reason, SimTime at);
+  void transmit_close(InTransit close, SimTime at);
+  void arrive_close(const InTransit& close);
   void schedule_writeback(NodeId node);
   std::string describe(const FaultSpec& fault) const;
   std::string names(const std::vector<NodeId>& nodes) const;
   void record(NodeId node, TraceEvent event) { trace_.record(now(), node, std::move(event)); }
 
-  // One end of a connection: [holder][peer]. The generation counts the closes the holder has
-  // learnt of, so that a close telling of an older connection does nothing.
+  // Connections have ids, as TCP's have port pairs: a pair of nodes talks on its latest one,
+  // and a new one starts when the sender's end closed that (it timed a request out, heard the
+  // peer's FIN or RST, or its process is a new one). What arrives on a connection its
+  // receiver closed is dropped, as a kernel answers it with RST; a close tells of one
+  // connection only. One end of the pair's connections: [holder][peer].
   struct ConnectionEnd {
-    bool open = false;
-    std::uint32_t generation = 0;
+    bool open = false;              // the holder sent on or heard from its latest connection
+    // The holder has closed every connection up to this id (its process, after a restart,
+    // never had them).
+    std::uint64_t closed_upto = 0;
   };
+  void forget_connections(NodeId node);
+  // The connection `from` sends to `to` on: the pair's latest, or a new one if `from` closed it.
+  std::uint64_t connection_to_send_on(NodeId from, NodeId to);
+  std::uint64_t& latest_connection(NodeId a, NodeId b) {
+    return latest_connection_[std::min(a.value(), b.value())][std::max(a.value(), b.value())];
+  }
 
   WorldConfig config_;
   Rng rng_;
@@ -151,6 +178,15 @@ class World final : private EventGate {
   Trace trace_;
   std::vector<std::unique_ptr<NodeContext>> nodes_;
   std::vector<std::vector<ConnectionEnd>> connections_;
+  std::vector<std::vector<std::uint64_t>> latest_connection_;  // [smaller id][larger id]
+  struct Answering {
+    NodeId node;  // handling a message
+    NodeId peer;  // from this peer
+    std::uint64_t connection;  // that came on this connection
+  };
+  std::optional<Answering> answering_;
+  std::uint64_t next_connection_ = 1;
+  HeldStreams held_;
   std::map<FaultId, ActiveFault> active_faults_;
   FaultId next_fault_ = 1;
   std::uint64_t next_message_id_ = 1;

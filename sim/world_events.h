@@ -37,12 +37,41 @@ struct MessageDelivered {
   }
 };
 
+// The message met a cut link: the sender's kernel sends it again until the link is back,
+// then it goes on (message_retransmitted) in its connection's order.
+struct MessageHeld {
+  static constexpr std::string_view kName = "message_held";
+  NodeId to;
+  std::uint64_t message_id;
+  template <class V>
+  void fields(V& v) const {
+    v("to", to);
+    v("id", message_id);
+  }
+};
+
+// A held message's retransmission that gets through, the link being back.
+struct MessageRetransmitted {
+  static constexpr std::string_view kName = "message_retransmitted";
+  NodeId to;
+  std::uint64_t message_id;
+  SimTime arrives;
+  template <class V>
+  void fields(V& v) const {
+    v("to", to);
+    v("id", message_id);
+    v("arrives", arrives);
+  }
+};
+
 struct MessageDropped {
   static constexpr std::string_view kName = "message_dropped";
   NodeId from;
   NodeId to;
   std::uint64_t message_id;
-  std::string_view reason;  // "loss", "partitioned", "node_down", "connection_reset"
+  // "loss" or "retransmissions_gave_up" (TCP gave up), "sender_power_loss" (held, and its
+  // sender's kernel died), "node_down", "connection_reset"
+  std::string_view reason;
   template <class V>
   void fields(V& v) const {
     v("from", from);

@@ -203,7 +203,7 @@ TEST_CASE("Broker: a follower whose leader's process died fetches again after re
   // The follower's fetch is waiting in the leader's purgatory when the leader's process dies;
   // a new one starts on the same disk at once and is told it still leads.
   c.world.kill(c.node(one));
-  c.world.restart(c.node(one));
+  c.restart(one);
   c.lead(one, LeaderEpoch{1}, {one, two}, {one, two}, {one});
   c.run_for(Duration::millis(10));
   c.produce(one, 2, 1, make_batch(2, 3, 1000));
@@ -342,7 +342,7 @@ TEST_CASE("Broker: a follower away while retention passed its log end starts aga
   c.run_for(Duration::millis(200));
   const Offset leader_start = c.log(a).log_start_offset();
   REQUIRE(leader_start > Offset{1});  // past b's log end
-  c.world.restart(c.node(b));
+  c.restart(b);
   c.lead(a, LeaderEpoch{2}, {a}, {a, b}, {b});  // b follows again
   c.run_for(Duration::seconds(1));
   // b's fetch at 1 was out of a's range: a's log end (6) is not below b's, a's log start is

@@ -63,7 +63,7 @@ std::vector<Violation> run_divergence(broker::ReplicaTruncation mode) {
   c.run_for(Duration::millis(10));
   c.produce(b, 3, 1, make_batch(7, 1, 2000));  // m3 at offset 1
   await_produce(c, 3);
-  c.world.restart(c.node(a));
+  c.restart(a);
   c.lead(b, LeaderEpoch{3}, {b}, {a, b});
   c.run_for(Duration::seconds(1));
   suite.finish(c.world.now());

@@ -113,10 +113,36 @@ TEST_CASE("Network: degradation adds latency and a rate limit queues messages", 
   CHECK(second.arrival == SimTime::from_millis(200 + 52));
 }
 
-TEST_CASE("Network: loss drops and duplication repeats", "[network]") {
+TEST_CASE("Network: a lost packet is sent again, backing off, in order; duplication repeats", "[network]") {
+  CHECK(Retransmission::wait(1) == Duration::millis(200));
+  CHECK(Retransmission::wait(3) == Duration::millis(800));
+  CHECK(Retransmission::wait(4) == Duration::seconds(1));
+  CHECK(Retransmission::wait(40) == Duration::seconds(1));
+  CHECK(Retransmission::next_at_or_after(SimTime::zero(), SimTime::from_millis(700)) == SimTime::from_millis(1400));
+  CHECK(Retransmission::next_at_or_after(SimTime::zero(), SimTime::zero()) == SimTime::zero());
   LinkConfig lossy;
-  lossy.loss_percent = 100;
-  SimNetwork a = make_network(2, lossy);
+  lossy.loss_percent = 50;
+  lossy.jitter = Duration::zero();
+  SimNetwork half = make_network(2, lossy);
+  SimTime last;
+  int late = 0;
+  for (int i = 0; i < 200; ++i) {
+    const SimTime sent = SimTime::from_millis(i);
+    const auto t = half.transmit(n0, n1, 10, sent);
+    REQUIRE_FALSE(t.lost);
+    CHECK(t.arrival >= last);  // a later message waits behind a retransmitted one
+    if (t.retransmissions > 0) {
+      ++late;
+      CHECK(t.arrival >= sent + Duration::millis(200) + lossy.latency);
+    }
+    last = t.arrival;
+  }
+  CHECK(late > 50);
+  CHECK(late < 150);
+  // Every retransmission lost: TCP gives the connection up, about 15 minutes on.
+  LinkConfig dead;
+  dead.loss_percent = 100;
+  SimNetwork a = make_network(2, dead);
   CHECK(a.transmit(n0, n1, 10, SimTime::zero()).lost);
   LinkConfig dup;
   dup.duplicate_percent = 100;

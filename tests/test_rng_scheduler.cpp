@@ -243,6 +243,23 @@ TEST_CASE("Scheduler: the gate holds and defers owned events, which stay cancell
   CHECK(log == std::vector<std::string>{"free@5", "held-a@10", "held-b@10", "deferred@20"});
 }
 
+TEST_CASE("Scheduler: an event deferred while its owner is busy keeps its place before events scheduled later",
+          "[scheduler]") {
+  Scheduler s;
+  ScriptedGate gate;
+  s.set_gate(&gate);
+  std::vector<std::string> log;
+  // Two messages for a busy node: the first arrives at 1 ms and must wait until 2 ms, when the
+  // second arrives. The node takes them in the order they arrived.
+  s.at(SimTime::from_millis(1), [&] { log.push_back("first"); }, 1);
+  s.at(SimTime::from_millis(2), [&] { log.push_back("second"); }, 1);
+  gate.decisions[1] = {EventGate::Admit::defer, SimTime::from_millis(2)};
+  s.run_until(SimTime::from_millis(1));
+  gate.decisions.erase(1);
+  s.run_until(SimTime::from_millis(5));
+  CHECK(log == std::vector<std::string>{"first", "second"});
+}
+
 TEST_CASE("partition_point_from_end: the same answer as std::partition_point, wherever it lies", "[search]") {
   for (int size = 0; size <= 70; ++size) {
     std::vector<int> v(static_cast<std::size_t>(size));

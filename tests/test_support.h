@@ -13,13 +13,17 @@
 
 namespace kafkasim::testing {
 
+// A numbered message; an answer goes back only on a connection its peer opened, as a response.
 struct Numbered final : Message {
-  explicit Numbered(std::uint64_t n, std::size_t bytes = 32) : number(n), size(bytes) {}
+  explicit Numbered(std::uint64_t n, std::size_t bytes = 32, bool is_answer = false)
+      : number(n), size(bytes), answer(is_answer) {}
   std::uint64_t number;
   std::size_t size;
+  bool answer;
   std::string_view name() const override { return "Numbered"; }
   std::size_t wire_bytes() const override { return size; }
   std::string describe() const override { return "n=" + std::to_string(number); }
+  bool answers_peer() const override { return answer; }
 };
 
 struct Delivery {
@@ -81,6 +85,18 @@ struct RecorderCluster {
   // Sends message `number` from one node to another now, if the sender is up.
   void send(NodeId from, NodeId to, std::uint64_t number) {
     if (auto* node = world.node_as<Recorder>(from)) node->env().send(to, std::make_shared<Numbered>(number));
+  }
+  void answer(NodeId from, NodeId to, std::uint64_t number) {
+    if (auto* node = world.node_as<Recorder>(from)) node->env().send(to, std::make_shared<Numbered>(number, 32, true));
+  }
+  // `from` closes its connection to `to`, as a client whose request timed out.
+  void disconnect(NodeId from, NodeId to) {
+    if (auto* node = world.node_as<Recorder>(from)) node->env().disconnect(to);
+  }
+  std::vector<std::uint64_t> numbers() const {
+    std::vector<std::uint64_t> out;
+    for (const Delivery& d : log) out.push_back(d.number);
+    return out;
   }
 };
 

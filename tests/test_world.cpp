@@ -236,22 +236,122 @@ TEST_CASE("World: a killed process's peers learn of it one latency later; a sile
   (void)quiet;
 }
 
-TEST_CASE("World: a partition that starts while a message is on its way drops it", "[world]") {
+TEST_CASE("World: what meets a cut link is sent again and arrives in order at the first retransmission after the heal",
+          "[world][connections]") {
+  WorldConfig config = quiet_config();
+  config.network.latency = Duration::millis(10);
+  kafkasim::testing::RecorderCluster c(config, 2);
+  World& world = c.world;
+  const NodeId a = c.ids[0], b = c.ids[1];
+  SECTION("a short cut: the first retransmission, 200 ms after the first send") {
+    c.send(a, b, 1);  // on its way when the link is cut at 5 ms
+    world.schedule_fault(SimTime::from_millis(5), NetworkPartition{{{a}, {b}}}, Duration::millis(20));
+    world.run_until(SimTime::from_millis(20));
+    c.send(a, b, 2);  // sent into the cut
+    world.run_until(SimTime::from_millis(30));
+    c.send(a, b, 3);  // after the heal at 25 ms, but behind 1 and 2 on the connection
+    world.run_until(SimTime::from_millis(500));
+    CHECK(c.numbers() == std::vector<std::uint64_t>{1, 2, 3});
+    for (const auto& d : c.log) CHECK(d.time == SimTime::from_millis(210));
+    CHECK(world.stats().messages_dropped == 0);
+    CHECK(world.stats().messages_retransmitted == 3);
+  }
+  SECTION("a long cut: retransmissions back off, a second apart at most") {
+    world.start_fault(NetworkPartition{{{a}, {b}}});
+    c.send(a, b, 1);
+    world.schedule_fault(SimTime::from_millis(5000), Heal{}, std::nullopt);
+    world.run_until(SimTime::from_millis(10000));
+    // Sent again at 0.2, 0.6, 1.4, 2.4, 3.4, 4.4 and 5.4 s: the last gets through.
+    REQUIRE(c.log.size() == 1);
+    CHECK(c.log[0].time == SimTime::from_millis(5410));
+  }
+  SECTION("the link cut again before the retransmission: it waits for the next heal") {
+    world.start_fault(NetworkPartition{{{a}, {b}}});
+    c.send(a, b, 1);
+    world.schedule_fault(SimTime::from_millis(100), Heal{}, std::nullopt);
+    world.schedule_fault(SimTime::from_millis(150), NetworkPartition{{{a}, {b}}}, Duration::millis(1000));
+    world.run_until(SimTime::from_millis(3000));
+    // Not at 0.2 s (cut again at 0.15 s); at the first retransmission after 1.15 s: 1.4 s.
+    REQUIRE(c.log.size() == 1);
+    CHECK(c.log[0].time == SimTime::from_millis(1410));
+  }
+}
+
+TEST_CASE("World: a host that loses power takes what it held with it; a killed process's kernel sends it on, then its FIN",
+          "[world][connections]") {
+  WorldConfig config = quiet_config();
+  config.network.latency = Duration::millis(10);
+  kafkasim::testing::RecorderCluster c(config, 2);
+  World& world = c.world;
+  const NodeId a = c.ids[0], b = c.ids[1];
+  c.send(b, a, 7);  // b's side has a connection: it will hear of a's end
+  world.run_until(SimTime::from_millis(20));
+  c.log.clear();
+  const FaultId cut = world.start_fault(NetworkPartition{{{a}, {b}}});
+  c.send(a, b, 1);
+  SECTION("kill") {
+    world.kill(a);
+    world.run_until(SimTime::from_millis(100));
+    world.end_fault(cut);
+    world.run_until(SimTime::from_millis(1000));
+    REQUIRE(c.log.size() == 1);
+    CHECK(c.log[0].time == SimTime::from_millis(230));  // first sent at 20 ms
+    CHECK(c.disconnects == std::vector<kafkasim::testing::Disconnect>{{SimTime::from_millis(230), b, a}});
+  }
+  SECTION("power loss") {
+    world.power_loss(a);
+    world.run_until(SimTime::from_millis(100));
+    world.end_fault(cut);
+    world.run_until(SimTime::from_millis(1000));
+    CHECK(c.log.empty());
+    CHECK(c.disconnects.empty());
+    CHECK(world.stats().messages_dropped == 1);
+  }
+}
+
+TEST_CASE("World: a connection its receiver closed takes nothing more, and answers go only where they were asked",
+          "[world][connections]") {
   WorldConfig config = quiet_config();
   config.network.latency = Duration::millis(10);
   kafkasim::testing::RecorderCluster c(config, 2);
   World& world = c.world;
   const NodeId a = c.ids[0], b = c.ids[1];
   c.send(a, b, 1);
-  world.schedule_fault(SimTime::from_millis(5), NetworkPartition{{{a}, {b}}}, Duration::millis(20));
   world.run_until(SimTime::from_millis(20));
-  c.send(a, b, 2);  // during the partition
-  world.run_until(SimTime::from_millis(30));
-  c.send(a, b, 3);  // healed at 25 ms
-  world.run_until(SimTime::from_millis(50));
-  REQUIRE(c.log.size() == 1);
-  CHECK(c.log[0].number == 3);
-  CHECK(world.stats().messages_dropped == 2);
+  SECTION("data on its way when the receiver closed is reset: the sender hears of it") {
+    c.send(b, a, 2);
+    world.run_until(SimTime::from_millis(25));
+    c.disconnect(a, b);  // a's request timed out
+    world.run_until(SimTime::from_millis(100));
+    CHECK(c.numbers() == std::vector<std::uint64_t>{1});
+    CHECK(c.disconnects == std::vector<kafkasim::testing::Disconnect>{{SimTime::from_millis(40), b, a}});
+  }
+  SECTION("an answer on a connection its asker closed is reset; once its end is closed, none is sent") {
+    c.disconnect(a, b);
+    c.answer(b, a, 2);  // reset at a at 30 ms; b hears of it at 40 ms
+    world.run_until(SimTime::from_millis(50));
+    c.answer(b, a, 5);  // b's end is closed: no connection to answer on
+    c.send(a, b, 3);    // a's new connection
+    world.run_until(SimTime::from_millis(60));
+    c.answer(b, a, 4);  // goes back on it
+    world.run_until(SimTime::from_millis(100));
+    CHECK(c.numbers() == std::vector<std::uint64_t>{1, 3, 4});
+    CHECK(c.disconnects == std::vector<kafkasim::testing::Disconnect>{{SimTime::from_millis(40), b, a}});
+  }
+  SECTION("a new connection does not wait behind the old one's retransmissions") {
+    const FaultId cut = world.start_fault(NetworkPartition{{{a}, {b}}});
+    c.send(a, b, 2);  // held on the old connection
+    world.run_until(SimTime::from_millis(50));
+    c.disconnect(a, b);
+    world.end_fault(cut);
+    c.send(a, b, 3);  // on a new connection, through at once
+    world.run_until(SimTime::from_millis(1000));
+    // The old connection's data still arrives (a closed socket's kernel sends what it has),
+    // at its retransmission 200 ms after it was first sent.
+    REQUIRE(c.numbers() == std::vector<std::uint64_t>{1, 3, 2});
+    CHECK(c.log[1].time == SimTime::from_millis(60));
+    CHECK(c.log[2].time == SimTime::from_millis(230));
+  }
 }
 
 TEST_CASE("World: a node is busy while its disk works, and its clock moves meanwhile", "[world]") {

@@ -49,7 +49,9 @@ void ReplicaFetcher::await(BrokerId leader, Leader& l, std::int32_t correlation_
                            auto found = leaders_.find(leader);
                            if (found == leaders_.end() || found->second.in_flight != correlation_id) return;
                            found->second.in_flight = -1;
-                           send_next(leader);  // the request or its answer was lost
+                           // As Kafka's fetcher: close the connection and send again on a new one.
+                           env_.disconnect(found->second.node);
+                           send_next(leader);
                          });
 }
 

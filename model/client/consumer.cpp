@@ -21,7 +21,7 @@ Consumer::Consumer(Env& env, ConsumerConfig config, std::vector<std::string> top
       config_(std::move(config)),
       metadata_(env, ClientMetadataConfig{config_.bootstrap, config_.metadata_max_age_ms, config_.retry_backoff_ms,
                                           config_.request_timeout_ms, config_.reconnect},
-                std::move(topics), [this] { run(); }, [this](NodeId node) { on_disconnect(node); }) {
+                std::move(topics), [this] { run(); }, [this](NodeId node) { close_connection(node); }) {
   metadata_.request_update();
 }
 
@@ -87,11 +87,16 @@ std::int32_t Consumer::track(NodeId node, std::vector<TopicPartition> partitions
   const std::int32_t corr = ++correlation_id_;
   // Unanswered in time: Kafka's NetworkClient closes the connection, failing everything in flight on it.
   TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, node] {
-    on_disconnect(node);
+    close_connection(node);
     run();
   });
   outstanding_.emplace(corr, Outstanding{node, std::move(partitions), timeout, {}});
   return corr;
+}
+
+void Consumer::close_connection(NodeId node) {
+  env_.disconnect(node);
+  on_disconnect(node);
 }
 
 void Consumer::on_disconnect(NodeId node) {

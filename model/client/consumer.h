@@ -86,6 +86,9 @@ class Consumer {
   // it timed out (Kafka's NetworkClient closes it then): its requests in flight failed, the
   // next poll asks again, and the listener (the group's coordinator client) hears of it too.
   void on_disconnect(NodeId node);
+  // A request to `node` went unanswered in time: the client closes the connection, and
+  // on_disconnect follows.
+  void close_connection(NodeId node);
   // The one other part of the client that sends on these connections; empty to stop.
   void set_disconnect_listener(std::function<void(NodeId)> listener) { disconnect_listener_ = std::move(listener); }
 

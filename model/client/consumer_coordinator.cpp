@@ -38,7 +38,7 @@ std::int32_t ConsumerCoordinator::expect(InFlight& slot) {
   slot.timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, &slot, corr, to] {
     if (!answered(slot, corr)) return;
     coordinator_lost("a request went unanswered");
-    consumer_.on_disconnect(to);
+    consumer_.close_connection(to);
   });
   return corr;
 }

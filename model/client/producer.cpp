@@ -42,7 +42,7 @@ Producer::Producer(Env& env, ProducerConfig config, std::vector<std::string> top
       config_(std::move(config)),
       metadata_(env, ClientMetadataConfig{config_.bootstrap, config_.metadata_max_age_ms, config_.retry_backoff_ms,
                                           config_.request_timeout_ms, config_.reconnect},
-                std::move(topics), [this] { run(); }, [this](NodeId node) { on_disconnect(node); }),
+                std::move(topics), [this] { run(); }, [this](NodeId node) { close_connection(node); }),
       accumulator_(config_.batch_size, config_.linger_ms),
       partitioner_(env.rng()) {
   metadata_.request_update();
@@ -178,7 +178,7 @@ void Producer::send_request(NodeId node, std::vector<ProducerBatch> batches) {
   }
   connections_[node].push_back(corr);
   // Unanswered in time: Kafka's NetworkClient closes the connection, failing everything in flight on it.
-  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, node] { on_disconnect(node); });
+  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, node] { close_connection(node); });
   in_flight_.emplace(corr, InFlight{std::move(batches), node, timeout});
 }
 
@@ -272,13 +272,18 @@ void Producer::init_producer_id() {
   init_sent_to_ = metadata_.any_node();
   env_.send(init_sent_to_, make_message(InitProducerIdRequest{*init_in_flight_}));
   init_timeout_.cancel();  // a retry waiting for its backoff: this is it
-  init_timeout_ = env_.after(Duration::millis(config_.request_timeout_ms), [this] { on_disconnect(init_sent_to_); });
+  init_timeout_ = env_.after(Duration::millis(config_.request_timeout_ms), [this] { close_connection(init_sent_to_); });
 }
 
 void Producer::init_producer_id_failed() {
   init_in_flight_.reset();
   init_timeout_.cancel();
   init_timeout_ = env_.after(Duration::millis(config_.retry_backoff_ms), [this] { init_producer_id(); });  // the next broker in turn
+}
+
+void Producer::close_connection(NodeId node) {
+  env_.disconnect(node);
+  on_disconnect(node);
 }
 
 void Producer::on_disconnect(NodeId node) {

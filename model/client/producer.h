@@ -52,6 +52,9 @@ class Producer {
   bool handle(NodeId from, const Message& message);
   // The connection to `node` closed: its requests in flight failed (NETWORK_EXCEPTION).
   void on_disconnect(NodeId node);
+  // A request to `node` went unanswered in time: Kafka's NetworkClient closes the connection
+  // (processTimeoutDisconnection), and on_disconnect follows.
+  void close_connection(NodeId node);
 
   const ProducerStats& stats() const { return stats_; }
   const ClientMetadata& metadata() const { return metadata_; }

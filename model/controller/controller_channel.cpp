@@ -24,7 +24,11 @@ void ControllerChannel::enqueue(BrokerId broker, NodeId node, std::int32_t corre
 void ControllerChannel::send_front(Queue& queue) {
   if (queue.requests.empty()) return;
   env_.send(queue.node, queue.requests.front().message);
-  queue.timeout = env_.after(Duration::millis(socket_timeout_ms_), [this, &queue] { send_front(queue); });
+  // Unanswered in time: as Kafka's RequestSendThread, close the connection and send again on a new one.
+  queue.timeout = env_.after(Duration::millis(socket_timeout_ms_), [this, &queue] {
+    env_.disconnect(queue.node);
+    send_front(queue);
+  });
 }
 
 bool ControllerChannel::handle(NodeId from, const Message& message) {

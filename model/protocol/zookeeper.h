@@ -128,6 +128,7 @@ enum class ZkEventType : std::int8_t { created, deleted, data_changed, children_
 // a ping has not acknowledged yet, and the client processes them in sequence, once each.
 struct ZkWatchEvent {
   static constexpr const char* kName = "ZkWatchEvent";
+  static constexpr bool kSentOnClientConnection = true;  // on the session's connection
   std::string path;
   ZkEventType type = ZkEventType::data_changed;
   std::uint64_t sequence = 0;  // of the session's events

@@ -3,7 +3,7 @@
 namespace kafkasim::sim {
 
 EchoNode::EchoNode(Env& env, std::vector<NodeId> peers, Duration interval, EchoStats& stats)
-    : env_(env), peers_(std::move(peers)), interval_(interval), stats_(stats) {}
+    : env_(env), peers_(std::move(peers)), interval_(interval), stats_(stats), started_(env.steady_now()) {}
 
 void EchoNode::start() {
   auto opened = env_.disk().open(kJournal, storage::OpenMode::create_if_missing);
@@ -36,10 +36,10 @@ void EchoNode::tick() {
 
 void EchoNode::on_message(NodeId from, const MessagePtr& message) {
   if (const auto* ping = message_cast<Ping>(*message)) {
-    env_.send(from, std::make_shared<Pong>(ping->seq));
+    env_.send(from, std::make_shared<Pong>(ping->seq, started_));
   } else if (const auto* pong = message_cast<Pong>(*message)) {
     ++stats_.pongs_received;
-    std::uint64_t& last = last_pong_[from];
+    std::uint64_t& last = last_pong_[{from, pong->responder}];
     if (pong->seq <= last) ++stats_.out_of_order;
     last = pong->seq;
     journal(pong->seq);

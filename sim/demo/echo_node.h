@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/env.h"
@@ -23,9 +24,13 @@ struct Ping final : Message {
   std::string describe() const override { return "seq=" + std::to_string(seq); }
 };
 
+// The answer to a ping, naming the process that answered (by when it started): each process
+// answers on connections of its own, which deliver in order; those of a process before may
+// still deliver what its kernel was sending when it died.
 struct Pong final : Message {
-  explicit Pong(std::uint64_t s) : seq(s) {}
+  Pong(std::uint64_t s, SimTime responder_started) : seq(s), responder(responder_started) {}
   std::uint64_t seq;
+  SimTime responder;
   std::string_view name() const override { return "Pong"; }
   std::size_t wire_bytes() const override { return 16; }
   std::string describe() const override { return "seq=" + std::to_string(seq); }
@@ -35,7 +40,7 @@ struct Pong final : Message {
 struct EchoStats {
   std::uint64_t pings_sent = 0;
   std::uint64_t pongs_received = 0;
-  // A pong whose sequence number was not above the last one from the same peer.
+  // A pong whose sequence number was not above the last one from the same peer process.
   std::uint64_t out_of_order = 0;
   // Journal entries found on disk at start, and bytes of torn entries cut.
   std::uint64_t entries_recovered = 0;
@@ -63,7 +68,8 @@ class EchoNode final : public Node {
   EchoStats& stats_;
   std::unique_ptr<storage::File> journal_;
   std::uint64_t next_seq_ = 1;
-  std::map<NodeId, std::uint64_t> last_pong_;
+  SimTime started_;
+  std::map<std::pair<NodeId, SimTime>, std::uint64_t> last_pong_;  // by peer process
   std::uint64_t unsynced_ = 0;
 };
 
