@@ -26,6 +26,12 @@ WorldConfig quiet_config(std::uint64_t seed = 1) {
   return c;
 }
 
+WorldConfig ten_ms_links() {
+  WorldConfig c = quiet_config();
+  c.network.latency = Duration::millis(10);
+  return c;
+}
+
 // Collects the names of the trace events, with their node and a few fields.
 struct EventLog final : TraceSink {
   std::vector<std::string> lines;
@@ -37,6 +43,14 @@ struct EventLog final : TraceSink {
     lines.push_back(line);
   }
   bool has(const std::string& s) const { return std::find(lines.begin(), lines.end(), s) != lines.end(); }
+};
+
+// Two Recorder nodes, a and b, on 10 ms links without jitter.
+struct TwoNodes {
+  kafkasim::testing::RecorderCluster c{ten_ms_links(), 2};
+  World& world = c.world;
+  NodeId a = c.ids[0];
+  NodeId b = c.ids[1];
 };
 
 }  // namespace
@@ -238,11 +252,8 @@ TEST_CASE("World: a killed process's peers learn of it one latency later; a sile
 
 TEST_CASE("World: what meets a cut link is sent again and arrives in order at the first retransmission after the heal",
           "[world][connections]") {
-  WorldConfig config = quiet_config();
-  config.network.latency = Duration::millis(10);
-  kafkasim::testing::RecorderCluster c(config, 2);
-  World& world = c.world;
-  const NodeId a = c.ids[0], b = c.ids[1];
+  TwoNodes nodes;
+  auto& [c, world, a, b] = nodes;
   SECTION("a short cut: the first retransmission, 200 ms after the first send") {
     c.send(a, b, 1);  // on its way when the link is cut at 5 ms
     world.schedule_fault(SimTime::from_millis(5), NetworkPartition{{{a}, {b}}}, Duration::millis(20));
@@ -279,11 +290,8 @@ TEST_CASE("World: what meets a cut link is sent again and arrives in order at th
 
 TEST_CASE("World: a host that loses power takes what it held with it; a killed process's kernel sends it on, then its FIN",
           "[world][connections]") {
-  WorldConfig config = quiet_config();
-  config.network.latency = Duration::millis(10);
-  kafkasim::testing::RecorderCluster c(config, 2);
-  World& world = c.world;
-  const NodeId a = c.ids[0], b = c.ids[1];
+  TwoNodes nodes;
+  auto& [c, world, a, b] = nodes;
   c.send(b, a, 7);  // b's side has a connection: it will hear of a's end
   world.run_until(SimTime::from_millis(20));
   c.log.clear();
@@ -311,11 +319,8 @@ TEST_CASE("World: a host that loses power takes what it held with it; a killed p
 
 TEST_CASE("World: a connection its receiver closed takes nothing more, and answers go only where they were asked",
           "[world][connections]") {
-  WorldConfig config = quiet_config();
-  config.network.latency = Duration::millis(10);
-  kafkasim::testing::RecorderCluster c(config, 2);
-  World& world = c.world;
-  const NodeId a = c.ids[0], b = c.ids[1];
+  TwoNodes nodes;
+  auto& [c, world, a, b] = nodes;
   c.send(a, b, 1);
   world.run_until(SimTime::from_millis(20));
   SECTION("data on its way when the receiver closed is reset: the sender hears of it") {
