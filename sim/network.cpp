@@ -143,6 +143,7 @@ void SimNetwork::recompute_links() {
       }
     }
   }
+  if (links_changed_) links_changed_();
 }
 
 std::vector<std::vector<NodeId>> SimNetwork::groups() const {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -80,6 +81,8 @@ class SimNetwork {
   RuleId degrade(const std::vector<NodeId>& nodes, const std::vector<NodeId>& peers,
                  Direction direction, LinkDegradation degradation);
   void remove_rule(RuleId rule);
+  // Called whenever the links' behaviour is recomputed (a rule added or removed, a heal).
+  void set_links_changed(std::function<void()> listener) { links_changed_ = std::move(listener); }
   // Removes every rule: the network is whole again.
   void heal();
   std::size_t rule_count() const { return rules_.size(); }
@@ -140,6 +143,7 @@ class SimNetwork {
   std::vector<std::vector<EdgeDescriptor>> edges_;  // [from][to], O(1) link lookup
   std::map<RuleId, Rule> rules_;
   RuleId next_rule_ = 1;
+  std::function<void()> links_changed_;
 };
 
 }  // namespace kafkasim::sim

@@ -130,6 +130,8 @@ World::World(WorldConfig config)
     : config_(config), rng_(config.seed), network_(config.network, rng_.child("network")) {
   scheduler_.set_gate(this);
   scheduler_.set_event_budget(config.event_budget);
+  // However a link comes back (a fault's end, a heal, a rule removed by hand), what it held goes on.
+  network_.set_links_changed([this] { release_held_when_up(); });
 }
 
 World::~World() {
@@ -200,7 +202,7 @@ void World::stop_process(NodeId node, std::string_view what, SimTime at) {
 void World::close_connection(NodeId peer, NodeId holder, std::uint64_t connection,
                              std::string_view reason, SimTime at) {
   InTransit close{peer, holder, connection, next_message_id_++, at, nullptr, reason};
-  if (!network_.reachable(peer, holder) || held_.holds(peer, holder, connection)) {
+  if (waits_behind_cut(close)) {
     hold(std::move(close));
     return;
   }
@@ -215,7 +217,7 @@ void World::transmit_close(InTransit close, SimTime at) {
 
 void World::arrive_close(const InTransit& close) {
   const NodeId peer = close.from, holder = close.to;
-  if (!network_.reachable(peer, holder) || held_.holds(peer, holder, close.connection)) {
+  if (waits_behind_cut(close)) {
     hold(close);
     return;
   }
@@ -290,8 +292,7 @@ void World::send(NodeId from, NodeId to, MessagePtr message, SimTime at) {
   } else if (message->answers_peer()) {
     connection = replying ? answering_->connection : latest_connection(from, to);
     if (connection <= closed_upto) {  // the connection the peer asked on is closed
-      ++stats_.messages_dropped;
-      trace_.record(at, from, MessageDropped{from, to, next_message_id_++, "connection_closed"});
+      dropped(at, from, MessageDropped{from, to, next_message_id_++, "connection_closed"});
       return;
     }
   } else {
@@ -299,7 +300,7 @@ void World::send(NodeId from, NodeId to, MessagePtr message, SimTime at) {
   }
   InTransit m{from, to, connection, next_message_id_++, at, std::move(message), {}};
   connections_[from.value()][to.value()].open = true;
-  if (!network_.reachable(from, to) || held_.holds(from, to, m.connection)) {
+  if (waits_behind_cut(m)) {
     hold(std::move(m));
     return;
   }
@@ -310,8 +311,7 @@ void World::transmit(InTransit m, SimTime at, bool retransmission) {
   const SimNetwork::Transmission t = network_.transmit(m.from, m.to, m.message->wire_bytes(), at);
   if (t.retransmissions > 0) ++stats_.messages_retransmitted;
   if (t.lost) {
-    ++stats_.messages_dropped;
-    trace_.record(at, m.from, MessageDropped{m.from, m.to, m.id, "loss"});
+    dropped(at, m.from, MessageDropped{m.from, m.to, m.id, "loss"});
     return;
   }
   if (retransmission) {
@@ -326,23 +326,20 @@ void World::transmit(InTransit m, SimTime at, bool retransmission) {
 
 void World::deliver(const InTransit& m) {
   const NodeId from = m.from, to = m.to;
-  // Lost on the cut link, or behind what was: the sender's kernel sends it again.
-  if (!network_.reachable(from, to) || held_.holds(from, to, m.connection)) {
+  if (waits_behind_cut(m)) {
     hold(m);
     return;
   }
   NodeContext& c = ctx(to);
   if (c.state != NodeState::running) {  // a paused node never gets here: the gate holds its events
-    ++stats_.messages_dropped;
-    record(to, MessageDropped{from, to, m.id, "node_down"});
+    dropped(now(), to, MessageDropped{from, to, m.id, "node_down"});
     if (!c.powered_off) close_connection(to, from, m.connection, "refused", now());
     return;
   }
   ConnectionEnd& end = connections_[to.value()][from.value()];
   // A connection the receiver closed, or one to its process before: its kernel resets it.
   if (m.connection <= end.closed_upto) {
-    ++stats_.messages_dropped;
-    record(to, MessageDropped{from, to, m.id, "connection_reset"});
+    dropped(now(), to, MessageDropped{from, to, m.id, "connection_reset"});
     close_connection(to, from, m.connection, "refused", now());
     return;
   }
@@ -376,6 +373,11 @@ std::uint64_t World::connection_to_send_on(NodeId from, NodeId to) {
   return latest;
 }
 
+bool World::waits_behind_cut(const InTransit& item) const {
+  // Lost on the cut link, or behind what was: the sender's kernel sends it again.
+  return !network_.reachable(item.from, item.to) || held_.holds(item.from, item.to, item.connection);
+}
+
 void World::hold(InTransit item) {
   if (ctx(item.from).powered_off) {  // no kernel is left to send it again
     drop_held(item);
@@ -385,14 +387,13 @@ void World::hold(InTransit item) {
     ++stats_.messages_retransmitted;
     record(item.from, MessageHeld{item.to, item.id});
   }
+  // Its link is cut, or its stream's release is already waiting: only a heal makes one due.
   held_.hold(std::move(item));
-  release_held_when_up();
 }
 
 void World::drop_held(const InTransit& item) {
   if (item.is_close()) return;
-  ++stats_.messages_dropped;
-  record(item.from, MessageDropped{item.from, item.to, item.id, "sender_power_loss"});
+  dropped(now(), item.from, MessageDropped{item.from, item.to, item.id, "sender_power_loss"});
 }
 
 void World::release_held_when_up() {
@@ -412,8 +413,7 @@ void World::release_held(const HeldStreams::Due& due) {
   for (InTransit& item : held_.take(due)) {
     if (now() - item.sent > Retransmission::gives_up_after) {
       if (!item.is_close()) {
-        ++stats_.messages_dropped;
-        record(item.from, MessageDropped{item.from, item.to, item.id, "retransmissions_gave_up"});
+        dropped(now(), item.from, MessageDropped{item.from, item.to, item.id, "retransmissions_gave_up"});
       }
     } else if (item.is_close()) {
       transmit_close(std::move(item), now());
@@ -499,10 +499,7 @@ void World::end_fault(FaultId fault) {
         }
       },
       active.spec);
-  if (active.rule != 0) {
-    network_.remove_rule(active.rule);
-    release_held_when_up();
-  }
+  if (active.rule != 0) network_.remove_rule(active.rule);
   record(kWorldNode, FaultEnded{fault, fault_type(active.spec)});
 }
 
@@ -516,7 +513,6 @@ void World::schedule_fault(SimTime at, FaultSpec fault, std::optional<Duration> 
 void World::heal_all() {
   while (!active_faults_.empty()) end_fault(active_faults_.begin()->first);
   network_.heal();
-  release_held_when_up();
   for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
     const NodeId n{i};
     resume(n);

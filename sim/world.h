@@ -139,6 +139,7 @@ class World final : private EventGate {
   void deliver(const InTransit& message);
   // What meets a cut link waits in its direction's stream (HeldStreams) and goes on at the
   // first retransmission after the link is back; a power loss of its sender drops it.
+  bool waits_behind_cut(const InTransit& item) const;
   void hold(InTransit item);
   void drop_held(const InTransit& item);
   void release_held_when_up();
@@ -152,6 +153,10 @@ class World final : private EventGate {
   std::string describe(const FaultSpec& fault) const;
   std::string names(const std::vector<NodeId>& nodes) const;
   void record(NodeId node, TraceEvent event) { trace_.record(now(), node, std::move(event)); }
+  void dropped(SimTime at, NodeId node, MessageDropped event) {
+    ++stats_.messages_dropped;
+    trace_.record(at, node, event);
+  }
 
   // Connections have ids, as TCP's have port pairs: a pair of nodes talks on its latest one,
   // and a new one starts when the sender's end closed that (it timed a request out, heard the
