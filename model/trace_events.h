@@ -81,7 +81,8 @@ struct BecameLeaderOrFollower {
 };
 
 // A batch written to a replica's log, as leader (offsets assigned) or follower (as fetched).
-// `first_id` is the record id of its first record (model/protocol/record_id.h), "" if none.
+// `first_id` is the record id of its first record (model/protocol/record_id.h), "" if none;
+// `producer_id` that of an idempotent producer (KIP-98), -1 for a batch without.
 struct RecordsAppended {
   static constexpr std::string_view kName = "append";
   std::string tp;
@@ -91,6 +92,7 @@ struct RecordsAppended {
   std::int32_t leader_epoch;
   std::uint32_t crc;
   std::string first_id;
+  std::int64_t producer_id;
   template <class V>
   void fields(V& v) const {
     v("tp", tp);
@@ -100,6 +102,7 @@ struct RecordsAppended {
     v("leaderEpoch", leader_epoch);
     v("crc", crc);
     v("firstId", first_id);
+    v("producerId", producer_id);
   }
 };
 

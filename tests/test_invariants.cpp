@@ -177,7 +177,7 @@ std::vector<Violation> elected_after_retention(std::int64_t leader_start, std::i
   at(follower, BrokerStarted{2});
   at(leader, BecameLeaderOrFollower{"t-0", true, 1, 0, "1,2"});
   for (std::int64_t base : {0, 5, 10}) {
-    at(leader, RecordsAppended{"t-0", true, base, base + 4, 0, static_cast<std::uint32_t>(100 + base), ""});
+    at(leader, RecordsAppended{"t-0", true, base, base + 4, 0, static_cast<std::uint32_t>(100 + base), "", -1});
     at(leader, ProduceAnswered{"t-0", static_cast<std::int32_t>(base), -1, "NONE", base});
   }
   at(leader, HighWatermarkUpdated{"t-0", 15, 15});
@@ -185,7 +185,7 @@ std::vector<Violation> elected_after_retention(std::int64_t leader_start, std::i
   at(follower, LogTruncated{"t-0", 3, 0, "log_start"});
   if (follower_start >= 0) at(follower, LogStartMoved{"t-0", follower_start, "leader_log_start"});
   for (std::int64_t base = follower_fetches_from; base < 15; base += 5) {
-    at(follower, RecordsAppended{"t-0", false, base, base + 4, 0, static_cast<std::uint32_t>(100 + base), ""});
+    at(follower, RecordsAppended{"t-0", false, base, base + 4, 0, static_cast<std::uint32_t>(100 + base), "", -1});
   }
   at(follower, HighWatermarkUpdated{"t-0", 15, 15});
   at(leader, sim::NodeLifecycle{"kill", 1});
@@ -421,6 +421,69 @@ TEST_CASE("Checkers: a recovery that keeps a torn batch is caught when the batch
   CHECK_THAT(v.detail, Catch::Contains("to broker-2"));
   // Kafka's recovery cuts the torn batch: the follower gets only what is whole, nothing fires.
   CHECK_FALSE(found(torn_tail_then_fetch(false)).contains("torn_record_visible"));
+}
+
+namespace {
+
+// One partition on three brokers, led by broker-1, whose answers to the producer arrive late
+// half the time (lost packets sent again): its 200 ms request timeout closes the connection and
+// it sends the batch again, which the log often holds already. `ids` gets the record ids of
+// broker-1's log at the end.
+std::vector<Violation> producer_retries_after_late_answers(bool idempotence, bool leader_writes_duplicates,
+                                                           std::vector<std::string>& ids) {
+  broker::BrokerConfig config;
+  config.log.test_only_writes_duplicates = leader_writes_duplicates;
+  InvariantSuite suite;
+  BrokerCluster c(3, config, quiet_world(), &suite);
+  const TopicPartition tp{"orders", 0};
+  c.lead(tp, BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
+  c.update_metadata();
+  c.run_for(Duration::millis(10));
+  client::ProducerConfig pc;
+  pc.client_id = "p1";
+  pc.bootstrap = c.brokers;
+  pc.enable_idempotence = idempotence;
+  pc.request_timeout_ms = 200;
+  pc.retry_backoff_ms = 20;
+  pc.linger_ms = 2;
+  client::ProducerWorkload w;
+  w.topic = "orders";
+  w.messages_per_sec = 200;
+  w.max_messages = 400;
+  const NodeId p1 = c.world.add_node("p1", [pc, w](Env& env) { return std::make_unique<client::ProducerNode>(env, pc, w); });
+  c.world.start(p1);
+  c.world.start_fault(sim::DegradedNetwork{{c.node(BrokerId{1})}, {p1}, sim::Direction::from,
+                                           sim::LinkDegradation{Duration::zero(), Duration::zero(), 50.0}});
+  c.run_for(Duration::seconds(30));
+  suite.finish(c.world.now());
+  ids = record_ids(c.log(BrokerId{1}, tp));
+  return suite.violations();
+}
+
+std::size_t repeated(const std::vector<std::string>& ids) {
+  return ids.size() - std::set<std::string>(ids.begin(), ids.end()).size();
+}
+
+}  // namespace
+
+TEST_CASE("Checkers: a leader that writes an idempotent producer's retry again is caught", "[invariants][idempotence]") {
+  std::vector<std::string> ids;
+  const auto broken = producer_retries_after_late_answers(true, true, ids);
+  REQUIRE(repeated(ids) > 0);
+  REQUIRE(found(broken).contains("duplicate_write"));
+  const Violation& v = *std::find_if(broken.begin(), broken.end(), [](const Violation& x) { return x.invariant == "duplicate_write"; });
+  CHECK(v.tp == "orders-0");
+  CHECK(v.evidence.size() == 3);
+  CHECK_THAT(v.detail, Catch::Contains("is committed twice in orders-0"));
+  CHECK_THAT(v.detail, Catch::Contains("should have answered its retry DUPLICATE_SEQUENCE_NUMBER"));
+  // Kafka's leader answers the retry with the original's offsets: every record once.
+  CHECK_FALSE(found(producer_retries_after_late_answers(true, false, ids)).contains("duplicate_write"));
+  CHECK(ids.size() == 400);
+  CHECK(repeated(ids) == 0);
+  // Without idempotence the producer promises at least once: the duplicates are there, and
+  // they are Kafka's documented behaviour, not a broken promise.
+  CHECK_FALSE(found(producer_retries_after_late_answers(false, false, ids)).contains("duplicate_write"));
+  CHECK(repeated(ids) > 0);
 }
 
 namespace {

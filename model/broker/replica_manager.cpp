@@ -450,7 +450,7 @@ void ReplicaManager::trace_appends(Partition& p) {
   // in the file all the same, and recovery will find it.
   p.log().set_append_listener([this, &p](const storage::BatchHeader& b, const ByteView& batch, bool as_leader) {
     env_.trace(RecordsAppended{p.name(), as_leader, b.base_offset.value(), b.last_offset().value(),
-                               b.partition_leader_epoch.value(), b.crc, first_record_id(batch)});
+                               b.partition_leader_epoch.value(), b.crc, first_record_id(batch), b.producer_id.value()});
   });
 }
 

@@ -248,7 +248,7 @@ IoResult<LogAppendInfo> Log::append_as_leader(const Records& records, LeaderEpoc
     BatchHeader h = decode_batch_header(original.data());
     if (h.producer_id.value() >= 0) {
       const auto verdict = state.check(h);
-      if (verdict.check == ProducerStateManager::Check::duplicate) {
+      if (verdict.check == ProducerStateManager::Check::duplicate && !config_.test_only_writes_duplicates) {
         info.duplicate = true;
         info.first_offset = verdict.original.first_offset;
         info.last_offset = verdict.original.last_offset;

@@ -36,6 +36,9 @@ struct LogConfig {
   std::int64_t delete_retention_ms = 24LL * 3600 * 1000;     // delete.retention.ms
   std::int64_t max_message_bytes = 1048588;                  // max.message.bytes
   bool test_only_recovery_skips_checksums = false;           // see SegmentConfig
+  // A deliberately broken leader, as before idempotence (0.11): a retry of a batch it holds
+  // is written again instead of answered with the original's offsets.
+  bool test_only_writes_duplicates = false;
 };
 
 // The name of a partition's folder: "orders-0".

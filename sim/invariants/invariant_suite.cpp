@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "sim/invariants/consumer_checkers.h"
+#include "sim/invariants/duplicate_write_checker.h"
 #include "sim/invariants/group_checkers.h"
 #include "sim/invariants/leadership_checkers.h"
 #include "sim/invariants/log_checkers.h"
@@ -31,6 +32,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"stale_commit_accepted", [](const ReplicaLogs&) { return std::make_unique<StaleCommitAccepted>(); }},
       {"timer_fired_early", [](const ReplicaLogs&) { return std::make_unique<TimerFiredEarly>(); }},
       {"torn_record_visible", [](const ReplicaLogs& logs) { return std::make_unique<TornRecordVisible>(logs); }},
+      {"duplicate_write", [](const ReplicaLogs& logs) { return std::make_unique<DuplicateWrite>(logs); }},
   };
   return all;
 }
@@ -56,7 +58,7 @@ const std::vector<std::string>& InvariantSuite::contract() {
 }
 
 const std::vector<std::string>& InvariantSuite::extensions() {
-  static const std::vector<std::string> names{"canary"};
+  static const std::vector<std::string> names{"duplicate_write", "canary"};
   return names;
 }
 
