@@ -153,6 +153,34 @@ TEST_CASE("Producer: idempotent retries after lost responses write every record 
   CHECK(std::set<std::string>(plain.begin(), plain.end()).size() == 400);
 }
 
+TEST_CASE("Producer: a batch timed out on one partition leaves another partition's retries as numbered, never written twice",
+          "[client][idempotence]") {
+  // orders-0 (broker-1) is cut off from the producer past delivery.timeout.ms: its batches time
+  // out, a gap in its sequence. orders-1 (broker-2) answers late half the time: its retries
+  // resend batches its log already holds, and must keep their sequences to be recognised.
+  ProducerCluster c(2);
+  client::ProducerConfig config;
+  config.client_id = "p1";
+  config.request_timeout_ms = 200;
+  config.delivery_timeout_ms = 1000;
+  config.retry_backoff_ms = 20;
+  config.linger_ms = 2;
+  c.add_producer(config, orders(200, 2000, std::nullopt));
+  c.world.start_fault(sim::DegradedNetwork{{c.node(BrokerId{2})}, {c.producer_node}, sim::Direction::from,
+                                           sim::LinkDegradation{Duration::zero(), Duration::zero(), 50.0}});
+  c.world.schedule_fault(SimTime::from_millis(2000), sim::NetworkPartition{{{c.node(BrokerId{1})}, {c.producer_node}}},
+                         Duration::seconds(3));
+  c.run_for(Duration::seconds(30));
+  const client::ProducerStats& stats = c.producer().stats();
+  REQUIRE(stats.records_failed > 0);  // orders-0's batches timed out
+  CHECK(stats.records_acked + stats.records_failed == 2000);
+  for (int partition : {0, 1}) {
+    const auto ids = record_ids(c.log(BrokerId{partition + 1}, TopicPartition{"orders", partition}));
+    CAPTURE(partition);
+    CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == ids.size());
+  }
+}
+
 TEST_CASE("Producer: a leader change answered NOT_LEADER_OR_FOLLOWER sends the producer to the new leader",
           "[client]") {
   ProducerCluster c(1);

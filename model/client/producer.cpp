@@ -1,6 +1,7 @@
 #include "model/client/producer.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "model/protocol/record_id.h"
 #include "model/storage/record_batch.h"
@@ -93,21 +94,82 @@ bool Producer::partition_waiting_records() {
 bool Producer::earlier_batch_in_flight(const ProducerBatch& batch) const {
   return std::any_of(in_flight_.begin(), in_flight_.end(), [&](const auto& entry) {
     return std::any_of(entry.second.batches.begin(), entry.second.batches.end(), [&](const ProducerBatch& other) {
-      return other.tp == batch.tp && other.producer_id == batch.producer_id && other.base_sequence < batch.base_sequence;
+      return other.tp == batch.tp && other.producer_id == batch.producer_id &&
+             other.producer_epoch == batch.producer_epoch && other.base_sequence < batch.base_sequence;
     });
   });
 }
 
-bool Producer::earlier_batch_unanswered(const ProducerBatch& batch) const {
-  return earlier_batch_in_flight(batch) || accumulator_.any_batch([&](const ProducerBatch& other) {
-           return other.tp == batch.tp && other.producer_id == batch.producer_id && other.base_sequence >= 0 &&
-                  other.base_sequence < batch.base_sequence;
+bool Producer::numbered_batch_unanswered(const TopicPartition& tp) const {
+  const auto numbered = [&](const ProducerBatch& b) { return b.tp == tp && b.base_sequence >= 0; };
+  return accumulator_.any_batch(numbered) || std::any_of(in_flight_.begin(), in_flight_.end(), [&](const auto& entry) {
+           return std::any_of(entry.second.batches.begin(), entry.second.batches.end(), numbered);
          });
 }
 
-bool Producer::may_send(const ProducerBatch& batch) const {
+bool Producer::may_send(const ProducerBatch& batch) {
+  if (!config_.enable_idempotence) return true;
+  if (batch.base_sequence < 0) return may_number_new_batch(batch.tp);
   // A retry goes only once no lower sequence of its partition is in flight.
-  return !config_.enable_idempotence || batch.attempts == 0 || !earlier_batch_in_flight(batch);
+  return !earlier_batch_in_flight(batch);
+}
+
+bool Producer::may_number_new_batch(const TopicPartition& tp) {
+  if (!producer_id_) return false;
+  PartitionSequence& s = sequences_[tp];
+  const auto current = [&] { return s.producer_id == *producer_id_ && s.epoch == producer_epoch_; };
+  if (current() && !s.unresolved_next) return true;
+  if (numbered_batch_unanswered(tp)) return false;  // their answers first
+  if (s.unresolved_next) {
+    s.unresolved_next.reset();
+    // Unless every batch numbered was acknowledged after all, the broker's sequence has a gap.
+    if (s.next != s.last_acked + 1) bump_epoch();
+    if (!producer_id_) return false;  // the epoch ran out: a new producer id is on its way
+  }
+  if (!current()) s = starting_sequence();
+  return true;
+}
+
+void Producer::restart_sequences(const TopicPartition& tp, ProducerBatch* answered) {
+  bump_epoch();
+  std::vector<ProducerBatch*> unanswered;
+  if (answered) unanswered.push_back(answered);
+  for (auto& [corr, f] : in_flight_) {
+    for (ProducerBatch& b : f.batches) {
+      if (b.tp == tp && b.base_sequence >= 0) unanswered.push_back(&b);
+    }
+  }
+  accumulator_.for_each_batch([&](ProducerBatch& b) {
+    if (b.tp == tp && b.base_sequence >= 0) unanswered.push_back(&b);
+  });
+  std::sort(unanswered.begin(), unanswered.end(),
+            [](const ProducerBatch* a, const ProducerBatch* b) { return a->base_sequence < b->base_sequence; });
+  PartitionSequence& s = sequences_[tp];
+  s = producer_id_ ? starting_sequence() : PartitionSequence{};
+  for (ProducerBatch* b : unanswered) {
+    b->encoded.reset();
+    b->sequence_reset = true;
+    b->producer_id = s.producer_id;
+    b->producer_epoch = s.epoch;
+    b->base_sequence = producer_id_ ? s.next : -1;  // without an id: numbered when the new one comes
+    if (producer_id_) s.next += b->record_count();
+  }
+}
+
+Producer::PartitionSequence Producer::starting_sequence() const {
+  PartitionSequence s;
+  s.producer_id = *producer_id_;
+  s.epoch = producer_epoch_;
+  return s;
+}
+
+void Producer::bump_epoch() {
+  if (producer_epoch_ == std::numeric_limits<std::int16_t>::max()) {  // as Kafka: a new producer id
+    producer_id_.reset();
+    init_producer_id();
+    return;
+  }
+  ++producer_epoch_;  // a producer without transactions bumps its own epoch (KIP-360)
 }
 
 void Producer::run() {
@@ -146,13 +208,16 @@ void Producer::run() {
 }
 
 void Producer::encode(ProducerBatch& batch) {
-  if (config_.enable_idempotence) {
-    batch.producer_id = *producer_id_;
-    batch.base_sequence = next_sequence_[batch.tp];
-    next_sequence_[batch.tp] += batch.record_count();
+  if (config_.enable_idempotence && batch.base_sequence < 0) {
+    PartitionSequence& s = sequences_[batch.tp];
+    batch.producer_id = s.producer_id;
+    batch.producer_epoch = s.epoch;
+    batch.base_sequence = s.next;
+    s.next += batch.record_count();
   }
+  batch.sequence_reset = false;
   storage::RecordBatchBuilder builder(Offset{0}, batch.records.front().timestamp_ms);
-  if (config_.enable_idempotence) builder.producer(batch.producer_id, producer_epoch_, batch.base_sequence);
+  if (config_.enable_idempotence) builder.producer(batch.producer_id, batch.producer_epoch, batch.base_sequence);
   std::int64_t n = batch.first_record_number;
   for (const PendingRecord& r : batch.records) {
     const std::string id = record_id(config_.client_id, n++);
@@ -220,11 +285,20 @@ void Producer::complete(std::int32_t correlation_id, const ProduceResponse* resp
 
 void Producer::complete_batch(ProducerBatch batch, Errors error, Offset base_offset) {
   if (error == Errors::NONE || error == Errors::DUPLICATE_SEQUENCE_NUMBER) {
+    if (config_.enable_idempotence) {
+      PartitionSequence& s = sequences_[batch.tp];
+      if (numbered_under(batch, s)) s.last_acked = std::max(s.last_acked, batch.base_sequence + batch.record_count() - 1);
+    }
     finish(batch, Errors::NONE, base_offset);
-  } else if (error == Errors::OUT_OF_ORDER_SEQUENCE_NUMBER && !earlier_batch_unanswered(batch)) {
-    // No earlier batch can fill the gap: the broker lost sequences it had (data may be lost).
-    // Kafka fails the batch and goes on with new sequences (KIP-360), as finish() does.
-    finish(batch, error, Offset{-1});
+  } else if (error == Errors::OUT_OF_ORDER_SEQUENCE_NUMBER && config_.enable_idempotence) {
+    // Kafka's TransactionManager.canRetry without transactions: retried, after a new epoch where
+    // the gap is certain: the batch follows what was acknowledged (nothing timed out), or
+    // follows what timed out. Otherwise an earlier batch may still arrive and fill it.
+    const PartitionSequence& s = sequences_[batch.tp];
+    const bool gap = s.unresolved_next ? batch.base_sequence == *s.unresolved_next
+                                       : !batch.sequence_reset && batch.base_sequence == s.last_acked + 1;
+    if (gap && numbered_under(batch, s)) restart_sequences(batch.tp, &batch);
+    retry_or_fail(std::move(batch), error);
   } else {
     retry_or_fail(std::move(batch), error);
   }
@@ -235,11 +309,7 @@ void Producer::retry_or_fail(ProducerBatch batch, Errors error) {
   const bool in_time = now_ms() - batch.created_ms < config_.delivery_timeout_ms;
   if (!retriable(error) || batch.attempts > config_.retries || !in_time) return finish(batch, error, Offset{-1});
   batch.retry_at_ms = now_ms() + config_.retry_backoff_ms;
-  if (config_.enable_idempotence && producer_id_ != batch.producer_id) {
-    batch.encoded.reset();  // numbered under an old producer id: renumber
-    batch.base_sequence = -1;
-  }
-  accumulator_.reenqueue(std::move(batch));
+  accumulator_.reenqueue(std::move(batch));  // with its numbering: the first attempt may be in the log
 }
 
 void Producer::finish(const ProducerBatch& batch, Errors error, Offset base_offset) {
@@ -252,18 +322,14 @@ void Producer::finish(const ProducerBatch& batch, Errors error, Offset base_offs
     return;
   }
   stats_.records_failed += batch.record_count();
-  // A batch that may or may not be in the log leaves its partition's sequence with a gap.
-  if (config_.enable_idempotence && batch.base_sequence >= 0 && producer_id_ == batch.producer_id) forget_sequences();
-}
-
-void Producer::forget_sequences() {
-  producer_id_.reset();
-  next_sequence_.clear();
-  accumulator_.for_each_batch([](ProducerBatch& b) {
-    b.encoded.reset();
-    b.base_sequence = -1;
-  });
-  init_producer_id();
+  if (!config_.enable_idempotence || batch.base_sequence < 0) return;  // never sent: no sequence to resolve
+  PartitionSequence& s = sequences_[batch.tp];
+  if (!numbered_under(batch, s)) return;
+  if (!retriable(error)) return restart_sequences(batch.tp, nullptr);  // refused: not in the log
+  // Timed out, or out of time or retries: it may be in the log. Its partition waits until its
+  // other batches are answered (may_number_new_batch), as Kafka's markSequenceUnresolved.
+  const std::int32_t after = batch.base_sequence + batch.record_count();
+  s.unresolved_next = std::max(s.unresolved_next.value_or(after), after);
 }
 
 void Producer::init_producer_id() {

@@ -6,9 +6,14 @@
 // With enable.idempotence the producer first gets a producer id (InitProducerId) and numbers
 // each partition's batches with consecutive sequences; a retry resends the same bytes, which
 // the broker recognises as a duplicate. A retried batch waits until no batch with a lower
-// sequence of its partition is in flight, so the broker sees sequences in order. A batch that
-// fails for good leaves a gap in the sequence: the producer then takes a new producer id and
-// renumbers what has not been acknowledged (as KIP-360's epoch bump does).
+// sequence of its partition is in flight, so the broker sees sequences in order. A numbered
+// batch that fails leaves a gap, recovered as KIP-360 does for a producer without transactions
+// (Kafka 2.5+): a batch that timed out may be in the log, so its partition sends nothing new
+// until its other numbered batches are answered; a gap left then, or one the broker names
+// (OUT_OF_ORDER_SEQUENCE_NUMBER with nothing earlier unanswered), bumps the producer epoch, and
+// the partition starts again at sequence 0, renumbering only batches the broker refused. Other
+// partitions move to the new epoch once nothing of theirs is unanswered. A retry is never
+// renumbered while its first attempt may be in the log: that would write it twice.
 //
 // Requests to one broker travel on one connection, whose responses come back in request order
 // (Kafka's NetworkClient checks correlation ids). A response out of that order means an earlier
@@ -71,13 +76,9 @@ class Producer {
   void run();  // the sender: drain what is ready, then sleep until something will be
   // Appends the records waiting for metadata; returns whether the sender should run.
   bool partition_waiting_records();
-  bool may_send(const ProducerBatch& batch) const;
-  // A batch of the same partition and producer id with a lower sequence is in flight.
+  bool may_send(const ProducerBatch& batch);
+  // A batch of the same partition, producer id and epoch with a lower sequence is in flight.
   bool earlier_batch_in_flight(const ProducerBatch& batch) const;
-  // Kafka's "not the next sequence": a lower sequence of the batch's partition still waits for
-  // its answer, in flight or queued for a retry (its request timed out), so an
-  // OUT_OF_ORDER_SEQUENCE_NUMBER means only that it is not written yet: retry.
-  bool earlier_batch_unanswered(const ProducerBatch& batch) const;
   // One request to `node` with a batch of each partition.
   void send_request(NodeId node, std::vector<ProducerBatch> batches);
   void encode(ProducerBatch& batch);
@@ -92,7 +93,34 @@ class Producer {
   void init_producer_id();
   void init_producer_id_failed();
   void on_init_producer_id(const InitProducerIdResponse& response);
-  void forget_sequences();
+
+  // How a partition's batches are numbered: under the producer id and epoch it last started
+  // with (Kafka's TopicPartitionBookkeeper entry).
+  struct PartitionSequence {
+    ProducerId producer_id{-1};
+    std::int16_t epoch = -1;
+    std::int32_t next = 0;         // the sequence of the next batch numbered
+    std::int32_t last_acked = -1;  // the last sequence acknowledged
+    // A numbered batch failed without an answer that says it is not in the log: the sequence
+    // after it (Kafka's partitionsWithUnresolvedSequences).
+    std::optional<std::int32_t> unresolved_next;
+  };
+  static bool numbered_under(const ProducerBatch& batch, const PartitionSequence& s) {
+    return batch.base_sequence >= 0 && batch.producer_id == s.producer_id && batch.producer_epoch == s.epoch;
+  }
+  // Whether a batch never sent may be numbered now (Kafka's shouldStopDrainBatchesForPartition
+  // and maybeResolveSequences): not while the partition waits for answers to an older
+  // numbering or to an unresolved sequence; a gap found then bumps the epoch.
+  bool may_number_new_batch(const TopicPartition& tp);
+  // A batch of `tp` with a sequence waits for its answer, in flight or queued for a retry.
+  bool numbered_batch_unanswered(const TopicPartition& tp) const;
+  // A gap in `tp`'s sequence the broker will not fill: a new epoch, and `tp`'s unanswered
+  // batches (with `answered`, whose answer named the gap) renumbered from 0 in their order, as
+  // Kafka's bumpIdempotentProducerEpoch does.
+  void restart_sequences(const TopicPartition& tp, ProducerBatch* answered);
+  void bump_epoch();
+  // Sequence 0 under the producer's id and epoch.
+  PartitionSequence starting_sequence() const;
   std::int64_t now_ms() const;
 
   Env& env_;
@@ -114,7 +142,7 @@ class Producer {
   std::optional<std::int32_t> init_in_flight_;
   NodeId init_sent_to_;
   TimerHandle init_timeout_;
-  std::map<TopicPartition, std::int32_t> next_sequence_;
+  std::map<TopicPartition, PartitionSequence> sequences_;
   TimerHandle wake_;
   ProducerStats stats_;
 };

@@ -34,8 +34,13 @@ struct ProducerBatch {
   std::int64_t retry_at_ms = 0;
   // Set when first sent; a retry sends the same bytes with the same sequence.
   std::optional<ByteView> encoded;
+  // Idempotence: numbered when first sent, under its partition's producer id and epoch.
   ProducerId producer_id{-1};
+  std::int16_t producer_epoch = -1;
   std::int32_t base_sequence = -1;
+  // Numbered again after its partition's sequence was rejected (Kafka's sequenceHasBeenReset):
+  // an answer to the old numbering is no reason to fail it.
+  bool sequence_reset = false;
   std::int32_t record_count() const { return static_cast<std::int32_t>(records.size()); }
 };
 
@@ -60,7 +65,7 @@ class RecordAccumulator {
   void reenqueue(ProducerBatch batch);
   // Batches waiting longer than `delivery_timeout_ms` since they were created, removed.
   std::vector<ProducerBatch> expire(std::int64_t now_ms, std::int64_t delivery_timeout_ms);
-  // Every waiting batch (to forget their sequence numbers when the producer id changes).
+  // Every waiting batch.
   template <class F>
   void for_each_batch(F&& f) {
     for (auto& [tp, queue] : queues_) {
