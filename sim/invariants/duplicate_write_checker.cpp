@@ -1,12 +1,16 @@
 #include "sim/invariants/duplicate_write_checker.h"
 
+#include <algorithm>
 #include <iterator>
+
 
 namespace kafkasim::sim::invariants {
 
 void DuplicateWrite::on_event(const TraceRecord& record) {
   if (const auto* a = std::get_if<RecordsAppended>(&record.event)) {
     if (!a->as_leader || a->producer_id < 0) return;
+    if (std::find(producer_ids_.begin(), producer_ids_.end(), a->producer_id) != producer_ids_.end()) return;
+    producer_ids_.push_back(a->producer_id);
     const RecordKey id = logs_.record_ids().key(a->first_id);
     if (!id.parsed()) return;
     if (idempotent_.size() <= id.client) idempotent_.resize(id.client + 1, false);
@@ -18,9 +22,11 @@ void DuplicateWrite::on_event(const TraceRecord& record) {
 }
 
 void DuplicateWrite::commit_below_high_watermark(const TraceRecord& record, const std::string& tp, const Replica& leader) {
-  const std::uint32_t partition = partitions_.intern(tp);
+  // The dense id of the partition's first replica names the partition, without hashing its name.
+  const std::size_t partition = logs_.replicas_of(tp).front().second.id;
   if (scanned_to_.size() <= partition) scanned_to_.resize(partition + 1, 0);
   std::int64_t& from = scanned_to_[partition];
+  if (leader.high_watermark <= from) return;
   // What is committed stays (committed_record_lost's promise): each batch needs one look.
   for (auto next = leader.batches.lower_bound(from); next != leader.batches.end(); ++next) {
     const auto& [offset, batch] = *next;
@@ -30,20 +36,22 @@ void DuplicateWrite::commit_below_high_watermark(const TraceRecord& record, cons
   }
 }
 
-void DuplicateWrite::commit(const TraceRecord& record, const std::string& tp, std::uint32_t partition,
+void DuplicateWrite::commit(const TraceRecord& record, const std::string& tp, std::size_t partition,
                             const Replica& leader, std::int64_t offset, const BatchInfo& batch) {
   const RecordKey id = batch.first_id;
   if (!id.parsed() || id.client >= idempotent_.size() || !idempotent_[id.client]) return;
   const std::int64_t first_n = id.n;
   const std::int64_t last_n = first_n + (batch.last_offset - offset);  // ids are consecutive in a batch
-  auto& copies = copies_[{partition, id.client}];
+  std::vector<Copy>& copies = copies_of(partition, id.client);
   // The runs are disjoint: only the last one starting at or before last_n can overlap.
-  if (auto after = copies.upper_bound(last_n); after != copies.begin()) {
+  auto after = std::upper_bound(copies.begin(), copies.end(), last_n,
+                                [](std::int64_t n, const Copy& c) { return n < c.first_n; });
+  if (after != copies.begin()) {
     const auto earlier = std::prev(after);
-    if (earlier->second.last_n >= first_n) {
-      const Copy& c = earlier->second;
+    if (earlier->last_n >= first_n) {
+      const Copy& c = *earlier;
       const auto held = leader.batches.find(c.offset);
-      if (held != leader.batches.end() && held->second.first_id == RecordKey{id.client, earlier->first}) {
+      if (held != leader.batches.end() && held->second.first_id == RecordKey{id.client, c.first_n}) {
         const bool same_bytes = c.crc == batch.crc;
         report(record.time, record.node, tp, offset,
                "record " + logs_.record_ids().text(id) + " is committed twice in " + tp + ": at offset " +
@@ -57,10 +65,19 @@ void DuplicateWrite::commit(const TraceRecord& record, const std::string& tp, st
                {c.appended_at, batch.appended_at, record.index});
         return;
       }
-      copies.erase(earlier);  // lost or deleted by retention: this copy is the one the log holds now
+      after = copies.erase(earlier);  // lost or deleted by retention: this copy is the one the log holds now
     }
   }
-  copies.emplace(first_n, Copy{last_n, offset, batch.crc, batch.appended_at, record.time});
+  copies.insert(after, Copy{first_n, last_n, offset, batch.crc, batch.appended_at, record.time});  // mostly at the end
+}
+
+std::vector<DuplicateWrite::Copy>& DuplicateWrite::copies_of(std::size_t partition, std::uint32_t client) {
+  if (copies_.size() <= partition) copies_.resize(partition + 1);
+  auto& clients = copies_[partition];
+  for (auto& [c, copies] : clients) {
+    if (c == client) return copies;
+  }
+  return clients.emplace_back(client, std::vector<Copy>{}).second;
 }
 
 }  // namespace kafkasim::sim::invariants

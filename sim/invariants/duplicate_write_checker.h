@@ -7,13 +7,11 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "sim/invariants/checker.h"
-#include "sim/invariants/interned.h"
 #include "sim/invariants/replica_logs.h"
 
 namespace kafkasim::sim::invariants {
@@ -28,6 +26,7 @@ class DuplicateWrite final : public Checker {
  private:
   // A committed batch of one producer's records, numbered first_n..last_n by their ids.
   struct Copy {
+    std::int64_t first_n;
     std::int64_t last_n;
     std::int64_t offset;
     std::uint32_t crc;
@@ -35,15 +34,18 @@ class DuplicateWrite final : public Checker {
     SimTime committed_at;
   };
   void commit_below_high_watermark(const TraceRecord& record, const std::string& tp, const Replica& leader);
-  void commit(const TraceRecord& record, const std::string& tp, std::uint32_t partition, const Replica& leader,
+  void commit(const TraceRecord& record, const std::string& tp, std::size_t partition, const Replica& leader,
               std::int64_t offset, const BatchInfo& batch);
+  // The copies of `client`'s records committed in `partition`, sorted by first_n.
+  std::vector<Copy>& copies_of(std::size_t partition, std::uint32_t client);
 
   const ReplicaLogs& logs_;
-  Interner partitions_;
-  std::vector<std::int64_t> scanned_to_;  // by partition: below it, every batch was looked at
-  std::vector<bool> idempotent_;  // by RecordKey::client: its batches carry a producer id
-  // (partition, client) -> first_n -> the copy: disjoint runs of record numbers.
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::map<std::int64_t, Copy>> copies_;
+  // By partition (see commit_below_high_watermark): below it, every batch was looked at.
+  std::vector<std::int64_t> scanned_to_;
+  std::vector<std::int64_t> producer_ids_;  // seen on a leader's append
+  std::vector<bool> idempotent_;           // by RecordKey::client: its batches carry a producer id
+  // By partition, per client: disjoint runs of record numbers, committed mostly in order.
+  std::vector<std::vector<std::pair<std::uint32_t, std::vector<Copy>>>> copies_;
 };
 
 }  // namespace kafkasim::sim::invariants
