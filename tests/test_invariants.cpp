@@ -215,6 +215,31 @@ TEST_CASE("Checkers: what retention deleted is not lost; what lies above the log
         Found{{"committed_record_lost", 0}, {"committed_record_lost", 5}, {"acked_write_lost", 0}, {"acked_write_lost", 5}});
 }
 
+TEST_CASE("Checkers: a leader of an older epoch than a commit's is a fenced zombie; a newer one must hold the batch",
+          "[invariants]") {
+  InvariantSuite suite({"committed_record_lost"});
+  std::uint64_t index = 0;
+  const auto at = [&](NodeId node, sim::TraceEvent e) {
+    suite.on_event(sim::TraceRecord{index, SimTime::from_millis(static_cast<std::int64_t>(index)), node, std::move(e)});
+    ++index;
+  };
+  const NodeId b1{1}, b2{2}, b3{3};
+  at(b1, BrokerStarted{1});
+  at(b2, BrokerStarted{2});
+  at(b3, BrokerStarted{3});
+  at(b1, BecameLeaderOrFollower{"t-0", true, 1, 2, "1,3"});
+  at(b1, RecordsAppended{"t-0", true, 0, 4, 2, 100, "", -1});
+  at(b1, HighWatermarkUpdated{"t-0", 5, 5});  // committed in epoch 2
+  // broker-2 applies epoch 1's LeaderAndIsr late (held by a cut): it never had the batch.
+  at(b2, BecameLeaderOrFollower{"t-0", true, 2, 1, "2,1"});
+  CHECK(suite.violations().empty());
+  // broker-3 is elected in epoch 3 without it: that leader lost a committed record.
+  at(b3, BecameLeaderOrFollower{"t-0", true, 3, 3, "3"});
+  REQUIRE(suite.violations().size() == 1);
+  CHECK(suite.violations()[0].invariant == "committed_record_lost");
+  CHECK(suite.violations()[0].node == b3);
+}
+
 TEST_CASE("Checkers: a replica's batch log finds, replaces and cuts batches as its log does", "[invariants]") {
   using sim::invariants::BatchInfo;
   sim::invariants::BatchLog log;

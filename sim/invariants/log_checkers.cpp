@@ -58,6 +58,13 @@ void CommittedRecordLost::check_new_leader(const TraceRecord& record, const std:
   for (auto it = found->second.begin(); it != found->second.end();) {
     const std::int64_t base = it->first;
     const Committed c = it->second;
+    // A leader of an older epoch than the commit's is a zombie its epoch fences (a stale
+    // LeaderAndIsr that TCP delivered after a heal, say): followers and clients of the newer
+    // epoch refuse it, and the controller deposes it. Only a newer leader must hold the batch.
+    if (leader.leader_epoch < c.epoch) {
+      ++it;
+      continue;
+    }
     auto held = leader.batches.find(base);
     if (held != leader.batches.end() && held->second == c.batch) {
       ++it;
