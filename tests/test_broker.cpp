@@ -357,6 +357,32 @@ TEST_CASE("Broker: a follower away while retention passed its log end starts aga
   CHECK(c.log(b).log_end_offset() == Offset{6});
 }
 
+TEST_CASE("Broker: KIP-107: a follower's log starts where its leader's does, up to its own high watermark",
+          "[broker][truncation]") {
+  broker::BrokerConfig config;
+  config.log.segment_bytes = 100;  // a segment per batch
+  TruncationLog truncations;
+  BrokerCluster c(2, config, quiet_world(), &truncations);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.run_for(Duration::millis(10));
+  for (int i = 0; i < 5; ++i) {
+    c.produce(a, 1 + i, -1, make_batch(i, 1, 1000));
+    await_produce(c, 1 + i);
+  }
+  c.run_for(Duration::millis(100));
+  REQUIRE(c.log(b).log_end_offset() == Offset{5});
+  // What DeleteRecords does on the leader: its log starts at 3.
+  REQUIRE(c.log(a).increment_log_start_offset(Offset{3}, 0).ok());
+  c.produce(a, 6, -1, make_batch(5, 1, 1000));  // a fetch answered, carrying the new log start
+  await_produce(c, 6);
+  c.run_for(Duration::millis(100));
+  CHECK(c.log(b).log_start_offset() == Offset{3});
+  CHECK(c.log(b).segment_count() == c.log(a).segment_count());
+  CHECK(truncations.log_starts == std::map<NodeId, std::string>{{c.node(b), "leader_log_start 3"}});
+  CHECK(contents(c.log(b)) == contents(c.log(a)));
+}
+
 TEST_CASE("Broker: a deposed leader cuts the suffix the new leader never had", "[broker][truncation]") {
   BrokerCluster c(2);
   const BrokerId a{1}, b{2};

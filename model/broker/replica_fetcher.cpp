@@ -221,6 +221,7 @@ void ReplicaFetcher::handle_response(NodeId from, const FetchResponse& response)
       }
     }
     if (p->update_follower_high_watermark(fetched.high_watermark)) replicas_.trace_high_watermark(*p);
+    replicas_.follow_leader_log_start(*p, fetched.log_start_offset);
   }
   if (failed) return retry_later(leader);
   send_next(leader);

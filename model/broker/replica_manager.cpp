@@ -238,6 +238,15 @@ void ReplicaManager::truncate_fully_and_start_at(Partition& p, Offset offset) {
   trace_high_watermark(p);
 }
 
+void ReplicaManager::follow_leader_log_start(Partition& p, Offset leader_log_start) {
+  if (leader_log_start <= p.log().log_start_offset() || leader_log_start > p.high_watermark()) return;
+  if (!p.log().increment_log_start_offset(leader_log_start, now_ms(env_)).ok()) {
+    env_.trace(Note{"moving the log start of " + p.name() + " failed"});
+    return;
+  }
+  env_.trace(LogStartMoved{p.name(), leader_log_start.value(), "leader_log_start"});
+}
+
 bool ReplicaManager::truncate_to_leader_epoch(Partition& p, const EpochEndOffset& leader) {
   const Offset leo = p.log_end_offset();
   if (leader.end_offset == storage::kUndefinedOffset) {  // the leader knows no epoch this old

@@ -108,6 +108,10 @@ class ReplicaManager {
   void truncate(Partition& p, Offset offset, std::string_view reason);
   // A follower behind the leader's log start drops its log and starts afresh there.
   void truncate_fully_and_start_at(Partition& p, Offset offset);
+  // KIP-107: a follower's log starts no earlier than its leader's (Kafka's
+  // maybeIncrementLogStartOffset, LeaderOffsetIncremented): what retention or DeleteRecords
+  // removed on the leader goes on the follower too, up to the follower's high watermark.
+  void follow_leader_log_start(Partition& p, Offset leader_log_start);
   // Sends the partition's pending ISR change to the controller, and again after `retry_ms`
   // unless an answer or a new LeaderAndIsr comes first.
   void send_isr_change(Partition& p);
