@@ -10,10 +10,14 @@
 // batch that fails leaves a gap, recovered as KIP-360 does for a producer without transactions
 // (Kafka 2.5+): a batch that timed out may be in the log, so its partition sends nothing new
 // until its other numbered batches are answered; a gap left then, or one the broker names
-// (OUT_OF_ORDER_SEQUENCE_NUMBER with nothing earlier unanswered), bumps the producer epoch, and
-// the partition starts again at sequence 0, renumbering only batches the broker refused. Other
-// partitions move to the new epoch once nothing of theirs is unanswered. A retry is never
-// renumbered while its first attempt may be in the log: that would write it twice.
+// (OUT_OF_ORDER_SEQUENCE_NUMBER for the batch right after what was acknowledged, or right after
+// what timed out), bumps the producer epoch, and the partition's unanswered batches are
+// numbered again from 0 (TransactionManager: canRetry, maybeResolveSequences,
+// bumpIdempotentProducerEpoch). Other partitions move to the new epoch once nothing of theirs
+// is unanswered, so a retry keeps its numbering while its first attempt may be in the log.
+// Kafka takes a batch the broker answered out of order for one not in the log; a first attempt
+// still held on a connection the producer closed can prove that wrong, and the record is
+// written twice (scenarios/idempotence-delivery-timeout.json).
 //
 // Requests to one broker travel on one connection, whose responses come back in request order
 // (Kafka's NetworkClient checks correlation ids). A response out of that order means an earlier
