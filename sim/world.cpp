@@ -358,9 +358,7 @@ void World::disconnect(NodeId self, NodeId peer) {
 }
 
 void World::forget_connections(NodeId node) {
-  for (std::uint32_t p = 0; p < nodes_.size(); ++p) {
-    connections_[node.value()][p] = {false, latest_connection(node, NodeId{p})};
-  }
+  for (std::uint32_t p = 0; p < nodes_.size(); ++p) disconnect(node, NodeId{p});
 }
 
 std::uint64_t World::connection_to_send_on(NodeId from, NodeId to) {

@@ -169,6 +169,7 @@ class World final : private EventGate {
     // never had them).
     std::uint64_t closed_upto = 0;
   };
+  // The node closes every connection it has: its process, old or new, has none of them.
   void forget_connections(NodeId node);
   // The connection `from` sends to `to` on: the pair's latest, or a new one if `from` closed it.
   std::uint64_t connection_to_send_on(NodeId from, NodeId to);
