@@ -15,7 +15,7 @@ using namespace kafkasim::broker;
 using namespace kafkasim::testing;
 
 
-TEST_CASE("LogDirFailureChannel: the first I/O error takes the directory offline; nothing touches the disk after",
+TEST_CASE("LogDirFailureChannel: the first I/O error takes the directory offline, nothing touches the disk after",
           "[broker][storage]") {
   SimDiskUnderTest d;
   std::vector<std::string> failures;
@@ -70,7 +70,7 @@ TEST_CASE("Broker: acks=all is answered once every ISR replica has the batch", "
   CHECK(c.partition(BrokerId{2}).high_watermark() == Offset{41});  // learnt from the leader's fetch responses
 }
 
-TEST_CASE("Broker: acks=1 does not wait for followers; acks=all times out without them", "[broker]") {
+TEST_CASE("Broker: acks=1 does not wait for followers, acks=all times out without them", "[broker]") {
   BrokerCluster c(3);
   c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
   c.run_for(Duration::millis(10));
@@ -211,7 +211,7 @@ TEST_CASE("Broker: a follower whose leader's process died fetches again after re
   CHECK(c.partition(two).log_end_offset() == Offset{5});
 }
 
-TEST_CASE("Broker: a deposed leader fails its waiting produces; the new leader takes writes", "[broker]") {
+TEST_CASE("Broker: a deposed leader fails its waiting produces, the new leader takes writes", "[broker]") {
   BrokerCluster c(3);
   c.lead(BrokerId{1}, LeaderEpoch{1}, kAll, kAll);
   c.run_for(Duration::millis(10));

@@ -320,7 +320,7 @@ TEST_CASE("Controller: one broker wins the election and leads every partition to
   CHECK(answer.brokers.size() == 3);
 }
 
-TEST_CASE("Controller: a leader crash elects a new leader from the ISR; acks=all resumes and nothing acked is lost",
+TEST_CASE("Controller: a leader crash elects a new leader from the ISR, acks=all resumes and nothing acked is lost",
           "[controller][zk]") {
   Watched x;
   auto& [checkers, c, w] = x;
@@ -721,7 +721,7 @@ std::unique_ptr<ZkCluster> fast_bounce(bool fencing, BrokerId& bounced) {
 
 }  // namespace
 
-TEST_CASE("Controller: with broker epoch fencing a fast bounce leaves the ISR and rejoins; without, it is missed",
+TEST_CASE("Controller: with broker epoch fencing a fast bounce leaves the ISR and rejoins, without, it is missed",
           "[controller][zk]") {
   BrokerId bounced;
   auto fenced = fast_bounce(true, bounced);

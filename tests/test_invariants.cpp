@@ -136,7 +136,7 @@ std::vector<Violation> leader_crash(std::int32_t epoch_step) {
 
 }  // namespace
 
-TEST_CASE("Checkers: a controller that reuses or lowers leader epochs is caught; Kafka's is not", "[invariants]") {
+TEST_CASE("Checkers: a controller that reuses or lowers leader epochs is caught, Kafka's is not", "[invariants]") {
   CHECK(leader_crash(1).empty());
   CHECK(found(leader_crash(0)).contains("multiple_leaders"));
   CHECK(found(leader_crash(-1)).contains("epoch_regression"));
@@ -202,7 +202,7 @@ std::set<std::pair<std::string, std::int64_t>> found_at(const std::vector<Violat
 
 }  // namespace
 
-TEST_CASE("Checkers: what retention deleted is not lost; what lies above the log start still counts",
+TEST_CASE("Checkers: what retention deleted is not lost, what lies above the log start still counts",
           "[invariants]") {
   // The follower starts at the leader's log start (10) and fetches the rest: nothing is lost.
   CHECK(elected_after_retention(10, 10, 10).empty());
@@ -215,7 +215,7 @@ TEST_CASE("Checkers: what retention deleted is not lost; what lies above the log
         Found{{"committed_record_lost", 0}, {"committed_record_lost", 5}, {"acked_write_lost", 0}, {"acked_write_lost", 5}});
 }
 
-TEST_CASE("Checkers: a leader of an older epoch than a commit's is a fenced zombie; a newer one must hold the batch",
+TEST_CASE("Checkers: a leader of an older epoch than a commit's is a fenced zombie, a newer one must hold the batch",
           "[invariants]") {
   InvariantSuite suite({"committed_record_lost"});
   std::uint64_t index = 0;

@@ -114,7 +114,7 @@ TEMPLATE_TEST_CASE("Log: a read without a byte limit returns every batch", "[sto
   CHECK(read.value().records.batches().size() == 4);
 }
 
-TEMPLATE_TEST_CASE("Log: a read stops at its segment's end; read_to_end reads on across segments", "[storage][log]",
+TEMPLATE_TEST_CASE("Log: a read stops at its segment's end, read_to_end reads on across segments", "[storage][log]",
                    SimDiskUnderTest, PosixDiskUnderTest) {
   TestType d;
   auto log = open_log(d.get(), small_segments());
@@ -476,7 +476,7 @@ TEST_CASE("Property: after kills, power losses and recovery the log holds what w
   });
 }
 
-TEMPLATE_TEST_CASE("LogManager: logs and checkpoints survive a restart; bad checkpoints are reported",
+TEMPLATE_TEST_CASE("LogManager: logs and checkpoints survive a restart, bad checkpoints are reported",
                    "[storage][log_manager]", SimDiskUnderTest, PosixDiskUnderTest) {
   TestType d;
   const TopicPartition orders0{"orders", 0}, orders1{"orders", 1}, dashed{"my-topic", 12};

@@ -113,7 +113,7 @@ TEST_CASE("Network: degradation adds latency and a rate limit queues messages", 
   CHECK(second.arrival == SimTime::from_millis(200 + 52));
 }
 
-TEST_CASE("Network: a lost packet is sent again, backing off, in order; duplication repeats", "[network]") {
+TEST_CASE("Network: a lost packet is sent again, backing off, in order, duplication repeats", "[network]") {
   CHECK(Retransmission::wait(1) == Duration::millis(200));
   CHECK(Retransmission::wait(3) == Duration::millis(800));
   CHECK(Retransmission::wait(4) == Duration::seconds(1));

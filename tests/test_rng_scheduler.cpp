@@ -121,7 +121,7 @@ TEST_CASE("Scheduler: events run by time, and in scheduling order at equal times
   CHECK(s.events_run() == 6);
 }
 
-TEST_CASE("Scheduler: a cancelled event never runs; stale ids cancel nothing", "[scheduler]") {
+TEST_CASE("Scheduler: a cancelled event never runs, stale ids cancel nothing", "[scheduler]") {
   Scheduler s;
   int ran = 0;
   const auto a = s.at(SimTime::from_millis(1), [&] { ran += 1; });

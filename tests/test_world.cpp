@@ -190,7 +190,7 @@ TEST_CASE("World: messages to a down or restarted node are dropped, with the rea
   CHECK(c.log[0].from == a);
 }
 
-TEST_CASE("World: a killed process's peers learn of it one latency later; a silent one's never do", "[world][connections]") {
+TEST_CASE("World: a killed process's peers learn of it one latency later, a silent one's never do", "[world][connections]") {
   WorldConfig config = quiet_config();
   config.network.latency = Duration::millis(10);
   kafkasim::testing::RecorderCluster c(config, 4);
@@ -288,7 +288,7 @@ TEST_CASE("World: what meets a cut link is sent again and arrives in order at th
   }
 }
 
-TEST_CASE("World: a host that loses power takes what it held with it; a killed process's kernel sends it on, then its FIN",
+TEST_CASE("World: a host that loses power takes what it held with it, a killed process's kernel sends it on, then its FIN",
           "[world][connections]") {
   TwoNodes nodes;
   auto& [c, world, a, b] = nodes;
