@@ -12,10 +12,12 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/scenario_commands.h"
+#include "model/probes.h"
 #include "sim/scenario/report.h"
 #include "sim/scenario/runner.h"
 #include "sim/scenario/scenario_loader.h"
@@ -111,6 +113,35 @@ class Progress {
   Clock::time_point start_;
 };
 
+// The rare paths (model/probes.h) a sweep's seeds took, in Probe order: how many seeds took
+// each, and which none took (what this sweep has not tested).
+nlohmann::ordered_json probes_summary_json(const std::map<std::string, std::uint64_t>& seeds_taking) {
+  nlohmann::ordered_json taken = nlohmann::ordered_json::object();
+  nlohmann::ordered_json never = nlohmann::ordered_json::array();
+  for (std::string_view name : kProbeNames) {
+    const auto it = seeds_taking.find(std::string(name));
+    if (it == seeds_taking.end()) never.push_back(name);
+    else taken[it->first] = it->second;
+  }
+  return {{"seedsTaking", taken}, {"neverTaken", never}};
+}
+
+std::string probes_summary_text(const std::map<std::string, std::uint64_t>& seeds_taking) {
+  const nlohmann::ordered_json summary = probes_summary_json(seeds_taking);
+  std::string text = "rare paths (probes) taken by some seed: " + std::to_string(summary["seedsTaking"].size()) + " of " +
+                     std::to_string(kProbeCount) + "\n";
+  if (!summary["neverTaken"].empty()) {
+    text += "never taken:";
+    const char* separator = " ";
+    for (const auto& name : summary["neverTaken"]) {
+      text += separator + name.get<std::string>();
+      separator = ", ";
+    }
+    text += '\n';
+  }
+  return text;
+}
+
 }  // namespace
 
 std::pair<std::uint64_t, std::uint64_t> parse_seed_range(const std::string& text) {
@@ -161,6 +192,7 @@ int sweep_command(const SweepArgs& a) {
   std::uint64_t next_seed = first, next_print = first, done = 0, failed = 0, errors = 0;
   std::optional<std::uint64_t> first_failing;
   std::map<std::string, std::uint64_t> by_invariant;
+  std::map<std::string, std::uint64_t> seeds_taking;  // probe -> seeds that took that rare path
   bool stop = false;
   Progress progress(total);
 
@@ -169,6 +201,9 @@ int sweep_command(const SweepArgs& a) {
     nlohmann::json report;
     if (!r.line.empty()) report = nlohmann::json::parse(r.line, nullptr, false);
     const bool ok = r.exit_code == kExitOk;
+    if (report.is_object() && report.contains("probes")) {
+      for (const auto& [name, count] : report["probes"].items()) ++seeds_taking[name];
+    }
     if (!ok) {
       ++failed;
       if (!first_failing) first_failing = seed;
@@ -233,12 +268,13 @@ int sweep_command(const SweepArgs& a) {
     summary["byInvariant"] = by_invariant;
     summary["errors"] = errors;
     summary["firstFailingSeed"] = first_failing ? nlohmann::ordered_json(*first_failing) : nlohmann::ordered_json(nullptr);
+    summary["probes"] = probes_summary_json(seeds_taking);
     std::cout << summary.dump() << '\n';
   } else {
     std::cout << run << " seeds (" << first << ".." << (first + run - 1) << "), " << failed << " failed";
     for (const auto& [name, count] : by_invariant) std::cout << "; " << name << ": " << count;
     if (errors) std::cout << "; internal errors: " << errors;
-    std::cout << '\n';
+    std::cout << '\n' << probes_summary_text(seeds_taking);
   }
   if (errors) return kExitInternal;
   return failed ? kExitMismatch : kExitOk;

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "model/message.h"
+#include "model/probes.h"
 #include "model/protocol/types.h"
 #include "model/rng.h"
 #include "model/trace_events.h"
@@ -56,6 +57,8 @@ class Env {
   // This node's own random stream.
   virtual Rng& rng() = 0;
   virtual void trace(ModelEvent event) = 0;
+  // This node took one of the model's rare paths (model/probes.h): counted, not traced.
+  virtual void probe(Probe probe) = 0;
   // The process exits at once (Java's Runtime.halt, as `kill -9`): nothing it does after this
   // call leaves it (no message, no trace event), and it is down when its handler returns.
   virtual void halt() = 0;

@@ -64,6 +64,9 @@ class World::NodeContext final : public Env {
     std::visit([this](auto&& e) { world_.trace_.record(current_time(), id_, std::move(e)); },
                std::move(event));
   }
+  void probe(Probe probe) override {
+    if (!halted_) ++world_.probe_counts_[static_cast<std::size_t>(probe)];
+  }
   void halt() override { halted_ = true; }
 
   template <class F>

@@ -24,6 +24,7 @@
 // runner and the tests call; both record fault_start/fault_end in the trace.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -108,6 +109,8 @@ class World final : private EventGate {
   Trace& trace() { return trace_; }
   SimDisk& disk(NodeId node);
   const WorldStats& stats() const { return stats_; }
+  // How many times the nodes took each rare path (model/probes.h), in Probe order.
+  const std::array<std::uint64_t, kProbeCount>& probe_counts() const { return probe_counts_; }
   std::uint64_t seed() const { return config_.seed; }
 
   std::size_t node_count() const { return nodes_.size(); }
@@ -197,6 +200,7 @@ class World final : private EventGate {
   FaultId next_fault_ = 1;
   std::uint64_t next_message_id_ = 1;
   WorldStats stats_;
+  std::array<std::uint64_t, kProbeCount> probe_counts_{};
 };
 
 }  // namespace kafkasim::sim

@@ -49,6 +49,7 @@ void Broker::log_dir_failed(const storage::IoStatus& status) {
   // Kafka's LogDirFailureHandler: the only log directory is offline, so every one is.
   env_.trace(Note{"log directory " + config_.data_dir + " failed (" + status.detail() +
                   "): every log directory is offline, the broker halts"});
+  env_.probe(Probe::log_dir_offline);
   env_.halt();
 }
 
@@ -77,6 +78,7 @@ void Broker::on_registered() {
       LeaderAndIsrResponse stale;
       stale.correlation_id = leader_and_isr->correlation_id;
       for (const auto& state : leader_and_isr->partitions) stale.partitions.emplace_back(state.tp, Errors::STALE_BROKER_EPOCH);
+      env_.probe(Probe::stale_broker_epoch_request_refused);
       env_.send(from, make_message(std::move(stale)));
       continue;
     }
@@ -127,6 +129,7 @@ void Broker::handle_request(NodeId from, const MessagePtr& message) {
     replicas_->handle_alter_isr_response(*isr_answer);
   } else if (const auto* update = body_cast<UpdateMetadataRequest>(*message)) {
     const bool current = metadata_.update(*update);
+    if (!current) env_.probe(Probe::stale_controller_request_refused);
     if (current) replicas_->set_controller(from);
     env_.send(from, make_message(UpdateMetadataResponse{update->correlation_id,
                                                         current ? Errors::NONE : Errors::STALE_CONTROLLER_EPOCH}));

@@ -138,7 +138,10 @@ void ReplicaManager::delete_old_segments() {
     if (!p->log().delete_old_segments(now_ms(env_), p->high_watermark()).ok()) {
       env_.trace(Note{"retention of " + tp.str() + " failed"});
     }
-    if (p->log().log_start_offset() != start) env_.trace(LogStartMoved{p->name(), p->log().log_start_offset().value(), "retention"});
+    if (p->log().log_start_offset() != start) {
+      env_.trace(LogStartMoved{p->name(), p->log().log_start_offset().value(), "retention"});
+      env_.probe(Probe::log_segment_deleted_by_retention);
+    }
   }
 }
 
@@ -186,6 +189,7 @@ void ReplicaManager::handle_alter_isr_response(const AlterIsrResponse& response)
     if (p == nullptr || !p->pending_isr_change()) continue;
     env_.trace(IsrChangeAnswered{result.tp.str(), error_name(result.error), broker_list(result.isr),
                                  result.partition_epoch});
+    if (result.error != Errors::NONE) env_.probe(Probe::isr_change_refused);
     switch (result.error) {
       case Errors::FENCED_LEADER_EPOCH:
       case Errors::INVALID_UPDATE_VERSION:
@@ -220,6 +224,9 @@ void ReplicaManager::truncate(Partition& p, Offset offset, std::string_view reas
   }
   if (p.log_end_offset() != from) {
     env_.trace(LogTruncated{p.name(), from.value(), p.log_end_offset().value(), reason});
+    if (reason == "leader_epoch") env_.probe(Probe::follower_truncated_by_leader_epoch);
+    if (reason == "high_watermark") env_.probe(Probe::follower_truncated_to_high_watermark);
+    if (reason == "leader_log_end") env_.probe(Probe::follower_truncated_to_leader_log_end);
   }
   trace_high_watermark(p);  // what the follower now believes is committed
 }
@@ -235,6 +242,7 @@ void ReplicaManager::truncate_fully_and_start_at(Partition& p, Offset offset) {
   // that starts again at the leader's log start.
   env_.trace(LogTruncated{p.name(), from.value(), start.value(), "log_start"});
   env_.trace(LogStartMoved{p.name(), offset.value(), "leader_log_start"});
+  env_.probe(Probe::follower_restarted_at_leader_log_start);
   trace_high_watermark(p);
 }
 
@@ -245,6 +253,7 @@ void ReplicaManager::follow_leader_log_start(Partition& p, Offset leader_log_sta
     return;
   }
   env_.trace(LogStartMoved{p.name(), leader_log_start.value(), "leader_log_start"});
+  env_.probe(Probe::follower_log_start_followed_leader);
 }
 
 bool ReplicaManager::truncate_to_leader_epoch(Partition& p, const EpochEndOffset& leader) {
@@ -356,6 +365,7 @@ LeaderAndIsrResponse ReplicaManager::become_leader_or_follower(NodeId from, cons
   LeaderAndIsrResponse response;
   response.correlation_id = request.correlation_id;
   if (request.controller_epoch < controller_epoch_) {
+    env_.probe(Probe::stale_controller_request_refused);
     for (const auto& s : request.partitions) response.partitions.emplace_back(s.tp, Errors::STALE_CONTROLLER_EPOCH);
     return response;
   }
@@ -513,6 +523,7 @@ void ReplicaManager::append_records(std::int16_t acks, std::int32_t timeout_ms, 
       continue;
     }
     const storage::LogAppendInfo& info = result.info;
+    if (info.duplicate) env_.probe(Probe::produce_duplicate_answered);
     if (!info.duplicate) fetch_purgatory_.check_and_complete(p->name());  // followers waiting for data
     if (p->high_watermark() > hw_before) on_high_watermark_moved(*p);
     results.push_back({part.tp, Errors::NONE, info.first_offset});
@@ -530,10 +541,23 @@ void ReplicaManager::answer_produce(NodeId client, std::int32_t correlation_id, 
                                     const std::vector<ProducePartitionResponse>& results) {
   for (const auto& r : results) {
     env_.trace(ProduceAnswered{r.tp.str(), correlation_id, acks, error_name(r.error), r.base_offset.value()});
+    probe_produce_error(r.error);
   }
   if (acks == 0) return;
   env_.send(client, make_message(ProduceResponse{correlation_id, results}));
   produce_answered(client);
+}
+
+void ReplicaManager::probe_produce_error(Errors error) {
+  switch (error) {
+    case Errors::NOT_ENOUGH_REPLICAS: env_.probe(Probe::produce_refused_not_enough_replicas); break;
+    case Errors::NOT_ENOUGH_REPLICAS_AFTER_APPEND: env_.probe(Probe::produce_not_enough_replicas_after_append); break;
+    case Errors::REQUEST_TIMED_OUT: env_.probe(Probe::produce_expired_in_purgatory); break;
+    case Errors::NOT_LEADER_OR_FOLLOWER: env_.probe(Probe::produce_refused_not_leader); break;
+    case Errors::OUT_OF_ORDER_SEQUENCE_NUMBER: env_.probe(Probe::produce_out_of_order_sequence); break;
+    case Errors::INVALID_PRODUCER_EPOCH: env_.probe(Probe::produce_fenced_producer_epoch); break;
+    default: break;
+  }
 }
 
 FetchedPartition ReplicaManager::read_partition(BrokerId replica, const FetchPartition& request) {
@@ -541,6 +565,7 @@ FetchedPartition ReplicaManager::read_partition(BrokerId replica, const FetchPar
   out.tp = request.tp;
   Partition* p = partition(request.tp);
   if (const auto error = leader_error(p, request.current_leader_epoch)) {
+    if (*error == Errors::FENCED_LEADER_EPOCH) env_.probe(Probe::fetch_fenced_leader_epoch);
     out.error = *error;
     return out;
   }

@@ -91,6 +91,8 @@ class ReplicaManager {
   void produce_answered(NodeId client);
   friend class ReplicaFetcher;
   friend class DelayedFetch;
+  // Counts the produce refusals a fault causes (model/probes.h).
+  void probe_produce_error(Errors error);
   // Reads what a fetch asks for, or tells why it cannot. Follower fetches update the leader.
   FetchedPartition read_partition(BrokerId replica, const FetchPartition& p);
   // True when a fetch could return something now: an error, or at least fetch.min.bytes.

@@ -231,6 +231,7 @@ void Consumer::on_fetch(NodeId from, const FetchResponse& response) {
     auto sent = request->fetched_from.find(fetched.tp);
     if (sent == request->fetched_from.end() || sent->second != p.position) continue;
     if (fetched.error == Errors::OFFSET_OUT_OF_RANGE) {
+      env_.probe(Probe::consumer_offset_reset);
       reset(fetched.tp, p);
       continue;
     }
@@ -299,6 +300,7 @@ void Consumer::on_epoch_end(const OffsetsForLeaderEpochResponse& response) {
       const Offset reset_to = can_reset ? end.end_offset : p.position;
       env_.trace(ConsumerTruncationDetected{config_.client_id, end.tp.str(), p.position.value(), end.leader_epoch.value(),
                                             end.end_offset.value(), reset_to.value()});
+      env_.probe(Probe::consumer_truncation_detected);
       drop_buffered(end.tp);
       if (!can_reset) {
         reset(end.tp, p);

@@ -170,11 +170,13 @@ void Producer::bump_epoch() {
     return;
   }
   ++producer_epoch_;  // a producer without transactions bumps its own epoch (KIP-360)
+  env_.probe(Probe::producer_epoch_bumped);
 }
 
 void Producer::run() {
   partition_waiting_records();
   for (ProducerBatch& expired : accumulator_.expire(now_ms(), config_.delivery_timeout_ms)) {
+    env_.probe(Probe::producer_batch_expired);
     finish(expired, Errors::REQUEST_TIMED_OUT, Offset{-1});
   }
   const bool can_send = !config_.enable_idempotence || producer_id_.has_value();
@@ -243,7 +245,10 @@ void Producer::send_request(NodeId node, std::vector<ProducerBatch> batches) {
   }
   connections_[node].push_back(corr);
   // Unanswered in time: Kafka's NetworkClient closes the connection, failing everything in flight on it.
-  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, node] { close_connection(node); });
+  TimerHandle timeout = env_.after(Duration::millis(config_.request_timeout_ms), [this, node] {
+    env_.probe(Probe::producer_request_timed_out);
+    close_connection(node);
+  });
   in_flight_.emplace(corr, InFlight{std::move(batches), node, timeout});
 }
 

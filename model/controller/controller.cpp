@@ -287,9 +287,10 @@ std::vector<Controller::Change> Controller::elect_leaders(const std::vector<Topi
     if (live.contains(current.leader) && !offline_.contains(tp)) continue;
     const auto elected = elect_offline_leader(replicas, current.isr, live, config_.unclean_leader_election_enable);
     if (!elected) {
-      offline_.insert(tp);
+      if (offline_.insert(tp).second) env_.probe(Probe::partition_left_without_leader);
       continue;
     }
+    if (elected->unclean) env_.probe(Probe::leader_elected_unclean);
     PartitionState next = current;
     next.leader = elected->leader;
     next.leader_epoch = next_epoch(current.leader_epoch);

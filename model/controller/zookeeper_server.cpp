@@ -271,6 +271,7 @@ void ZooKeeperServer::expire_sessions() {
       for (auto& [path, sessions] : *watches) sessions.erase(id);
     }
     env_.trace(Note{"zookeeper: session " + std::to_string(id) + " expired"});
+    env_.probe(Probe::zookeeper_session_expired);
   }
   std::vector<ZkStat> stats;
   std::vector<Change> changes;

@@ -343,6 +343,7 @@ void GroupCoordinator::member_expired(const std::string& group_id, const std::st
     schedule_heartbeat(*g, it->second);
     return;
   }
+  env_.probe(Probe::group_member_session_expired);
   remove_member(*g, member_id, "a member's session timed out");
 }
 
@@ -458,6 +459,7 @@ void GroupCoordinator::load(std::int32_t partition, const std::vector<ByteView>&
   for (auto& [id, g] : groups_) {
     if (g.partition != partition) continue;
     env_.trace(GroupLoaded{id, g.generation.value(), static_cast<std::int32_t>(g.members.size())});
+    if (g.generation.value() > 0) env_.probe(Probe::group_loaded_by_new_coordinator);
     for (auto& [member_id, m] : g.members) schedule_heartbeat(g, m);
   }
 }

@@ -21,6 +21,14 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
+nlohmann::ordered_json probes_json(const RunReport& r) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (std::size_t i = 0; i < kProbeCount; ++i) {
+    if (r.probes[i] > 0) j[std::string(kProbeNames[i])] = r.probes[i];
+  }
+  return j;
+}
+
 nlohmann::ordered_json fault_json(const FaultEntry& f) {
   nlohmann::ordered_json j;
   j["type"] = f.type;
@@ -79,6 +87,7 @@ nlohmann::ordered_json report_json(const RunReport& r, const std::string& replay
                 {"isrExpands", s.isr_expands},
                 {"rebalances", s.rebalances},
                 {"produceLatencyMs", {{"p50", s.latency_p50_ms}, {"p99", s.latency_p99_ms}, {"max", s.latency_max_ms}}}};
+  j["probes"] = probes_json(r);
   j["replay"] = replay;
   return j;
 }
@@ -96,6 +105,14 @@ std::string report_text(const RunReport& r, const std::string& replay) {
       << s.latency_max_ms << " ms\n"
       << "cluster: " << s.leader_elections << " leader elections, " << s.isr_shrinks << " ISR shrinks, " << s.isr_expands
       << " ISR expands\n";
+  const nlohmann::ordered_json probes = probes_json(r);
+  out << "rare paths taken (probes): " << probes.size() << " of " << kProbeCount;
+  const char* separator = "; ";
+  for (const auto& [name, count] : probes.items()) {
+    out << separator << name << " x" << count;
+    separator = ", ";
+  }
+  out << '\n';
   out << "violations:" << (r.violations.empty() ? " none\n" : "\n");
   // The first few of each invariant in full; the JSON report has them all.
   constexpr int kShownPerInvariant = 3;

@@ -113,6 +113,7 @@ RunReport run_scenario(const Scenario& s, std::uint64_t seed, const RunOptions& 
   }
   r.faults = injector.applied();
   r.stats = stats.result();
+  r.probes = world.probe_counts();
   judge(s.expect, r);
   return r;
 }

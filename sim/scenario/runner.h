@@ -4,11 +4,13 @@
 // what the checkers found against `expect`.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
+#include "model/probes.h"
 #include "sim/invariants/checker.h"
 #include "sim/scenario/run_stats.h"
 #include "sim/scenario/scenario.h"
@@ -44,6 +46,7 @@ struct RunReport {
   std::vector<std::string> unexpected;  // invariants violated that expect neither requires nor allows
   std::vector<FaultEntry> faults;       // as applied, targets resolved
   RunStats stats;
+  std::array<std::uint64_t, kProbeCount> probes{};  // rare paths taken (model/probes.h), in Probe order
 };
 
 RunReport run_scenario(const Scenario& scenario, std::uint64_t seed, const RunOptions& options = {});
