@@ -2,10 +2,12 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "model/probes.h"
 #include "sim/demo/echo_demo.h"
 #include "sim/scenario/report.h"
 #include "sim/scenario/runner.h"
@@ -115,6 +117,8 @@ PYBIND11_MODULE(_kafkasim, m) {
         "Run the echo demo; returns the run report as a dict (with the JSONL trace if asked)");
   m.def("run_scenario_json", &run_scenario, py::arg("path"), py::arg("seed") = py::none(),
         py::arg("with_trace") = false, "Run a scenario file; returns the run report as a JSON string");
+  m.def("probe_names", [] { return std::vector<std::string>(kProbeNames.begin(), kProbeNames.end()); },
+        "The model's coverage probes (model/probes.h), in order");
   m.def("shrink_scenario_json", &shrink_scenario, py::arg("path"), py::arg("seed"), py::arg("invariant") = "",
         "Shrink a failing seed of a scenario file; returns the shrunk file and its report as a JSON string");
 }

@@ -4,6 +4,7 @@
     report = kafkasim.run_scenario("scenarios/leader-crash.json", seed=7)   # the run report
     report["outcome"], report["violations"], report["stats"]
     frame = kafkasim.scenario_sweep("scenarios/nemesis.json", range(1, 21))  # one row per seed
+    kafkasim.probes_never_taken(frame)      # the rare paths (model/probes.h) no seed took
     shrunk = kafkasim.shrink("tests/fixtures/shrink-acks1.json", seed=1)  # a failing seed cut down
     open("min.json", "w").write(shrunk["text"])                            # to the faults it needs
     report = kafkasim.echo_demo(seed=7, random_faults=True)
@@ -17,9 +18,10 @@ without it.
 
 import json
 
-from ._kafkasim import echo_demo, run_scenario_json, shrink_scenario_json
+from ._kafkasim import echo_demo, probe_names, run_scenario_json, shrink_scenario_json
 
-__all__ = ["run_scenario", "scenario_sweep", "shrink", "echo_demo", "demo_sweep", "trace_frame"]
+__all__ = ["run_scenario", "scenario_sweep", "probes_never_taken", "probe_names", "shrink", "echo_demo",
+           "demo_sweep", "trace_frame"]
 
 
 def run_scenario(path, seed=None, with_trace=False):
@@ -31,7 +33,8 @@ def run_scenario(path, seed=None, with_trace=False):
 
 def scenario_sweep(path, seeds):
     """Runs a scenario for every seed; returns a DataFrame with one row per seed: outcome,
-    trace hash, violations per invariant and the report's stats."""
+    trace hash, violations per invariant, the report's stats, and "probe.NAME" columns counting
+    the rare paths (model/probes.h) each seed took."""
     import pandas as pd
 
     rows = []
@@ -45,8 +48,17 @@ def scenario_sweep(path, seeds):
         latency = stats.pop("produceLatencyMs")
         row.update(stats)
         row.update({"latencyP50Ms": latency["p50"], "latencyP99Ms": latency["p99"]})
+        row.update({f"probe.{name}": count for name, count in report["probes"].items()})
         rows.append(row)
     return pd.DataFrame(rows).set_index("seed")
+
+
+def probes_never_taken(frame):
+    """The rare paths (model/probes.h) no row of a scenario_sweep frame took, in probe order:
+    what that sweep has not tested, whatever its checkers found."""
+    taken = {column.removeprefix("probe.") for column in frame.columns
+             if column.startswith("probe.") and frame[column].fillna(0).sum() > 0}
+    return [name for name in probe_names() if name not in taken]
 
 
 def shrink(path, seed, invariant=None):

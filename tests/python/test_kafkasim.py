@@ -68,6 +68,18 @@ def test_scenario_sweep_has_one_row_per_seed():
     assert frame["traceHash"].nunique() == 3
 
 
+def test_scenario_sweep_counts_the_rare_paths_each_seed_took():
+    unclean = kafkasim.scenario_sweep(SCENARIOS / "unclean-election.json", [1])
+    assert unclean.loc[1, "probe.leader_elected_unclean"] > 0
+    assert "leader_elected_unclean" not in kafkasim.probes_never_taken(unclean)
+    # KIP-101's leader-epoch file elects only from the ISR.
+    clean = kafkasim.scenario_sweep(SCENARIOS / "kip101-leader-epoch.json", [1])
+    never = kafkasim.probes_never_taken(clean)
+    assert "leader_elected_unclean" in never
+    assert set(never) < set(kafkasim.probe_names())
+    assert len(set(kafkasim.probe_names())) == len(kafkasim.probe_names())
+
+
 def test_shrink_writes_a_smaller_file_that_fails_the_same_way(tmp_path):
     fixture = SCENARIOS.parent / "tests" / "fixtures" / "shrink-acks1.json"
     shrunk = kafkasim.shrink(fixture, seed=1)
