@@ -58,3 +58,15 @@ TEST_CASE("Probes: a producer's timeouts and KIP-360's epoch bump are counted, a
   CHECK(taken(default_timeouts, Probe::producer_batch_expired) == 0);
   CHECK(taken(default_timeouts, Probe::producer_epoch_bumped) == 0);
 }
+
+TEST_CASE("Probes: a consumer paused past retention resets its position, one that keeps up never does", "[probes]") {
+  const auto paused = run_file("consumer-past-retention.json");
+  CHECK(taken(paused, Probe::consumer_offset_reset) == 1);
+  CHECK(taken(paused, Probe::log_segment_deleted_by_retention) > 0);
+  CHECK(paused.violations.empty());
+
+  // The same retention with the consumer running (a follower is away instead).
+  const auto running = run_file("follower-past-retention.json");
+  CHECK(taken(running, Probe::consumer_offset_reset) == 0);
+  CHECK(taken(running, Probe::log_segment_deleted_by_retention) > 0);
+}
