@@ -316,6 +316,22 @@ struct ConsumerTruncationDetected {
   }
 };
 
+// A consumer's fetch at `position` was out of range (below the log start, or past the log end
+// of a leader that lost records): it resets by auto.offset.reset, its next position coming
+// from the leader (Kafka's Fetcher, OffsetOutOfRangeException handled by the reset policy).
+struct ConsumerOffsetReset {
+  static constexpr std::string_view kName = "consumer_reset";
+  std::string client;
+  std::string tp;
+  std::int64_t position;
+  template <class V>
+  void fields(V& v) const {
+    v("client", client);
+    v("tp", tp);
+    v("position", position);
+  }
+};
+
 // A broker became the active controller in `epoch`.
 struct ControllerElected {
   static constexpr std::string_view kName = "controller_elected";
@@ -502,6 +518,6 @@ using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled
                                 FetchServed, RecordsConsumed, ConsumerTruncationDetected, ControllerElected,
                                 LeaderElected, BrokerStarted, RecoveredBatch, LogRecovered, CorruptBatchFetched,
                                 GroupRebalanced, GroupStable, GroupLoaded, OffsetCommitAnswered,
-                                GroupAssignmentReceived, LogStartMoved>;
+                                GroupAssignmentReceived, LogStartMoved, ConsumerOffsetReset>;
 
 }  // namespace kafkasim

@@ -319,8 +319,9 @@ TEST_CASE("Checkers: an unknown invariant name is refused", "[invariants]") {
 
 namespace {
 
-NodeId add_consumer(BrokerCluster& c, bool validate) {
+NodeId add_consumer(BrokerCluster& c, bool validate, int loses_every_nth_batch = 0) {
   client::ConsumerConfig config;
+  config.test_only_loses_every_nth_batch = loses_every_nth_batch;
   config.client_id = "c1";
   config.bootstrap = c.brokers;
   config.auto_offset_reset = client::OffsetReset::earliest;
@@ -374,6 +375,37 @@ TEST_CASE("Checkers: a consumer without KIP-320 validation reads offsets again a
   CHECK(old_consumer.contains("committed_record_lost"));  // the unclean election itself
   const auto modern = found(consumer_after_unclean_election(true));
   CHECK_FALSE(modern.contains("consumer_order"));
+}
+
+namespace {
+
+// Twenty committed batches of one record each, read by a consumer that may lose every n-th.
+std::vector<Violation> consumer_reading_twenty_batches(int loses_every_nth_batch) {
+  InvariantSuite suite;
+  BrokerCluster c(2, broker::BrokerConfig{}, quiet_world(), &suite);
+  const BrokerId a{1}, b{2};
+  c.lead(a, LeaderEpoch{1}, {a, b}, {a, b});
+  c.update_metadata({a, b});
+  c.run_for(Duration::millis(10));
+  add_consumer(c, true, loses_every_nth_batch);
+  for (int i = 0; i < 20; ++i) {
+    c.produce(a, i, -1, make_batch(i, 1, 1000 + i));
+    c.run_for(Duration::millis(50));
+  }
+  c.run_for(Duration::seconds(2));
+  suite.finish(c.world.now());
+  return suite.violations();
+}
+
+}  // namespace
+
+TEST_CASE("Checkers: a consumer that steps over a fetched batch is caught, Kafka's never does", "[invariants]") {
+  const auto lossy = consumer_reading_twenty_batches(3);
+  REQUIRE(found(lossy).contains("consumer_skipped_record"));
+  const auto first = std::find_if(lossy.begin(), lossy.end(), [](const Violation& v) { return v.invariant == "consumer_skipped_record"; });
+  CHECK(first->detail.find("were never handed out") != std::string::npos);
+  CHECK_FALSE(found(lossy).contains("consumer_order"));  // what it hands out still goes up
+  CHECK(found(consumer_reading_twenty_batches(0)).empty());
 }
 
 namespace {

@@ -231,6 +231,7 @@ void Consumer::on_fetch(NodeId from, const FetchResponse& response) {
     auto sent = request->fetched_from.find(fetched.tp);
     if (sent == request->fetched_from.end() || sent->second != p.position) continue;
     if (fetched.error == Errors::OFFSET_OUT_OF_RANGE) {
+      env_.trace(ConsumerOffsetReset{config_.client_id, fetched.tp.str(), p.position.value()});
       env_.probe(Probe::consumer_offset_reset);
       reset(fetched.tp, p);
       continue;
@@ -254,6 +255,11 @@ void Consumer::on_fetch(NodeId from, const FetchResponse& response) {
       storage::RecordReader reader(*batch);
       for (storage::RecordView r; reader.next(r);) records.push_back(r);
       if (!reader.ok()) break;
+      const int lose_every = config_.test_only_loses_every_nth_batch;
+      if (lose_every > 0 && batch->header().last_offset() >= p.position && ++batches_fetched_ % lose_every == 0) {
+        p.position = Offset{batch->header().last_offset().value() + 1};
+        continue;
+      }
       for (const storage::RecordView& r : records) {
         if (r.offset < p.position) continue;  // a batch starts before the position
         std::optional<std::string> key;

@@ -42,6 +42,9 @@ struct ConsumerConfig {
   // KIP-320 position validation after a leader change (Kafka 2.3+). Off: as older consumers,
   // which fetch on and, finding their offset out of range, reset by auto.offset.reset.
   bool validate_position_on_leader_change = true;
+  // Tests only: every n-th batch fetched is stepped over, its records never handed out (a
+  // consumer that loses what it fetched); 0 for Kafka's consumer.
+  int test_only_loses_every_nth_batch = 0;
   // Group membership (group.id); "" for a consumer that assigns itself partitions.
   std::string group_id;
   AssignmentStrategy assignment_strategy = AssignmentStrategy::range;  // partition.assignment.strategy
@@ -136,6 +139,7 @@ class Consumer {
   SimTime reconnect_wake_at_;   // when reconnect_wake_ fires, while it is pending
   std::int32_t correlation_id_ = 0;
   std::int64_t records_consumed_ = 0;
+  std::int64_t batches_fetched_ = 0;  // for test_only_loses_every_nth_batch
   std::function<void(NodeId)> disconnect_listener_;
 };
 

@@ -36,4 +36,32 @@ void ConsumerOrder::on_event(const TraceRecord& record) {
   it->second = {std::max(it->second.first, consumed->last_offset), record.index};
 }
 
+void ConsumerSkippedRecord::on_event(const TraceRecord& record) {
+  if (const auto* truncated = std::get_if<ConsumerTruncationDetected>(&record.event)) {
+    next_.erase({truncated->client, truncated->tp});
+    return;
+  }
+  if (const auto* reset = std::get_if<ConsumerOffsetReset>(&record.event)) {
+    next_.erase({reset->client, reset->tp});
+    return;
+  }
+  if (const auto* assigned = std::get_if<GroupAssignmentReceived>(&record.event)) {
+    std::erase_if(next_, [&](const auto& entry) { return entry.first.first == assigned->client; });
+    return;
+  }
+  const auto* consumed = std::get_if<RecordsConsumed>(&record.event);
+  if (!consumed) return;
+  auto [it, fresh] = next_.try_emplace({consumed->client, consumed->tp}, consumed->last_offset + 1, record.index);
+  if (fresh) return;
+  const auto [expected, previous] = it->second;
+  if (consumed->first_offset > expected) {
+    report(record.time, record.node, consumed->tp, expected,
+           consumed->client + " received offset " + std::to_string(consumed->first_offset) + " of " + consumed->tp +
+               " after offset " + std::to_string(expected - 1) + ", in the same assignment: offsets " +
+               std::to_string(expected) + ".." + std::to_string(consumed->first_offset - 1) + " were never handed out",
+           {previous, record.index});
+  }
+  it->second = {std::max(expected, consumed->last_offset + 1), record.index};
+}
+
 }  // namespace kafkasim::sim::invariants

@@ -1,4 +1,5 @@
-// The invariants about what consumers see: consumer_read_uncommitted and consumer_order.
+// The invariants about what consumers see: consumer_read_uncommitted, consumer_order and,
+// beyond the contract, consumer_skipped_record.
 #pragma once
 
 #include <map>
@@ -27,6 +28,25 @@ class ConsumerOrder final : public Checker {
 
  private:
   std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::uint64_t>> last_;  // (client, tp) ->
+};
+
+// Within one assignment a consumer receives every offset of a partition from where it began:
+// a fetched batch is handed out or fetched again, never stepped over (Kafka's at-least-once
+// delivery). It starts afresh at a new group assignment, a reset of an out-of-range position
+// (auto.offset.reset, which may skip on purpose) and a truncation it detected (KIP-320). The
+// simulated brokers run no log cleaner, so a partition's offsets have no holes; compaction
+// would make some, and this checker would then have to ask the log which offsets exist.
+class ConsumerSkippedRecord final : public Checker {
+ public:
+  std::string_view name() const override { return "consumer_skipped_record"; }
+  EventKinds events() const override {
+    return kinds_of<ConsumerTruncationDetected, ConsumerOffsetReset, RecordsConsumed, GroupAssignmentReceived>();
+  }
+  void on_event(const TraceRecord& record) override;
+
+ private:
+  // (client, tp) -> (the next offset it must receive, the trace index of what it received last)
+  std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::uint64_t>> next_;
 };
 
 }  // namespace kafkasim::sim::invariants

@@ -33,6 +33,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"timer_fired_early", [](const ReplicaLogs&) { return std::make_unique<TimerFiredEarly>(); }},
       {"torn_record_visible", [](const ReplicaLogs& logs) { return std::make_unique<TornRecordVisible>(logs); }},
       {"duplicate_write", [](const ReplicaLogs& logs) { return std::make_unique<DuplicateWrite>(logs); }},
+      {"consumer_skipped_record", [](const ReplicaLogs&) { return std::make_unique<ConsumerSkippedRecord>(); }},
   };
   return all;
 }
@@ -58,7 +59,7 @@ const std::vector<std::string>& InvariantSuite::contract() {
 }
 
 const std::vector<std::string>& InvariantSuite::extensions() {
-  static const std::vector<std::string> names{"duplicate_write", "canary"};
+  static const std::vector<std::string> names{"duplicate_write", "consumer_skipped_record", "canary"};
   return names;
 }
 

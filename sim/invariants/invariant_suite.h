@@ -26,7 +26,8 @@ class InvariantSuite final : public TraceSink {
   static const std::vector<std::string>& implemented();
   // Every invariant name of SCENARIO_FORMAT.md, implemented or not.
   static const std::vector<std::string>& contract();
-  // Checkers beyond the contract: "duplicate_write" (run with the rest), "canary" (only when named).
+  // Checkers beyond the contract: "duplicate_write" and "consumer_skipped_record" (run with the
+  // rest), "canary" (only when named).
   static const std::vector<std::string>& extensions();
 
   void on_event(const TraceRecord& record) override;
