@@ -1,6 +1,24 @@
 #include "sim/invariants/consumer_checkers.h"
 
 namespace kafkasim::sim::invariants {
+namespace {
+
+// A consumer starts afresh where it detected a truncation (KIP-320: that partition) and at a
+// new group assignment (all of its partitions, from the committed offsets). True when
+// `record` was one of these.
+bool forget_at_new_start(PerAssignment& seen, const TraceRecord& record) {
+  if (const auto* truncated = std::get_if<ConsumerTruncationDetected>(&record.event)) {
+    seen.erase({truncated->client, truncated->tp});
+    return true;
+  }
+  if (const auto* assigned = std::get_if<GroupAssignmentReceived>(&record.event)) {
+    std::erase_if(seen, [&](const auto& entry) { return entry.first.first == assigned->client; });
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 void ConsumerReadUncommitted::on_event(const TraceRecord& record) {
   const auto* served = std::get_if<FetchServed>(&record.event);
@@ -14,15 +32,7 @@ void ConsumerReadUncommitted::on_event(const TraceRecord& record) {
 }
 
 void ConsumerOrder::on_event(const TraceRecord& record) {
-  if (const auto* reset = std::get_if<ConsumerTruncationDetected>(&record.event)) {
-    last_.erase({reset->client, reset->tp});
-    return;
-  }
-  if (const auto* assigned = std::get_if<GroupAssignmentReceived>(&record.event)) {
-    // A new assignment: the member starts again from the committed offsets.
-    std::erase_if(last_, [&](const auto& entry) { return entry.first.first == assigned->client; });
-    return;
-  }
+  if (forget_at_new_start(last_, record)) return;
   const auto* consumed = std::get_if<RecordsConsumed>(&record.event);
   if (!consumed) return;
   auto [it, fresh] = last_.try_emplace({consumed->client, consumed->tp}, consumed->last_offset, record.index);
@@ -37,16 +47,11 @@ void ConsumerOrder::on_event(const TraceRecord& record) {
 }
 
 void ConsumerSkippedRecord::on_event(const TraceRecord& record) {
-  if (const auto* truncated = std::get_if<ConsumerTruncationDetected>(&record.event)) {
-    next_.erase({truncated->client, truncated->tp});
-    return;
-  }
+  if (forget_at_new_start(next_, record)) return;
+  // A reset of an out-of-range position starts afresh too (auto.offset.reset may skip on
+  // purpose); consumer_order keeps judging it, as an old consumer reads records again after one.
   if (const auto* reset = std::get_if<ConsumerOffsetReset>(&record.event)) {
     next_.erase({reset->client, reset->tp});
-    return;
-  }
-  if (const auto* assigned = std::get_if<GroupAssignmentReceived>(&record.event)) {
-    std::erase_if(next_, [&](const auto& entry) { return entry.first.first == assigned->client; });
     return;
   }
   const auto* consumed = std::get_if<RecordsConsumed>(&record.event);

@@ -9,6 +9,10 @@
 
 namespace kafkasim::sim::invariants {
 
+// What each consumer received of each partition within its current assignment: (client, tp)
+// -> (an offset, the trace index of the consumption that set it).
+using PerAssignment = std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::uint64_t>>;
+
 // A consumer never receives a record at or above the leader's high watermark at the time of
 // the fetch (as the leader reported what it sent).
 class ConsumerReadUncommitted final : public Checker {
@@ -27,7 +31,7 @@ class ConsumerOrder final : public Checker {
   void on_event(const TraceRecord& record) override;
 
  private:
-  std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::uint64_t>> last_;  // (client, tp) ->
+  PerAssignment last_;  // the highest offset received
 };
 
 // Within one assignment a consumer receives every offset of a partition from where it began:
@@ -45,8 +49,7 @@ class ConsumerSkippedRecord final : public Checker {
   void on_event(const TraceRecord& record) override;
 
  private:
-  // (client, tp) -> (the next offset it must receive, the trace index of what it received last)
-  std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::uint64_t>> next_;
+  PerAssignment next_;  // the next offset it must receive
 };
 
 }  // namespace kafkasim::sim::invariants
