@@ -4,8 +4,8 @@
 // run report counts the ones hit. Probes are counted beside the trace, never in it, so adding
 // one moves no trace hash.
 //
-// Add a probe where a fault makes the code choose the path no fault-free run takes, with the
-// line below saying what was reached.
+// Add a probe where a fault makes the code choose the path no fault-free run takes, with a
+// comment on its line of the list below saying what was reached.
 #pragma once
 
 #include <array>
@@ -61,7 +61,5 @@ inline constexpr std::array kProbeNames = {
 #undef KAFKASIM_PROBE_NAME
 };
 inline constexpr std::size_t kProbeCount = kProbeNames.size();
-
-constexpr std::string_view probe_name(Probe p) { return kProbeNames[static_cast<std::size_t>(p)]; }
 
 }  // namespace kafkasim

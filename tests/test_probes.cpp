@@ -27,7 +27,7 @@ std::uint64_t taken(const sim::scenario::RunReport& report, Probe probe) {
 TEST_CASE("Probes: every probe has its own name", "[probes]") {
   const std::set<std::string_view> names(kProbeNames.begin(), kProbeNames.end());
   CHECK(names.size() == kProbeCount);
-  CHECK(probe_name(Probe::leader_elected_unclean) == "leader_elected_unclean");
+  CHECK(kProbeNames[static_cast<std::size_t>(Probe::leader_elected_unclean)] == "leader_elected_unclean");
 }
 
 TEST_CASE("Probes: the old truncation and an unclean election are counted where they happen, and nowhere else",

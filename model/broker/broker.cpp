@@ -129,8 +129,11 @@ void Broker::handle_request(NodeId from, const MessagePtr& message) {
     replicas_->handle_alter_isr_response(*isr_answer);
   } else if (const auto* update = body_cast<UpdateMetadataRequest>(*message)) {
     const bool current = metadata_.update(*update);
-    if (!current) env_.probe(Probe::stale_controller_request_refused);
-    if (current) replicas_->set_controller(from);
+    if (current) {
+      replicas_->set_controller(from);
+    } else {
+      env_.probe(Probe::stale_controller_request_refused);
+    }
     env_.send(from, make_message(UpdateMetadataResponse{update->correlation_id,
                                                         current ? Errors::NONE : Errors::STALE_CONTROLLER_EPOCH}));
   } else if (const auto* metadata = body_cast<MetadataRequest>(*message)) {

@@ -523,8 +523,11 @@ void ReplicaManager::append_records(std::int16_t acks, std::int32_t timeout_ms, 
       continue;
     }
     const storage::LogAppendInfo& info = result.info;
-    if (info.duplicate) env_.probe(Probe::produce_duplicate_answered);
-    if (!info.duplicate) fetch_purgatory_.check_and_complete(p->name());  // followers waiting for data
+    if (info.duplicate) {
+      env_.probe(Probe::produce_duplicate_answered);
+    } else {
+      fetch_purgatory_.check_and_complete(p->name());  // followers waiting for data
+    }
     if (p->high_watermark() > hw_before) on_high_watermark_moved(*p);
     results.push_back({part.tp, Errors::NONE, info.first_offset});
     if (acks == -1) {

@@ -105,14 +105,11 @@ std::string report_text(const RunReport& r, const std::string& replay) {
       << s.latency_max_ms << " ms\n"
       << "cluster: " << s.leader_elections << " leader elections, " << s.isr_shrinks << " ISR shrinks, " << s.isr_expands
       << " ISR expands\n";
-  const nlohmann::ordered_json probes = probes_json(r);
-  out << "rare paths taken (probes): " << probes.size() << " of " << kProbeCount;
-  const char* separator = "; ";
-  for (const auto& [name, count] : probes.items()) {
-    out << separator << name << " x" << count;
-    separator = ", ";
-  }
-  out << '\n';
+  const nlohmann::ordered_json taken = probes_json(r);
+  std::vector<std::string> probes;
+  for (const auto& [name, count] : taken.items()) probes.push_back(name + " x" + count.dump());
+  out << "rare paths taken (probes): " << probes.size() << " of " << kProbeCount
+      << (probes.empty() ? "" : "; " + join(probes)) << '\n';
   out << "violations:" << (r.violations.empty() ? " none\n" : "\n");
   // The first few of each invariant in full; the JSON report has them all.
   constexpr int kShownPerInvariant = 3;
