@@ -495,6 +495,9 @@ struct OffsetCommitAnswered {
 };
 
 // A consumer learnt its assignment in a generation of its group (SyncGroup answered).
+// `revoked`: what it owned until now and gives up, so owned in this generation too. An eager
+// member gave everything up before joining (always ""); a cooperative one consumed on through
+// the rebalance.
 struct GroupAssignmentReceived {
   static constexpr std::string_view kName = "group_assignment";
   std::string client;
@@ -502,6 +505,7 @@ struct GroupAssignmentReceived {
   std::string member;
   std::int32_t generation;
   std::string partitions;  // "orders-0,orders-3"
+  std::string revoked;     // the same form
   template <class V>
   void fields(V& v) const {
     v("client", client);
@@ -509,6 +513,7 @@ struct GroupAssignmentReceived {
     v("member", member);
     v("generation", generation);
     v("partitions", partitions);
+    v("revoked", revoked);
   }
 };
 

@@ -138,6 +138,31 @@ TEST_CASE("Assignors: Kafka's documented examples", "[group]") {
   }
 }
 
+TEST_CASE("Assignors: cooperative-sticky moves a partition in two rebalances, never to a member while another owns it",
+          "[group]") {
+  const PartitionCounts one{{"t", 12}};
+  std::vector<TopicPartition> all;
+  for (int p = 0; p < 12; ++p) all.push_back(TopicPartition{"t", p});
+  // A owned all twelve; B joins. The first rebalance leaves the six that move to nobody: A
+  // still consumes them until it learns its assignment.
+  const auto first = client::assign(AssignmentStrategy::cooperative_sticky, one, {{"A", {"t"}, all}, {"B", {"t"}, {}}});
+  CHECK(first.at("A").size() == 6);
+  CHECK(first.at("B").empty());
+  // A gave them up and rejoined: the second rebalance hands them to B.
+  const auto second =
+      client::assign(AssignmentStrategy::cooperative_sticky, one, {{"A", {"t"}, first.at("A")}, {"B", {"t"}, {}}});
+  CHECK(second.at("A") == first.at("A"));
+  CHECK(second.at("B").size() == 6);
+  // Eager sticky hands them over at once, which is safe only because eager members stop first.
+  CHECK(client::assign(AssignmentStrategy::sticky, one, {{"A", {"t"}, all}, {"B", {"t"}, {}}}).at("B").size() == 6);
+  SECTION("a partition two members claim (one of them a stale view) goes to neither until both gave it up") {
+    const auto claimed = client::assign(AssignmentStrategy::cooperative_sticky, one,
+                                        {{"A", {"t"}, {TopicPartition{"t", 0}}}, {"B", {"t"}, {TopicPartition{"t", 0}}}});
+    CHECK(std::count(claimed.at("A").begin(), claimed.at("A").end(), TopicPartition{"t", 0}) == 0);
+    CHECK(std::count(claimed.at("B").begin(), claimed.at("B").end(), TopicPartition{"t", 0}) == 0);
+  }
+}
+
 TEST_CASE("Assignors: every subscribed partition has exactly one subscribed owner", "[group][property]") {
   rc::prop("any strategy, any subscriptions", [] {
     const auto strategy = *rc::gen::element(AssignmentStrategy::range, AssignmentStrategy::roundrobin, AssignmentStrategy::sticky);
@@ -158,6 +183,36 @@ TEST_CASE("Assignors: every subscribed partition has exactly one subscribed owne
       members.push_back(std::move(m));
     }
     check_complete(counts, members, client::assign(strategy, counts, members));
+  });
+  rc::prop("cooperative-sticky: no partition goes to a member while another claims it, and rebalancing again "
+           "completes the assignment", [] {
+    const std::vector<std::string> topics{"a", "b"};
+    const PartitionCounts counts{{"a", *rc::gen::inRange(0, 9)}, {"b", *rc::gen::inRange(0, 9)}};
+    std::vector<MemberSubscription> members;
+    for (int i = 0, n = *rc::gen::inRange(1, 5); i < n; ++i) {
+      MemberSubscription m{std::string("m").append(std::to_string(i)), {}, {}};
+      for (const auto& t : topics) {
+        if (*rc::gen::arbitrary<bool>()) m.topics.push_back(t);
+      }
+      if (m.topics.empty()) m.topics.push_back("a");
+      for (int k = *rc::gen::inRange(0, 5); k > 0; --k) m.owned.push_back(TopicPartition{*rc::gen::elementOf(topics), *rc::gen::inRange(0, 9)});
+      members.push_back(std::move(m));
+    }
+    const auto round = client::assign(AssignmentStrategy::cooperative_sticky, counts, members);
+    std::map<TopicPartition, int> owners;
+    for (const auto& m : members) {
+      for (const TopicPartition& tp : round.at(m.member_id)) {
+        RC_ASSERT(++owners[tp] == 1);
+        for (const auto& other : members) {
+          const bool claims = std::find(other.owned.begin(), other.owned.end(), tp) != other.owned.end();
+          RC_ASSERT(!(claims && other.member_id != m.member_id));
+        }
+      }
+    }
+    // Members give up what they were not given and rejoin owning their assignment: one more
+    // rebalance hands out the rest.
+    for (auto& m : members) m.owned = round.at(m.member_id);
+    check_complete(counts, members, client::assign(AssignmentStrategy::cooperative_sticky, counts, members));
   });
   rc::prop("same subscriptions: roundrobin and sticky balance within one; sticky keeps a balanced assignment", [] {
     const PartitionCounts counts{{"a", *rc::gen::inRange(0, 13)}, {"b", *rc::gen::inRange(0, 13)}};
@@ -455,4 +510,98 @@ TEST_CASE("Consumer group: a coordinator cut off with offsets.commit.required.ac
     const TracedRun safe = run_file("group-split-brain.json", 6);
     CHECK(safe.report.violations.empty());
   }
+}
+
+namespace {
+
+// consumer-group-cooperative.json, its members' assignor replaced by `strategy` (and, for a
+// broken run, the leader forgetting KIP-429's hold-back).
+TracedRun run_cooperative_file(std::uint64_t seed, std::string_view strategy, bool hands_over_at_once,
+                               const std::vector<std::string>& kinds) {
+  auto loaded = sim::scenario::load_scenario_file(std::string(KAFKASIM_TESTS_DIR) + "/../scenarios/consumer-group-cooperative.json");
+  REQUIRE(loaded.scenario);
+  for (auto& consumer : loaded.scenario->consumers) {
+    consumer.config.assignment_strategy = *client::parse_assignment_strategy(strategy);
+    consumer.config.test_only_cooperative_hands_over_at_once = hands_over_at_once;
+  }
+  return run_traced(loaded, seed, kinds);
+}
+
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream items(list);
+  for (std::string item; std::getline(items, item, ',');) out.push_back(item);
+  return out;
+}
+
+// Records each member consumed between deciding to rejoin (its "rejoins group" note) and
+// learning its next assignment.
+std::map<std::string, std::int64_t> consumed_while_rejoining(const TracedRun& run) {
+  std::map<std::string, std::int64_t> out;
+  std::set<std::string> rejoining;
+  for (const auto& e : run.events) {
+    const std::string node = e["node"];
+    if (e["event"] == "note" && e["text"].get<std::string>().find(" rejoins group ") != std::string::npos) {
+      rejoining.insert(node);
+      out[node] += 0;
+    } else if (e["event"] == "group_assignment") {
+      rejoining.erase(node);
+    } else if (e["event"] == "consumed" && rejoining.contains(node)) {
+      out[node] += e["lastOffset"].get<std::int64_t>() - e["firstOffset"].get<std::int64_t>() + 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Consumer group: cooperative members consume through a rebalance, and a partition they give up has a new "
+          "owner only in a later generation", "[group]") {
+  const TracedRun run = run_cooperative_file(1, "cooperative-sticky", false, {"group_assignment", "note", "consumed"});
+  REQUIRE(run.report.violations.empty());
+  std::map<std::string, std::int32_t> revoked_in;  // partition -> the generation its owner gave it up in
+  std::map<std::string, std::set<std::string>> owned;  // member -> its partitions, as it learnt them
+  int handed_on = 0;
+  for (const auto& e : run.of("group_assignment")) {
+    const std::int32_t generation = e["generation"];
+    for (const std::string& tp : split_list(e["revoked"])) revoked_in[tp] = generation;
+    for (const std::string& tp : split_list(e["partitions"])) {
+      if (revoked_in.contains(tp)) {
+        CHECK(generation > revoked_in[tp]);
+        revoked_in.erase(tp);
+        ++handed_on;
+      }
+    }
+    const auto parts = split_list(e["partitions"]);
+    owned[e["client"]] = std::set<std::string>(parts.begin(), parts.end());
+  }
+  // c3 joining took four partitions from the two others, each given up first.
+  CHECK(handed_on == 4);
+  // The members that stayed consumed while they rejoined; eager members stop for it.
+  const auto cooperative = consumed_while_rejoining(run);
+  CHECK(cooperative.at("c1") > 0);
+  CHECK(cooperative.at("c2") > 0);
+  const TracedRun eager = run_cooperative_file(1, "sticky", false, {"group_assignment", "note", "consumed"});
+  REQUIRE(eager.report.violations.empty());
+  for (const auto& [member, records] : consumed_while_rejoining(eager)) CHECK(records == 0);
+  // A partition kept goes on from where it was, not from the last commit: each member's
+  // offsets of a partition follow one another across every rebalance.
+  std::map<std::pair<std::string, std::string>, std::int64_t> next;  // (member, tp) -> next offset
+  for (const auto& e : run.of("consumed")) {
+    const auto key = std::make_pair(e["node"].get<std::string>(), e["tp"].get<std::string>());
+    if (auto it = next.find(key); it != next.end()) CHECK(e["firstOffset"].get<std::int64_t>() == it->second);
+    next[key] = e["lastOffset"].get<std::int64_t>() + 1;
+  }
+  // After c2 left at 40 s the two others share its six partitions.
+  CHECK(owned.at("c1").size() == 6);
+  CHECK(owned.at("c3").size() == 6);
+}
+
+TEST_CASE("Checkers: a cooperative leader that hands a partition over while its owner still consumes it is caught, "
+          "KIP-429's two steps never are", "[group][checkers]") {
+  const TracedRun broken = run_cooperative_file(1, "cooperative-sticky", true, {});
+  REQUIRE(invariants_of(broken.report) == std::set<std::string>{"group_double_ownership"});
+  const auto& v = broken.report.violations.front();
+  CHECK(v.detail.find("which consumed it until it learnt this generation") != std::string::npos);
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) CHECK(run_cooperative_file(seed, "cooperative-sticky", false, {}).report.violations.empty());
 }

@@ -97,13 +97,13 @@ TEST_CASE("Scenario loader: each problem is one line naming its JSON path", "[sc
     CHECK(problems(r) == "/faults/0/startMs: starts at 20000 ms, at or after the end of the run (durationMs 10000), so it would never run\n"
                          "/nemesis/intervalMs: ends (1000) before it starts (5000)\n");
   }
-  SECTION("what does not exist yet is refused clearly") {
+  SECTION("what does not exist yet, or not at all, is refused clearly") {
     const LoadResult r = parse_scenario(R"({"name": "t", "durationMs": 1000, "cluster": {"brokers": 1, "controller": "kraft"},
                                             "topics": {"t": {"numPartitions": 1, "replicationFactor": 1}},
                                             "consumers": [{"id": "c1", "groupId": "g1", "topics": ["t"],
-                                                           "consumerConf": {"partition.assignment.strategy": "cooperative-sticky"}}]})");
+                                                           "consumerConf": {"partition.assignment.strategy": "cooperative"}}]})");
     CHECK(problems(r) == "/cluster/controller: \"kraft\" is not supported yet; use \"zookeeper\"\n"
-                         "/consumers/0/consumerConf/partition.assignment.strategy: \"cooperative-sticky\" (incremental rebalancing) is not supported yet; use \"sticky\"\n"
+                         "/consumers/0/consumerConf/partition.assignment.strategy: unknown value \"cooperative\"; expected one of range, roundrobin, sticky, cooperative-sticky\n"
                          "/cluster/configs/offsets.topic.replication.factor: __consumer_offsets (for the consumers' groups) needs 3 brokers and the cluster has 1; set it to at most that\n");
   }
   SECTION("a consumer group: __consumer_offsets exists, and timeouts the coordinator would refuse are named") {

@@ -120,12 +120,34 @@ GroupAssignment sticky(const PartitionCounts& partitions, const std::vector<Memb
   return out;
 }
 
+// KIP-429's first round: a partition moving away from a member that owns it is left out, so
+// its owner revokes it before anyone else is given it (in the rebalance its owner's rejoin starts).
+GroupAssignment cooperative_sticky(const PartitionCounts& partitions, const std::vector<MemberSubscription>& members) {
+  GroupAssignment out = sticky(partitions, members);
+  std::map<TopicPartition, std::set<std::string>> claimed_by;
+  for (const auto& m : members) {
+    for (const TopicPartition& tp : m.owned) claimed_by[tp].insert(m.member_id);
+  }
+  for (auto& [member, tps] : out) {
+    std::erase_if(tps, [&](const TopicPartition& tp) {
+      auto it = claimed_by.find(tp);
+      if (it == claimed_by.end()) return false;
+      // Owned by another member, or claimed by two (one of them a stale view): not yet.
+      return it->second.size() > 1 || !it->second.contains(member);
+    });
+  }
+  return out;
+}
+
 }  // namespace
+
+bool is_cooperative(AssignmentStrategy strategy) { return strategy == AssignmentStrategy::cooperative_sticky; }
 
 std::optional<AssignmentStrategy> parse_assignment_strategy(std::string_view name) {
   if (name == "range") return AssignmentStrategy::range;
   if (name == "roundrobin") return AssignmentStrategy::roundrobin;
   if (name == "sticky") return AssignmentStrategy::sticky;
+  if (name == "cooperative-sticky") return AssignmentStrategy::cooperative_sticky;
   return std::nullopt;
 }
 
@@ -134,6 +156,7 @@ std::string_view strategy_name(AssignmentStrategy strategy) {
     case AssignmentStrategy::range: return "range";
     case AssignmentStrategy::roundrobin: return "roundrobin";
     case AssignmentStrategy::sticky: return "sticky";
+    case AssignmentStrategy::cooperative_sticky: return "cooperative-sticky";
   }
   return "range";
 }
@@ -145,6 +168,7 @@ GroupAssignment assign(AssignmentStrategy strategy, const PartitionCounts& parti
     case AssignmentStrategy::range: return range(partitions, members);
     case AssignmentStrategy::roundrobin: return round_robin(partitions, members);
     case AssignmentStrategy::sticky: return sticky(partitions, members);
+    case AssignmentStrategy::cooperative_sticky: return cooperative_sticky(partitions, members);
   }
   return {};
 }

@@ -9,6 +9,10 @@
 // sticky: members keep what they owned as far as balance allows, the rest go to the least
 //   loaded, and partitions move from the most to the least loaded until no two eligible
 //   members differ by more than one (StickyAssignor's promise, not its exact search).
+// cooperative-sticky (KIP-429): sticky's assignment, less every partition it moves from a member
+//   that still owns it. The owner gives it up on learning its assignment and rejoins; the
+//   next rebalance hands it to its new owner, so no partition ever has two owners at once
+//   (CooperativeStickyAssignor). A partition two members claim is held back the same way.
 #pragma once
 
 #include <map>
@@ -24,7 +28,9 @@ namespace kafkasim::client {
 struct MemberSubscription {
   std::string member_id;
   std::vector<std::string> topics;
-  std::vector<TopicPartition> owned;  // what the member owned before this rebalance (sticky)
+  // What the member owned before this rebalance: eager members gave it up before joining
+  // (StickyAssignor remembers it in its user data), cooperative ones still consume it.
+  std::vector<TopicPartition> owned;
 };
 
 // member id -> its partitions, each list sorted; every member of the input has an entry.
@@ -32,7 +38,11 @@ using GroupAssignment = std::map<std::string, std::vector<TopicPartition>>;
 // topic -> its partition count; a topic missing here has no partitions to hand out.
 using PartitionCounts = std::map<std::string, std::int32_t>;
 
-enum class AssignmentStrategy { range, roundrobin, sticky };
+enum class AssignmentStrategy { range, roundrobin, sticky, cooperative_sticky };
+
+// Kafka's two rebalance protocols: eager members give up every partition before they rejoin;
+// cooperative ones keep consuming, and give up only what their new assignment leaves out.
+bool is_cooperative(AssignmentStrategy strategy);
 
 // The strategy as partition.assignment.strategy spells it, or nothing.
 std::optional<AssignmentStrategy> parse_assignment_strategy(std::string_view name);

@@ -30,24 +30,34 @@ Consumer::~Consumer() {
   reconnect_wake_.cancel();
 }
 
-void Consumer::assign(const std::vector<TopicPartition>& partitions) {
+void Consumer::assign(const std::vector<TopicPartition>& partitions) { reassign(partitions, State::awaiting_reset); }
+
+void Consumer::assign_awaiting_positions(const std::vector<TopicPartition>& partitions) {
+  reassign(partitions, State::awaiting_position);
+}
+
+void Consumer::reassign(const std::vector<TopicPartition>& partitions, State new_partitions) {
   assignment_ = partitions;
   std::map<TopicPartition, PartitionProgress> kept;
   for (const TopicPartition& tp : partitions) {
     auto it = progress_.find(tp);
-    kept[tp] = it == progress_.end() ? PartitionProgress{} : it->second;
+    if (it != progress_.end()) {
+      kept[tp] = it->second;
+    } else {
+      kept[tp].state = new_partitions;
+    }
   }
   progress_ = std::move(kept);
   std::erase_if(buffered_, [&](const ConsumerRecord& r) { return !progress_.contains(r.tp); });
   run();
 }
 
-void Consumer::assign_awaiting_positions(const std::vector<TopicPartition>& partitions) {
-  assignment_ = partitions;
-  progress_.clear();
-  for (const TopicPartition& tp : partitions) progress_[tp].state = State::awaiting_position;
-  buffered_.clear();
-  run();
+std::vector<TopicPartition> Consumer::awaiting_positions() const {
+  std::vector<TopicPartition> out;
+  for (const auto& [tp, p] : progress_) {
+    if (p.state == State::awaiting_position) out.push_back(tp);
+  }
+  return out;
 }
 
 void Consumer::seek(const TopicPartition& tp, Offset offset, LeaderEpoch epoch) {

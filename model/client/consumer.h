@@ -48,6 +48,9 @@ struct ConsumerConfig {
   // Group membership (group.id); "" for a consumer that assigns itself partitions.
   std::string group_id;
   AssignmentStrategy assignment_strategy = AssignmentStrategy::range;  // partition.assignment.strategy
+  // Tests only: a cooperative group's leader assigns as eager sticky does, handing a partition
+  // to its new owner while its old one still consumes it (KIP-429's hold-back forgotten).
+  bool test_only_cooperative_hands_over_at_once = false;
   std::int32_t session_timeout_ms = 45000;
   std::int32_t heartbeat_interval_ms = 3000;
   std::int32_t max_poll_interval_ms = 300000;  // the rebalance timeout a member asks for
@@ -72,8 +75,11 @@ class Consumer {
 
   void assign(const std::vector<TopicPartition>& partitions);
   // A group member's assignment: new partitions wait for seek() or reset_position() (the
-  // committed offset, or auto.offset.reset when there is none) before they are fetched.
+  // committed offset, or auto.offset.reset when there is none) before they are fetched. As
+  // assign(), partitions kept keep their positions (a cooperative member's).
   void assign_awaiting_positions(const std::vector<TopicPartition>& partitions);
+  // The assigned partitions still waiting for seek() or reset_position().
+  std::vector<TopicPartition> awaiting_positions() const;
   // Fetch `tp` from `offset`; `epoch` is the leader epoch of the record before it (-1: unknown).
   void seek(const TopicPartition& tp, Offset offset, LeaderEpoch epoch);
   // Find `tp`'s position by auto.offset.reset.
@@ -115,6 +121,8 @@ class Consumer {
     std::map<TopicPartition, Offset> fetched_from;  // a fetch's position per partition when sent
   };
 
+  // Partitions kept keep their progress; new ones start in `new_partitions`.
+  void reassign(const std::vector<TopicPartition>& partitions, State new_partitions);
   void run();
   void send_fetches(const std::map<NodeId, std::vector<TopicPartition>>& by_leader);
   void wake_for_reconnect(Duration in);

@@ -1,5 +1,6 @@
 #include "model/client/consumer_coordinator.h"
 
+#include <algorithm>
 #include <set>
 
 namespace kafkasim::client {
@@ -82,8 +83,16 @@ void ConsumerCoordinator::join() {
   r.member_id = member_id_;
   r.client_id = config_.client_id;
   r.protocol = std::string(strategy_name(config_.assignment_strategy));
-  r.subscription = GroupSubscription{topics_, consumer_.assignment()};
+  r.subscription = GroupSubscription{topics_, owned_for_assignor()};
   send_to_coordinator(make_message(std::move(r)));
+}
+
+std::vector<TopicPartition> ConsumerCoordinator::owned_for_assignor() const {
+  if (cooperative()) return consumer_.assignment();  // consumed on through the rebalance
+  // An eager member owns nothing by now; StickyAssignor remembers its last assignment in its
+  // user data, the other assignors nothing.
+  if (config_.assignment_strategy == AssignmentStrategy::sticky) return last_assignment_;
+  return {};
 }
 
 void ConsumerCoordinator::sync(const JoinGroupResponse& joined) {
@@ -105,7 +114,9 @@ void ConsumerCoordinator::sync(const JoinGroupResponse& joined) {
     for (const std::string& topic : topics) {
       if (const auto n = consumer_.metadata().partition_count(topic)) counts[topic] = *n;
     }
-    for (auto& [member, partitions] : assign(config_.assignment_strategy, counts, members)) {
+    const AssignmentStrategy strategy =
+        config_.test_only_cooperative_hands_over_at_once ? AssignmentStrategy::sticky : config_.assignment_strategy;
+    for (auto& [member, partitions] : assign(strategy, counts, members)) {
       r.assignments.push_back(MemberAssignment{member, std::move(partitions)});
     }
   }
@@ -113,8 +124,17 @@ void ConsumerCoordinator::sync(const JoinGroupResponse& joined) {
 }
 
 void ConsumerCoordinator::fetch_committed() {
+  // Only partitions without a position (new ones, as Kafka's initializing partitions): a
+  // partition a cooperative member kept goes on from where it is.
+  std::vector<TopicPartition> starting = consumer_.awaiting_positions();
+  if (starting.empty()) return become_stable();
   state_ = State::fetching_offsets;
-  send_to_coordinator(make_message(OffsetFetchRequest{expect(step_), config_.group_id, consumer_.assignment()}));
+  send_to_coordinator(make_message(OffsetFetchRequest{expect(step_), config_.group_id, std::move(starting)}));
+}
+
+void ConsumerCoordinator::become_stable() {
+  state_ = State::stable;
+  if (rejoin_when_stable_) rejoin("it gave up partitions for other members to take (cooperative)");
 }
 
 void ConsumerCoordinator::send_to_coordinator(MessagePtr message) {
@@ -172,12 +192,15 @@ void ConsumerCoordinator::close() {
   auto_commit_timer_.cancel();
 }
 
-void ConsumerCoordinator::revoke_and_rejoin(std::string_view why) {
+void ConsumerCoordinator::rejoin(std::string_view why) {
   if (state_ == State::closed) return;
   env_.trace(Note{config_.client_id + " rejoins group " + config_.group_id + ": " + std::string(why)});
-  // Eager rebalancing: everything is given up before joining (onPartitionsRevoked).
+  rejoin_when_stable_ = false;
+  // onJoinPrepare commits what the member consumed, with auto commit on. Then an eager member
+  // gives up everything; a cooperative one consumes on, unless its generation is gone
+  // (onPartitionsLost: others may own its partitions already).
   if (state_ == State::stable && generation_.value() >= 0 && config_.enable_auto_commit) commit();
-  consumer_.assign_awaiting_positions({});
+  if (!cooperative() || generation_.value() < 0) consumer_.assign_awaiting_positions({});
   state_ = State::unjoined;
   forget(step_);
   poll();
@@ -210,11 +233,11 @@ void ConsumerCoordinator::on_group_error(Errors error, std::string_view request)
     case Errors::UNKNOWN_MEMBER_ID:
       member_id_.clear();
       generation_ = Generation{-1};
-      return revoke_and_rejoin(std::string(request) + ": unknown member");
+      return rejoin(std::string(request) + ": unknown member");
     case Errors::ILLEGAL_GENERATION:
       generation_ = Generation{-1};
-      return revoke_and_rejoin(std::string(request) + ": illegal generation");
-    case Errors::REBALANCE_IN_PROGRESS: return revoke_and_rejoin(std::string(request) + ": rebalance in progress");
+      return rejoin(std::string(request) + ": illegal generation");
+    case Errors::REBALANCE_IN_PROGRESS: return rejoin(std::string(request) + ": rebalance in progress");
     default:
       if (state_ != State::stable) state_ = State::unjoined;
       return retry_later();
@@ -261,9 +284,19 @@ bool ConsumerCoordinator::handle(NodeId, const Message& message) {
       on_group_error(synced->error, "SyncGroup");
       return true;
     }
+    // Only a cooperative member owns partitions while it rejoins: an eager one gave all up.
+    std::vector<TopicPartition> revoked;
+    if (cooperative()) {
+      for (const TopicPartition& tp : consumer_.assignment()) {
+        if (std::find(synced->assignment.begin(), synced->assignment.end(), tp) == synced->assignment.end()) revoked.push_back(tp);
+      }
+    }
     env_.trace(GroupAssignmentReceived{config_.client_id, config_.group_id, member_id_, generation_.value(),
-                                       partition_list(synced->assignment)});
+                                       partition_list(synced->assignment), partition_list(revoked)});
+    last_assignment_ = synced->assignment;
     consumer_.assign_awaiting_positions(synced->assignment);
+    // KIP-429: their new owners get them in the rebalance this member's rejoin starts.
+    rejoin_when_stable_ = !revoked.empty();
     fetch_committed();
   } else if (const auto* committed = body_cast<OffsetFetchResponse>(message)) {
     if (!answered(step_, committed->correlation_id)) return true;
@@ -271,7 +304,6 @@ bool ConsumerCoordinator::handle(NodeId, const Message& message) {
       on_group_error(committed->error, "OffsetFetch");
       return true;
     }
-    state_ = State::stable;
     for (const CommittedOffset& o : committed->offsets) {
       if (o.offset.value() >= 0) {
         consumer_.seek(o.tp, o.offset, o.leader_epoch);
@@ -279,6 +311,7 @@ bool ConsumerCoordinator::handle(NodeId, const Message& message) {
         consumer_.reset_position(o.tp);
       }
     }
+    become_stable();
   } else if (const auto* beat = body_cast<HeartbeatResponse>(message)) {
     if (!answered(heartbeat_, beat->correlation_id)) return true;
     if (beat->error == Errors::NONE) {

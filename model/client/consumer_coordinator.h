@@ -1,5 +1,6 @@
 // ConsumerCoordinator: a group member's side of the consumer group protocol (Kafka's
-// AbstractCoordinator and ConsumerCoordinator, eager rebalancing).
+// AbstractCoordinator and ConsumerCoordinator; eager rebalancing, and cooperative (KIP-429)
+// with the cooperative-sticky assignor).
 //
 // It finds the group's coordinator (FindCoordinator to any broker), joins (JoinGroup, again
 // with the member id the coordinator hands out: KIP-394), and the leader assigns every
@@ -7,7 +8,10 @@
 // assignment a member fetches the committed offsets (OffsetFetch) and starts from them, or by
 // auto.offset.reset where none was committed. Heartbeats every heartbeat.interval.ms keep the
 // session; REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID send it back to
-// join, giving up its partitions first (after committing them when auto commit is on);
+// join (after committing when auto commit is on). An eager member gives up its partitions
+// before joining. A cooperative one consumes them on through the rebalance, gives up what its
+// new assignment leaves out, and then rejoins so that their new owners get them; it loses
+// them all only with its generation (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID);
 // NOT_COORDINATOR or silence sends it looking for the coordinator again. Offsets are committed
 // every auto.commit.interval.ms, or when the application calls commit().
 #pragma once
@@ -49,11 +53,17 @@ class ConsumerCoordinator {
   void join();
   void sync(const JoinGroupResponse& joined);
   void fetch_committed();
+  // The member has its assignment and positions; a cooperative member that gave up partitions
+  // rejoins now.
+  void become_stable();
   void send_heartbeat();
   void schedule_heartbeat();
   void schedule_auto_commit();
-  // Gives up the assignment before rejoining: commits it first with auto commit on.
-  void revoke_and_rejoin(std::string_view why);
+  // Joins the group again, committing first with auto commit on.
+  void rejoin(std::string_view why);
+  bool cooperative() const { return is_cooperative(config_.assignment_strategy); }
+  // The partitions its JoinGroup tells the assignor it owned.
+  std::vector<TopicPartition> owned_for_assignor() const;
   void coordinator_lost(std::string_view why);
   // What any group response's error asks of the member (rejoin, find the coordinator, retry).
   void on_group_error(Errors error, std::string_view request);
@@ -75,6 +85,8 @@ class ConsumerCoordinator {
   std::optional<NodeId> coordinator_;
   std::string member_id_;
   Generation generation_{-1};
+  std::vector<TopicPartition> last_assignment_;  // of the last generation it learnt
+  bool rejoin_when_stable_ = false;              // it gave up partitions (cooperative)
   std::int32_t correlation_id_ = 0;
   InFlight step_;  // FindCoordinator, JoinGroup, SyncGroup or OffsetFetch
   InFlight heartbeat_;

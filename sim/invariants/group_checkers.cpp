@@ -8,19 +8,26 @@ void GroupDoubleOwnership::on_event(const TraceRecord& record) {
   const auto* assigned = std::get_if<GroupAssignmentReceived>(&record.event);
   if (!assigned) return;
   auto& owners = owners_[{assigned->group, assigned->generation}];
-  std::string_view rest = assigned->partitions;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    const std::string tp(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    auto [it, fresh] = owners.try_emplace(tp, Owner{assigned->member, assigned->client, record.index});
-    if (fresh || it->second.member == assigned->member) continue;
-    report(record.time, record.node, tp, -1,
-           "in generation " + std::to_string(assigned->generation) + " of group " + assigned->group + ", " + tp +
-               " was assigned to " + it->second.client + " (member " + it->second.member + ") and to " + assigned->client +
-               " (member " + assigned->member + "): two members consume it at once",
-           {it->second.index, record.index});
-  }
+  const auto claim = [&](std::string_view list, bool revoked) {
+    for (std::string_view rest = list; !rest.empty();) {
+      const auto comma = rest.find(',');
+      const std::string tp(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      auto [it, fresh] = owners.try_emplace(tp, Owner{assigned->member, assigned->client, record.index, revoked});
+      if (fresh || it->second.member == assigned->member) continue;
+      const auto how = [](const Owner& o) {
+        return o.client + " (member " + o.member + (o.revoked ? ", which consumed it until it learnt this generation)" : ")");
+      };
+      const Owner now{assigned->member, assigned->client, record.index, revoked};
+      report(record.time, record.node, tp, -1,
+             "in generation " + std::to_string(assigned->generation) + " of group " + assigned->group + ", " + tp +
+                 " was owned by " + how(it->second) + " and by " + how(now) + ": two members consume it at once",
+             {it->second.index, record.index});
+    }
+  };
+  claim(assigned->partitions, false);
+  // A cooperative member consumed these in this generation too, until it gave them up now.
+  claim(assigned->revoked, true);
 }
 
 void StaleCommitAccepted::on_event(const TraceRecord& record) {

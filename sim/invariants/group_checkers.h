@@ -10,8 +10,11 @@
 namespace kafkasim::sim::invariants {
 
 // No two members of a group own the same partition in the same generation, as the members
-// learnt their assignments (SyncGroup answers). A generation number reused after a
-// coordinator lost what it wrote of the group is how this breaks.
+// learnt their assignments (SyncGroup answers). A cooperative member also owns, in the
+// generation it joined, what it consumed on through the rebalance until its assignment told it
+// to give them up (`revoked`): an assignor handing those to another member at once breaks it
+// (KIP-429 waits a rebalance). So does a generation number reused after a coordinator lost
+// what it wrote of the group.
 class GroupDoubleOwnership final : public Checker {
  public:
   std::string_view name() const override { return "group_double_ownership"; }
@@ -23,6 +26,7 @@ class GroupDoubleOwnership final : public Checker {
     std::string member;
     std::string client;
     std::uint64_t index;
+    bool revoked;  // owned until the member learnt this generation's assignment
   };
   // (group, generation) -> partition -> its owner
   std::map<std::pair<std::string, std::int32_t>, std::map<std::string, Owner>> owners_;

@@ -257,9 +257,7 @@ const std::vector<Key<client::ConsumerConfig>>& consumer_keys() {
     k.push_back(bool_key<C>("enable.auto.commit", [](C& c, bool v) { c.enable_auto_commit = v; }));
     k.push_back(long_key<C>("auto.commit.interval.ms", 1, kIntMax, [](C& c, std::int64_t v) { c.auto_commit_interval_ms = v; }));
     k.push_back({"partition.assignment.strategy", [](const Json& v, const std::string& path, C& c, Problems& p) {
-                   if (v == "cooperative-sticky") {
-                     p.add(path, "\"cooperative-sticky\" (incremental rebalancing) is not supported yet; use \"sticky\"");
-                   } else if (auto s = config_choice(v, path, {"range", "roundrobin", "sticky", "cooperative-sticky"}, p)) {
+                   if (auto s = config_choice(v, path, {"range", "roundrobin", "sticky", "cooperative-sticky"}, p)) {
                      c.assignment_strategy = *client::parse_assignment_strategy(*s);
                    }
                  }});
