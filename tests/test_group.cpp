@@ -605,3 +605,24 @@ TEST_CASE("Checkers: a cooperative leader that hands a partition over while its 
   CHECK(v.detail.find("which consumed it until it learnt this generation") != std::string::npos);
   for (std::uint64_t seed = 1; seed <= 3; ++seed) CHECK(run_cooperative_file(seed, "cooperative-sticky", false, {}).report.violations.empty());
 }
+
+TEST_CASE("Consumer group: eager sticky members keep their partitions across rebalances, as StickyAssignor's user data "
+          "lets them", "[group]") {
+  // Eager members own nothing when they rejoin; each tells the assignor its last assignment.
+  const TracedRun run = run_cooperative_file(1, "sticky", false, {"group_assignment"});
+  REQUIRE(run.report.violations.empty());
+  std::map<std::string, std::set<std::string>> last;  // member -> its partitions
+  int kept_through = 0;
+  for (const auto& e : run.of("group_assignment")) {
+    const auto parts = split_list(e["partitions"]);
+    const std::set<std::string> now(parts.begin(), parts.end());
+    if (auto it = last.find(e["client"]); it != last.end()) {
+      std::size_t kept = 0;
+      for (const std::string& tp : now) kept += it->second.count(tp);
+      CHECK(kept == std::min(now.size(), it->second.size()));  // grew or shrank, never swapped
+      ++kept_through;
+    }
+    last[e["client"]] = now;
+  }
+  CHECK(kept_through >= 3);  // c1 and c2 when c3 joined, c1 and c3 when c2 left
+}
