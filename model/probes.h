@@ -47,6 +47,7 @@ namespace kafkasim {
   X(consumer_truncation_detected)               /* a consumer's position was cut from the log (KIP-320) */      \
   X(consumer_offset_reset)                      /* out of range: reset by auto.offset.reset */                  \
   X(group_member_session_expired)               /* the coordinator removed a silent member */                   \
+  X(cooperative_partitions_lost)                /* a cooperative member lost them with its generation */        \
   X(group_loaded_by_new_coordinator)            /* a coordinator took a group over from __consumer_offsets */
 
 enum class Probe : unsigned char {

@@ -200,7 +200,12 @@ void ConsumerCoordinator::rejoin(std::string_view why) {
   // gives up everything; a cooperative one consumes on, unless its generation is gone
   // (onPartitionsLost: others may own its partitions already).
   if (state_ == State::stable && generation_.value() >= 0 && config_.enable_auto_commit) commit();
+  if (cooperative() && generation_.value() < 0 && !consumer_.assignment().empty()) env_.probe(Probe::cooperative_partitions_lost);
   if (!cooperative() || generation_.value() < 0) consumer_.assign_awaiting_positions({});
+  // One JoinGroup at a time (Kafka's joinFuture): a second would leave a member id the
+  // coordinator handed out unused, holding the rebalance up for a session timeout. The one in
+  // flight is answered, and a stale member id in it rejoins from there.
+  if (state_ == State::joining && step_.correlation_id != 0) return;
   state_ = State::unjoined;
   forget(step_);
   poll();
