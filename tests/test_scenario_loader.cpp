@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sim/scenario/nemesis.h"
+#include "sim/scenario/report.h"
 #include "sim/scenario/scenario_loader.h"
 
 using kafkasim::sim::scenario::LoadResult;
@@ -166,7 +167,7 @@ TEST_CASE("Nemesis: a drawn disk fault halts brokers, so a restart of the same b
   NemesisSpec spec;
   spec.faults = {"disk_fault"};
   const std::vector<BrokerSpec> brokers{{1, ""}, {2, ""}, {3, ""}};
-  const auto schedule = draw_nemesis_schedule(spec, brokers, 600000, kafkasim::Rng(7));
+  const auto schedule = draw_nemesis_schedule(spec, brokers, {}, 600000, kafkasim::Rng(7));
   REQUIRE(schedule.size() >= 20);
   std::set<std::string> modes;
   // The last disk fault has no restart when its restart would come after the run's end.
@@ -194,11 +195,51 @@ TEST_CASE("Nemesis: every drawn fault starts before the run ends, so a failing s
   const std::int64_t run_ms = 20000;
   int restarts = 0;
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
-    for (const FaultEntry& f : draw_nemesis_schedule(spec, brokers, run_ms, kafkasim::Rng(seed))) {
+    for (const FaultEntry& f : draw_nemesis_schedule(spec, brokers, {}, run_ms, kafkasim::Rng(seed))) {
       INFO("seed " << seed << ": " << f.type << " at " << f.start_ms << " ms");
       CHECK(f.start_ms < run_ms);
       restarts += f.type == "restart";
     }
   }
   CHECK(restarts > 0);  // disk faults were drawn, and restarts with them
+}
+
+TEST_CASE("Nemesis: client faults follow one another, one client at a time, and leave the brokers' schedule as it was",
+          "[scenario]") {
+  using namespace kafkasim::sim::scenario;
+  NemesisSpec spec;
+  spec.faults = {"process_kill", "network_partition"};
+  const std::vector<BrokerSpec> brokers{{1, ""}, {2, ""}, {3, ""}};
+  const auto brokers_only = draw_nemesis_schedule(spec, brokers, {"c1", "c2", "p1"}, 120000, kafkasim::Rng(5));
+  spec.clients = ClientNemesisSpec{{"process_stop", "isolate"}, 1000, 3000, 11000, 15000};
+  const auto with_clients = draw_nemesis_schedule(spec, brokers, {"c1", "c2", "p1"}, 120000, kafkasim::Rng(5));
+  std::vector<FaultEntry> of_brokers, of_clients;
+  for (const FaultEntry& f : with_clients) {
+    (f.node_names.size() == 1 && !f.node_names[0].starts_with("broker-") ? of_clients : of_brokers).push_back(f);
+  }
+  REQUIRE(of_brokers.size() == brokers_only.size());
+  for (std::size_t i = 0; i < of_brokers.size(); ++i) CHECK(fault_json(of_brokers[i]) == fault_json(brokers_only[i]));
+  REQUIRE(of_clients.size() >= 5);
+  std::set<std::string> types, targets;
+  for (std::size_t i = 0; i < of_clients.size(); ++i) {
+    const FaultEntry& f = of_clients[i];
+    types.insert(f.type);
+    targets.insert(f.node_names[0]);
+    REQUIRE(f.duration_ms);
+    CHECK(*f.duration_ms >= 11000);  // past a 10 s session: the drawn range is the file's
+    CHECK(*f.duration_ms <= 15000);
+    if (i + 1 < of_clients.size()) CHECK(of_clients[i + 1].start_ms >= f.start_ms + *f.duration_ms + 1000);
+  }
+  CHECK(types == std::set<std::string>{"process_stop", "isolate"});
+  CHECK(targets == std::set<std::string>{"c1", "c2", "p1"});
+}
+
+TEST_CASE("Scenario loader: clientFaults draws only what a client can take, and needs clients", "[scenario]") {
+  using namespace kafkasim::sim::scenario;
+  const LoadResult r = parse_scenario(R"({"name": "t", "durationMs": 1000, "cluster": {"brokers": 1},
+      "nemesis": {"faults": ["process_kill"], "clientFaults": {"faults": ["power_loss", "isolat"], "durationMs": [5, 1]}}})");
+  CHECK(problems(r) == "/nemesis/clientFaults: the scenario has no producers or consumers to draw faults for\n"
+                       "/nemesis/clientFaults/faults/0: the nemesis cannot draw \"power_loss\" for a client; expected one of process_stop, isolate\n"
+                       "/nemesis/clientFaults/faults/1: the nemesis cannot draw \"isolat\" for a client; did you mean \"isolate\"?\n"
+                       "/nemesis/clientFaults/durationMs: ends (1) before it starts (5)\n");
 }

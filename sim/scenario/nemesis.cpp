@@ -17,15 +17,40 @@ bool takes_brokers_away(const std::string& type) {
 // supervisor (systemd, Kubernetes) restarts a process that exited.
 constexpr std::int64_t kRestartAfterDiskFaultMs = 1000;
 
+// One client paused or cut off at a time: a consumer stalled past its session (a long GC pause)
+// or a producer whose requests time out, while the brokers' own nemesis goes on.
+void draw_client_faults(const ClientNemesisSpec& spec, std::vector<std::string> clients, std::int64_t run_ms, Rng rng,
+                        std::vector<FaultEntry>& schedule) {
+  if (spec.faults.empty() || clients.empty()) return;
+  std::sort(clients.begin(), clients.end());
+  for (std::int64_t t = 0;;) {
+    t += rng.uniform_int(spec.interval_min_ms, spec.interval_max_ms);
+    if (t >= run_ms) break;
+    FaultEntry f;
+    f.type = rng.pick(spec.faults);
+    f.start_ms = t;
+    f.duration_ms = rng.uniform_int(spec.duration_min_ms, spec.duration_max_ms);
+    f.node_names = {rng.pick(clients)};
+    t += *f.duration_ms;
+    schedule.push_back(std::move(f));
+  }
+}
+
 }  // namespace
 
+const std::vector<std::string>& client_nemesis_fault_types() {
+  static const std::vector<std::string> types{"process_stop", "isolate"};
+  return types;
+}
+
 std::vector<FaultEntry> draw_nemesis_schedule(const NemesisSpec& nemesis, const std::vector<BrokerSpec>& brokers,
-                                              std::int64_t run_ms, Rng rng) {
+                                              const std::vector<std::string>& clients, std::int64_t run_ms, Rng rng) {
+  std::vector<FaultEntry> schedule;
+  if (nemesis.clients) draw_client_faults(*nemesis.clients, clients, run_ms, rng.child("clients"), schedule);
   std::vector<std::string> types;
   for (const auto& t : nemesis.faults) {
     if (nemesis.max_down >= 1 || !takes_brokers_away(t)) types.push_back(t);
   }
-  std::vector<FaultEntry> schedule;
   if (types.empty() || brokers.empty()) return schedule;
   const auto most = static_cast<std::int64_t>(
       std::min<std::size_t>(static_cast<std::size_t>(std::max(nemesis.max_down, 1)), brokers.size()));

@@ -85,7 +85,10 @@ RunReport run_scenario(const Scenario& s, std::uint64_t seed, const RunOptions& 
   FaultInjector injector(cluster, Rng(seed).child("fault-targets"));
   std::vector<FaultEntry> faults = s.faults;
   if (s.nemesis) {
-    auto drawn = draw_nemesis_schedule(*s.nemesis, s.brokers, s.duration_ms, Rng(seed).child("nemesis"));
+    std::vector<std::string> clients;
+    for (const auto& p : s.producers) clients.push_back(p.id);
+    for (const auto& c : s.consumers) clients.push_back(c.id);
+    auto drawn = draw_nemesis_schedule(*s.nemesis, s.brokers, clients, s.duration_ms, Rng(seed).child("nemesis"));
     faults.insert(faults.end(), drawn.begin(), drawn.end());
   }
   std::stable_sort(faults.begin(), faults.end(), [](const FaultEntry& a, const FaultEntry& b) { return a.start_ms < b.start_ms; });

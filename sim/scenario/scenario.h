@@ -66,11 +66,20 @@ struct FaultEntry {
   std::optional<std::int64_t> undo_after_ms() const { return restart_after_ms ? restart_after_ms : duration_ms; }
 };
 
+// Beyond the contract (`nemesis.clientFaults`): faults of producers and consumers, drawn on a
+// timeline of their own, one client at a time; maxDown counts brokers only.
+struct ClientNemesisSpec {
+  std::vector<std::string> faults;  // process_stop, isolate
+  std::int64_t interval_min_ms = 2000, interval_max_ms = 10000;
+  std::int64_t duration_min_ms = 500, duration_max_ms = 8000;
+};
+
 struct NemesisSpec {
   std::vector<std::string> faults;  // fault types to draw from
   std::int64_t interval_min_ms = 2000, interval_max_ms = 10000;
   std::int64_t duration_min_ms = 500, duration_max_ms = 8000;
   std::int32_t max_down = 1;
+  std::optional<ClientNemesisSpec> clients;
 };
 
 struct Expectation {

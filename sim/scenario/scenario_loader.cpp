@@ -8,6 +8,7 @@
 #include "model/group/offsets_records.h"
 #include "sim/invariants/invariant_suite.h"
 #include "sim/scenario/kafka_configs.h"
+#include "sim/scenario/nemesis.h"
 
 namespace kafkasim::sim::scenario {
 namespace {
@@ -485,8 +486,32 @@ class Loader {
     range(r, "intervalMs", n.interval_min_ms, n.interval_max_ms);
     range(r, "durationMs", n.duration_min_ms, n.duration_max_ms);
     if (auto v = r.integer("maxDown", 0, kMaxBrokers)) n.max_down = static_cast<std::int32_t>(*v);
+    if (const Json* c = r.raw("clientFaults")) n.clients = client_nemesis(*c, n);
     r.finish();
     s_.nemesis = n;
+  }
+
+  // Beyond the contract: the clients' own nemesis, with the brokers' intervals and durations
+  // unless it says otherwise.
+  ClientNemesisSpec client_nemesis(const Json& value, const NemesisSpec& brokers) {
+    ObjectReader r(value, "/nemesis/clientFaults", problems_);
+    ClientNemesisSpec c{r.string_list("faults"), brokers.interval_min_ms, brokers.interval_max_ms,
+                        brokers.duration_min_ms, brokers.duration_max_ms};
+    if (c.faults.empty()) problems_.add(r.path_of("faults"), "required: a non-empty list of fault types");
+    if (s_.producers.empty() && s_.consumers.empty()) {
+      problems_.add("/nemesis/clientFaults", "the scenario has no producers or consumers to draw faults for");
+    }
+    const auto& types = client_nemesis_fault_types();
+    for (std::size_t i = 0; i < c.faults.size(); ++i) {
+      if (std::find(types.begin(), types.end(), c.faults[i]) == types.end()) {
+        problems_.add(child_path(r.path_of("faults"), i),
+                      "the nemesis cannot draw " + in_quotes(c.faults[i]) + " for a client" + suggestion(c.faults[i], types));
+      }
+    }
+    range(r, "intervalMs", c.interval_min_ms, c.interval_max_ms);
+    range(r, "durationMs", c.duration_min_ms, c.duration_max_ms);
+    r.finish();
+    return c;
   }
 
   void range(ObjectReader& r, std::string_view key, std::int64_t& lo, std::int64_t& hi) {
