@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker_support.h"
+#include "traced_run.h"
 #include "model/client/assignors.h"
 #include "model/group/offsets_records.h"
 #include "sim/scenario/runner.h"
@@ -25,6 +26,8 @@ using client::MemberSubscription;
 using client::PartitionCounts;
 using kafkasim::testing::BrokerCluster;
 using kafkasim::testing::kAll;
+using kafkasim::testing::run_traced;
+using kafkasim::testing::TracedRun;
 
 namespace {
 
@@ -61,36 +64,6 @@ std::pair<std::size_t, std::size_t> load_range(const GroupAssignment& assignment
     hi = std::max(hi, partitions.size());
   }
   return {lo, hi};
-}
-
-// A run of a scenario file with its trace as parsed JSON lines.
-struct TracedRun {
-  sim::scenario::RunReport report;
-  std::vector<nlohmann::json> events;
-  std::vector<nlohmann::json> of(std::string_view kind) const {
-    std::vector<nlohmann::json> out;
-    for (const auto& e : events) {
-      if (e["event"] == kind) out.push_back(e);
-    }
-    return out;
-  }
-};
-
-// Runs a scenario under `seed`, keeping the trace events of the kinds named (a run traces
-// about a million events; parsing them all would cost more than the run).
-TracedRun run_traced(const sim::scenario::LoadResult& loaded, std::uint64_t seed, const std::vector<std::string>& kinds) {
-  REQUIRE(loaded.scenario);
-  std::stringstream jsonl;
-  sim::scenario::RunOptions options;
-  if (!kinds.empty()) options.jsonl = &jsonl;
-  TracedRun run{sim::scenario::run_scenario(*loaded.scenario, seed, options), {}};
-  for (std::string line; std::getline(jsonl, line);) {
-    const bool wanted = std::any_of(kinds.begin(), kinds.end(), [&](const std::string& kind) {
-      return line.find("\"event\":\"" + kind + "\"") != std::string::npos;
-    });
-    if (wanted) run.events.push_back(nlohmann::json::parse(line));
-  }
-  return run;
 }
 
 // scenarios/<name>, run as run_traced does.

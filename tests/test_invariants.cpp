@@ -12,6 +12,7 @@
 #include "sim/invariants/invariant_suite.h"
 #include "sim/invariants/leadership_checkers.h"
 #include "sim/invariants/timer_checker.h"
+#include "traced_run.h"
 #include "zk_cluster_support.h"
 
 using namespace kafkasim;
@@ -831,4 +832,34 @@ TEST_CASE("Checkers: a timer task fired early, twice or after its cancel is caug
   feed(300, TimerScheduled{"Produce", 1, 400});
   feed(400, TimerFired{"Produce", 1, 400, 400});
   CHECK(checker.violations().size() == 4);
+}
+
+TEST_CASE("Checkers: a restarted producer's and consumer's new lives are followed as new clients", "[invariants]") {
+  // The producer is killed at 4 s and the lone consumer at 6 s, each restarted a second later.
+  // The producer's second life sends new records under new ids (it numbers them from 0 again:
+  // with its first life's ids they would look written twice); the consumer's starts reading
+  // from the earliest offset again, which is no reordering within its first life's reading.
+  const auto run = kafkasim::testing::run_traced(sim::scenario::parse_scenario(R"({
+      "name": "restarted-clients", "durationMs": 10000,
+      "cluster": {"brokers": 3, "configs": {"min.insync.replicas": 2}},
+      "topics": {"t": {"numPartitions": 2, "replicationFactor": 3}},
+      "producers": [{"id": "p1", "topic": "t", "targetMessagesPerSec": 200,
+                     "producerConf": {"acks": "all", "linger.ms": 5}}],
+      "consumers": [{"id": "c1", "groupId": null, "topics": ["t"], "consumerConf": {"auto.offset.reset": "earliest"}}],
+      "faults": [{"type": "process_kill", "startMs": 4000, "nodeNames": ["p1"], "restartAfterMs": 1000},
+                 {"type": "process_kill", "startMs": 6000, "nodeNames": ["c1"], "restartAfterMs": 1000}],
+      "liveness": {"settleMs": 5000}})"), 1, {"producer_batch", "consumed"});
+  CHECK(run.report.violations.empty());
+  int second_life_batches = 0;
+  for (const auto& batch : run.of("producer_batch")) {
+    const std::string id = batch["firstId"];
+    const bool second_life = id.starts_with("p1~1:");
+    CHECK((second_life || id.starts_with("p1:")));
+    second_life_batches += second_life && batch["error"] == "NONE";
+    if (second_life) CHECK(batch["timeUs"].get<std::int64_t>() >= 5000000);
+  }
+  CHECK(second_life_batches > 10);
+  int from_the_start = 0;  // consumptions that began at offset 0: once per life and partition
+  for (const auto& consumed : run.of("consumed")) from_the_start += consumed["firstOffset"] == 0;
+  CHECK(from_the_start == 4);
 }

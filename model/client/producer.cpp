@@ -222,7 +222,7 @@ void Producer::encode(ProducerBatch& batch) {
   if (config_.enable_idempotence) builder.producer(batch.producer_id, batch.producer_epoch, batch.base_sequence);
   std::int64_t n = batch.first_record_number;
   for (const PendingRecord& r : batch.records) {
-    const std::string id = record_id(config_.client_id, n++);
+    const std::string id = record_id(record_id_client(), n++);
     const storage::RecordHeaderSpan header{kRecordIdHeader, storage::bytes_of(id)};
     const auto key = r.key ? std::optional(storage::bytes_of(*r.key)) : std::nullopt;
     builder.append(r.timestamp_ms, key, storage::bytes_of(r.value), std::span(&header, 1));
@@ -318,7 +318,7 @@ void Producer::retry_or_fail(ProducerBatch batch, Errors error) {
 }
 
 void Producer::finish(const ProducerBatch& batch, Errors error, Offset base_offset) {
-  env_.trace(ProducerBatchDone{config_.client_id, batch.tp.str(), record_id(config_.client_id, batch.first_record_number),
+  env_.trace(ProducerBatchDone{config_.client_id, batch.tp.str(), record_id(record_id_client(), batch.first_record_number),
                                batch.record_count(), config_.acks, error_name(error), base_offset.value(),
                                batch.attempts, now_ms() - batch.created_ms});
   if (error == Errors::NONE) {

@@ -86,6 +86,9 @@ class Producer {
   // One request to `node` with a batch of each partition.
   void send_request(NodeId node, std::vector<ProducerBatch> batches);
   void encode(ProducerBatch& batch);
+  const std::string& record_id_client() const {
+    return config_.record_id_client.empty() ? config_.client_id : config_.record_id_client;
+  }
   void on_produce_response(NodeId from, const ProduceResponse& response);
   // Fails every request in flight to `node` with NETWORK_EXCEPTION.
   void disconnect(NodeId node);

@@ -24,6 +24,9 @@ struct ProducerConfig {
   std::int64_t metadata_max_age_ms = 300000;  // metadata.max.age.ms
   bool enable_idempotence = true;             // enable.idempotence
   ReconnectConfig reconnect;                  // reconnect.backoff.ms, reconnect.backoff.max.ms
+  // Record ids start with this instead of client.id when set: a restarted producer process
+  // ("p1~1") sends new records, which must not share ids with its first life's.
+  std::string record_id_client;
 };
 
 }  // namespace kafkasim::client

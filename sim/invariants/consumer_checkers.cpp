@@ -3,19 +3,20 @@
 namespace kafkasim::sim::invariants {
 namespace {
 
-// A consumer starts afresh where it detected a truncation (KIP-320: that partition) and at a
-// new group assignment (all of its partitions, from the committed offsets). True when
-// `record` was one of these.
+// A consumer starts afresh where it detected a truncation (KIP-320: that partition), at a new
+// group assignment (all of its partitions, from the committed offsets) and when its process
+// ends (restarted, it begins again). True when `record` was one of these.
 bool forget_at_new_start(PerAssignment& seen, const TraceRecord& record) {
   if (const auto* truncated = std::get_if<ConsumerTruncationDetected>(&record.event)) {
-    seen.erase({truncated->client, truncated->tp});
+    seen.erase({record.node, truncated->tp});
     return true;
   }
-  if (const auto* assigned = std::get_if<GroupAssignmentReceived>(&record.event)) {
-    std::erase_if(seen, [&](const auto& entry) { return entry.first.first == assigned->client; });
+  const auto* life = std::get_if<NodeLifecycle>(&record.event);
+  if (std::holds_alternative<GroupAssignmentReceived>(record.event) || (life && life->ends_process())) {
+    std::erase_if(seen, [&](const auto& entry) { return entry.first.first == record.node; });
     return true;
   }
-  return false;
+  return life != nullptr;
 }
 
 }  // namespace
@@ -35,7 +36,7 @@ void ConsumerOrder::on_event(const TraceRecord& record) {
   if (forget_at_new_start(last_, record)) return;
   const auto* consumed = std::get_if<RecordsConsumed>(&record.event);
   if (!consumed) return;
-  auto [it, fresh] = last_.try_emplace({consumed->client, consumed->tp}, consumed->last_offset, record.index);
+  auto [it, fresh] = last_.try_emplace({record.node, consumed->tp}, consumed->last_offset, record.index);
   if (fresh) return;
   if (consumed->first_offset <= it->second.first) {
     report(record.time, record.node, consumed->tp, consumed->first_offset,
@@ -51,12 +52,12 @@ void ConsumerSkippedRecord::on_event(const TraceRecord& record) {
   // A reset of an out-of-range position starts afresh too (auto.offset.reset may skip on
   // purpose); consumer_order keeps judging it, as an old consumer reads records again after one.
   if (const auto* reset = std::get_if<ConsumerOffsetReset>(&record.event)) {
-    next_.erase({reset->client, reset->tp});
+    next_.erase({record.node, reset->tp});
     return;
   }
   const auto* consumed = std::get_if<RecordsConsumed>(&record.event);
   if (!consumed) return;
-  auto [it, fresh] = next_.try_emplace({consumed->client, consumed->tp}, consumed->last_offset + 1, record.index);
+  auto [it, fresh] = next_.try_emplace({record.node, consumed->tp}, consumed->last_offset + 1, record.index);
   if (fresh) return;
   const auto [expected, previous] = it->second;
   if (consumed->first_offset > expected) {

@@ -61,8 +61,12 @@ Cluster build_cluster(const Scenario& s, std::uint64_t seed) {
   for (const auto& p : s.producers) {
     client::ProducerConfig config = p.config;
     config.bootstrap = bootstrap;
-    world.add_node(p.id, [config, workload = p.workload](Env& env) {
-      return std::make_unique<client::ProducerNode>(env, config, workload);
+    // Each life of the process (a kill and restart start a new one) numbers its records anew.
+    world.add_node(p.id, [config, workload = p.workload, life = 0](Env& env) mutable {
+      client::ProducerConfig this_life = config;
+      if (life > 0) this_life.record_id_client = config.client_id + "~" + std::to_string(life);
+      ++life;
+      return std::make_unique<client::ProducerNode>(env, this_life, workload);
     });
   }
   for (const auto& consumer : s.consumers) {
