@@ -211,7 +211,7 @@ TEST_CASE("Nemesis: client faults follow one another, one client at a time, and 
   spec.faults = {"process_kill", "network_partition"};
   const std::vector<BrokerSpec> brokers{{1, ""}, {2, ""}, {3, ""}};
   const auto brokers_only = draw_nemesis_schedule(spec, brokers, {"c1", "c2", "p1"}, 120000, kafkasim::Rng(5));
-  spec.clients = ClientNemesisSpec{{"process_stop", "isolate"}, 1000, 3000, 11000, 15000};
+  spec.clients = ClientNemesisSpec{{"process_stop", "isolate", "process_kill"}, 1000, 3000, 11000, 15000};
   const auto with_clients = draw_nemesis_schedule(spec, brokers, {"c1", "c2", "p1"}, 120000, kafkasim::Rng(5));
   std::vector<FaultEntry> of_brokers, of_clients;
   for (const FaultEntry& f : with_clients) {
@@ -225,12 +225,14 @@ TEST_CASE("Nemesis: client faults follow one another, one client at a time, and 
     const FaultEntry& f = of_clients[i];
     types.insert(f.type);
     targets.insert(f.node_names[0]);
-    REQUIRE(f.duration_ms);
-    CHECK(*f.duration_ms >= 11000);  // past a 10 s session: the drawn range is the file's
-    CHECK(*f.duration_ms <= 15000);
-    if (i + 1 < of_clients.size()) CHECK(of_clients[i + 1].start_ms >= f.start_ms + *f.duration_ms + 1000);
+    const auto undo = f.undo_after_ms();  // a kill's restart, or the end of a pause or a cut
+    REQUIRE(undo);
+    CHECK(f.restart_after_ms.has_value() == (f.type == "process_kill"));
+    CHECK(*undo >= 11000);  // past a 10 s session: the drawn range is the file's
+    CHECK(*undo <= 15000);
+    if (i + 1 < of_clients.size()) CHECK(of_clients[i + 1].start_ms >= f.start_ms + *undo + 1000);
   }
-  CHECK(types == std::set<std::string>{"process_stop", "isolate"});
+  CHECK(types == std::set<std::string>{"process_stop", "isolate", "process_kill"});
   CHECK(targets == std::set<std::string>{"c1", "c2", "p1"});
 }
 
@@ -239,7 +241,7 @@ TEST_CASE("Scenario loader: clientFaults draws only what a client can take, and 
   const LoadResult r = parse_scenario(R"({"name": "t", "durationMs": 1000, "cluster": {"brokers": 1},
       "nemesis": {"faults": ["process_kill"], "clientFaults": {"faults": ["power_loss", "isolat"], "durationMs": [5, 1]}}})");
   CHECK(problems(r) == "/nemesis/clientFaults: the scenario has no producers or consumers to draw faults for\n"
-                       "/nemesis/clientFaults/faults/0: the nemesis cannot draw \"power_loss\" for a client; expected one of process_stop, isolate\n"
+                       "/nemesis/clientFaults/faults/0: the nemesis cannot draw \"power_loss\" for a client; expected one of process_stop, isolate, process_kill\n"
                        "/nemesis/clientFaults/faults/1: the nemesis cannot draw \"isolat\" for a client; did you mean \"isolate\"?\n"
                        "/nemesis/clientFaults/durationMs: ends (1) before it starts (5)\n");
 }

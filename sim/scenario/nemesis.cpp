@@ -17,8 +17,9 @@ bool takes_brokers_away(const std::string& type) {
 // supervisor (systemd, Kubernetes) restarts a process that exited.
 constexpr std::int64_t kRestartAfterDiskFaultMs = 1000;
 
-// One client paused or cut off at a time: a consumer stalled past its session (a long GC pause)
-// or a producer whose requests time out, while the brokers' own nemesis goes on.
+// One client paused, cut off or killed (and restarted) at a time: a consumer stalled past its
+// session (a long GC pause), a producer whose requests time out, a process that starts over,
+// while the brokers' own nemesis goes on.
 void draw_client_faults(const ClientNemesisSpec& spec, std::vector<std::string> clients, std::int64_t run_ms, Rng rng,
                         std::vector<FaultEntry>& schedule) {
   if (spec.faults.empty() || clients.empty()) return;
@@ -29,9 +30,10 @@ void draw_client_faults(const ClientNemesisSpec& spec, std::vector<std::string> 
     FaultEntry f;
     f.type = rng.pick(spec.faults);
     f.start_ms = t;
-    f.duration_ms = rng.uniform_int(spec.duration_min_ms, spec.duration_max_ms);
+    const std::int64_t duration = rng.uniform_int(spec.duration_min_ms, spec.duration_max_ms);
+    (f.type == "process_kill" ? f.restart_after_ms : f.duration_ms) = duration;
     f.node_names = {rng.pick(clients)};
-    t += *f.duration_ms;
+    t += duration;
     schedule.push_back(std::move(f));
   }
 }
@@ -39,7 +41,7 @@ void draw_client_faults(const ClientNemesisSpec& spec, std::vector<std::string> 
 }  // namespace
 
 const std::vector<std::string>& client_nemesis_fault_types() {
-  static const std::vector<std::string> types{"process_stop", "isolate"};
+  static const std::vector<std::string> types{"process_stop", "isolate", "process_kill"};
   return types;
 }
 

@@ -69,7 +69,7 @@ struct FaultEntry {
 // Beyond the contract (`nemesis.clientFaults`): faults of producers and consumers, drawn on a
 // timeline of their own, one client at a time; maxDown counts brokers only.
 struct ClientNemesisSpec {
-  std::vector<std::string> faults;  // process_stop, isolate
+  std::vector<std::string> faults;  // process_stop, isolate, process_kill (restarted after the duration)
   std::int64_t interval_min_ms = 2000, interval_max_ms = 10000;
   std::int64_t duration_min_ms = 500, duration_max_ms = 8000;
 };
