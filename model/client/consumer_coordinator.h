@@ -59,7 +59,9 @@ class ConsumerCoordinator {
   void send_heartbeat();
   void schedule_heartbeat();
   void schedule_auto_commit();
-  // Joins the group again, committing first with auto commit on.
+  // Joins the group again (Kafka's onJoinPrepare, then JoinGroup unless one is out): commits
+  // with auto commit on; an eager member gives up its partitions, a cooperative one only with
+  // its generation.
   void rejoin(std::string_view why);
   bool cooperative() const { return is_cooperative(config_.assignment_strategy); }
   // The partitions its JoinGroup tells the assignor it owned.

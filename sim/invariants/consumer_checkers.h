@@ -41,9 +41,9 @@ class ConsumerOrder final : public Checker {
 // a fetched batch is handed out or fetched again, never stepped over (Kafka's at-least-once
 // delivery). It starts afresh at a new group assignment, a reset of an out-of-range position
 // (auto.offset.reset, which may skip on purpose), a truncation it detected (KIP-320) and the
-// end of its process. The
-// simulated brokers run no log cleaner, so a partition's offsets have no holes; compaction
-// would make some, and this checker would then have to ask the log which offsets exist.
+// end of its process. The simulated brokers run no log cleaner, so a partition's offsets have
+// no holes; compaction would make some, and this checker would then have to ask the log which
+// offsets exist.
 class ConsumerSkippedRecord final : public Checker {
  public:
   std::string_view name() const override { return "consumer_skipped_record"; }

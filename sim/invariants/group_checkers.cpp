@@ -13,15 +13,15 @@ void GroupDoubleOwnership::on_event(const TraceRecord& record) {
       const auto comma = rest.find(',');
       const std::string tp(rest.substr(0, comma));
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      auto [it, fresh] = owners.try_emplace(tp, Owner{assigned->member, assigned->client, record.index, revoked});
+      const Owner claimant{assigned->member, assigned->client, record.index, revoked};
+      auto [it, fresh] = owners.try_emplace(tp, claimant);
       if (fresh || it->second.member == assigned->member) continue;
       const auto how = [](const Owner& o) {
         return o.client + " (member " + o.member + (o.revoked ? ", which consumed it until it learnt this generation)" : ")");
       };
-      const Owner now{assigned->member, assigned->client, record.index, revoked};
       report(record.time, record.node, tp, -1,
              "in generation " + std::to_string(assigned->generation) + " of group " + assigned->group + ", " + tp +
-                 " was owned by " + how(it->second) + " and by " + how(now) + ": two members consume it at once",
+                 " was owned by " + how(it->second) + " and by " + how(claimant) + ": two members consume it at once",
              {it->second.index, record.index});
     }
   };
