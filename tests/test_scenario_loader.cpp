@@ -153,6 +153,11 @@ TEST_CASE("Scenario loader: each problem is one line naming its JSON path", "[sc
     REQUIRE(r.problems.size() == 1);
     CHECK(r.problems[0].rfind("/: not valid JSON: parse error at line 1, column 10", 0) == 0);
   }
+  SECTION("a number too large for a double (found by the fuzzer: it ended the run as an internal error)") {
+    const LoadResult r = parse_scenario(R"({"name": "t", "durationMs": 1e999})");
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0] == "/: not valid JSON: number overflow parsing '1e999'");
+  }
 }
 
 TEST_CASE("Scenario loader: expect names only invariants that exist and run", "[scenario]") {

@@ -129,11 +129,12 @@ GroupAssignment cooperative_sticky(const PartitionCounts& partitions, const std:
     for (const TopicPartition& tp : m.owned) claimed_by[tp].insert(m.member_id);
   }
   for (auto& [member, tps] : out) {
+    const std::string& owner = member;  // a lambda captures a variable, not a structured binding (clang 14)
     std::erase_if(tps, [&](const TopicPartition& tp) {
       auto it = claimed_by.find(tp);
       if (it == claimed_by.end()) return false;
       // Owned by another member, or claimed by two (one of them a stale view): not yet.
-      return it->second.size() > 1 || !it->second.contains(member);
+      return it->second.size() > 1 || !it->second.contains(owner);
     });
   }
   return out;

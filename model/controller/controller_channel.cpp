@@ -53,7 +53,8 @@ void ControllerChannel::answered(NodeId from, std::int32_t correlation_id) {
 }
 
 void ControllerChannel::on_disconnect(NodeId node) {
-  for (auto& [broker, queue] : queues_) {
+  for (auto& entry : queues_) {
+    auto& queue = entry.second;  // a plain reference: clang before 16 cannot capture a structured binding
     if (queue.node != node || queue.requests.empty()) continue;
     queue.timeout.cancel();
     queue.timeout = env_.after(Duration::millis(kReconnectBackoffMs), [this, &queue] { send_front(queue); });

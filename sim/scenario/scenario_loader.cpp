@@ -605,8 +605,9 @@ LoadResult parse_scenario(std::string_view text) {
   Json doc;
   try {
     doc = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const Json::parse_error& e) {
-    // "[json.exception.parse_error.101] parse error at line 3, column 5: ..." without the tag.
+  } catch (const Json::exception& e) {
+    // "[json.exception.parse_error.101] parse error at line 3, column 5: ..." without the tag;
+    // also a number too large for a double (out_of_range.406), which the parser throws too.
     std::string what = e.what();
     if (auto close = what.find("] "); what.rfind("[json.exception", 0) == 0 && close != std::string::npos) what.erase(0, close + 2);
     return LoadResult{std::nullopt, {"/: not valid JSON: " + what}};
