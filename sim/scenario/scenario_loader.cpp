@@ -477,12 +477,7 @@ class Loader {
     NemesisSpec n;
     n.faults = r.string_list("faults");
     if (n.faults.empty()) problems_.add("/nemesis/faults", "required: a non-empty list of fault types");
-    for (std::size_t i = 0; i < n.faults.size(); ++i) {
-      const auto& types = nemesis_fault_types();
-      if (std::find(types.begin(), types.end(), n.faults[i]) == types.end()) {
-        problems_.add(child_path("/nemesis/faults", i), "the nemesis cannot draw " + in_quotes(n.faults[i]) + suggestion(n.faults[i], types));
-      }
-    }
+    check_drawable(n.faults, "/nemesis/faults", nemesis_fault_types(), "");
     range(r, "intervalMs", n.interval_min_ms, n.interval_max_ms);
     range(r, "durationMs", n.duration_min_ms, n.duration_max_ms);
     if (auto v = r.integer("maxDown", 0, kMaxBrokers)) n.max_down = static_cast<std::int32_t>(*v);
@@ -501,17 +496,22 @@ class Loader {
     if (s_.producers.empty() && s_.consumers.empty()) {
       problems_.add("/nemesis/clientFaults", "the scenario has no producers or consumers to draw faults for");
     }
-    const auto& types = client_nemesis_fault_types();
-    for (std::size_t i = 0; i < c.faults.size(); ++i) {
-      if (std::find(types.begin(), types.end(), c.faults[i]) == types.end()) {
-        problems_.add(child_path(r.path_of("faults"), i),
-                      "the nemesis cannot draw " + in_quotes(c.faults[i]) + " for a client" + suggestion(c.faults[i], types));
-      }
-    }
+    check_drawable(c.faults, r.path_of("faults"), client_nemesis_fault_types(), " for a client");
     range(r, "intervalMs", c.interval_min_ms, c.interval_max_ms);
     range(r, "durationMs", c.duration_min_ms, c.duration_max_ms);
     r.finish();
     return c;
+  }
+
+  // Each fault type of a nemesis list at `path` must be one it can draw (`drawable`).
+  void check_drawable(const std::vector<std::string>& faults, const std::string& path,
+                      const std::vector<std::string>& drawable, std::string_view for_whom) {
+    for (std::size_t i = 0; i < faults.size(); ++i) {
+      if (std::find(drawable.begin(), drawable.end(), faults[i]) == drawable.end()) {
+        problems_.add(child_path(path, i),
+                      "the nemesis cannot draw " + in_quotes(faults[i]) + std::string(for_whom) + suggestion(faults[i], drawable));
+      }
+    }
   }
 
   void range(ObjectReader& r, std::string_view key, std::int64_t& lo, std::int64_t& hi) {
