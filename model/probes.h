@@ -48,6 +48,8 @@ namespace kafkasim {
   X(consumer_offset_reset)                      /* out of range: reset by auto.offset.reset */                  \
   X(group_member_session_expired)               /* the coordinator removed a silent member */                   \
   X(cooperative_partitions_lost)                /* a cooperative member lost them with its generation */        \
+  X(group_static_member_replaced)               /* a static member rejoined under a new id (KIP-345) */         \
+  X(group_static_member_fenced)                 /* a member learnt another holds its instance id */             \
   X(group_loaded_by_new_coordinator)            /* a coordinator took a group over from __consumer_offsets */
 
 enum class Probe : unsigned char {

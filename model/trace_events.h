@@ -503,6 +503,7 @@ struct GroupAssignmentReceived {
   std::string client;
   std::string group;
   std::string member;
+  std::string instance;  // its group.instance.id (KIP-345); "" for a dynamic member
   std::int32_t generation;
   std::string partitions;  // "orders-0,orders-3"
   std::string revoked;     // the same form
@@ -511,9 +512,27 @@ struct GroupAssignmentReceived {
     v("client", client);
     v("group", group);
     v("member", member);
+    v("instance", instance);
     v("generation", generation);
     v("partitions", partitions);
     v("revoked", revoked);
+  }
+};
+
+// A static member learnt that another member holds its group.instance.id (FENCED_INSTANCE_ID,
+// KIP-345): fatal to the consumer, which stops for good.
+struct GroupMemberFenced {
+  static constexpr std::string_view kName = "group_member_fenced";
+  std::string client;
+  std::string group;
+  std::string member;
+  std::string instance;
+  template <class V>
+  void fields(V& v) const {
+    v("client", client);
+    v("group", group);
+    v("member", member);
+    v("instance", instance);
   }
 };
 
@@ -523,6 +542,6 @@ using ModelEvent = std::variant<Note, TimerScheduled, TimerFired, TimerCancelled
                                 FetchServed, RecordsConsumed, ConsumerTruncationDetected, ControllerElected,
                                 LeaderElected, BrokerStarted, RecoveredBatch, LogRecovered, CorruptBatchFetched,
                                 GroupRebalanced, GroupStable, GroupLoaded, OffsetCommitAnswered,
-                                GroupAssignmentReceived, LogStartMoved, ConsumerOffsetReset>;
+                                GroupAssignmentReceived, LogStartMoved, ConsumerOffsetReset, GroupMemberFenced>;
 
 }  // namespace kafkasim

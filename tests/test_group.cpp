@@ -220,10 +220,11 @@ TEST_CASE("__consumer_offsets records: written and read back as Kafka's key and 
     CHECK(o.committed.leader_epoch == LeaderEpoch{2});
     CHECK(o.commit_timestamp_ms == 1234);
   }
-  SECTION("a group's metadata, members with their subscriptions and assignments") {
+  SECTION("a group's metadata, members with their subscriptions, assignments and static instance ids") {
     GroupMetadataRecord r{"g1", Generation{7}, "range", "c1-x", {}};
-    r.members.push_back(StoredMember{"c1-x", "c1", 10000, 300000, GroupSubscription{{"orders"}, {}}, {TopicPartition{"orders", 0}}});
-    r.members.push_back(StoredMember{"c2-y", "c2", 10000, 300000, GroupSubscription{{"orders"}, {TopicPartition{"orders", 1}}},
+    r.members.push_back(StoredMember{"c1-x", "", "c1", 10000, 300000, GroupSubscription{{"orders"}, {}}, {TopicPartition{"orders", 0}}});
+    r.members.push_back(StoredMember{"c2-y", "i2", "c2", 10000, 300000,
+                                     GroupSubscription{{"orders"}, {TopicPartition{"orders", 1}}},
                                      {TopicPartition{"orders", 1}, TopicPartition{"orders", 2}}});
     const EncodedRecord e = encode(r);
     const auto back = decode(e.key, e.value);
@@ -232,7 +233,9 @@ TEST_CASE("__consumer_offsets records: written and read back as Kafka's key and 
     CHECK(g.generation == Generation{7});
     CHECK(g.leader == "c1-x");
     REQUIRE(g.members.size() == 2);
+    CHECK(g.members[0].group_instance_id.empty());  // dynamic: written as a null string
     CHECK(g.members[1].member_id == "c2-y");
+    CHECK(g.members[1].group_instance_id == "i2");
     CHECK(g.members[1].subscription.owned == std::vector<TopicPartition>{TopicPartition{"orders", 1}});
     CHECK(g.members[1].assignment.size() == 2);
   }
@@ -264,7 +267,8 @@ struct CoordinatorCluster : BrokerCluster {
     run_for(Duration::millis(50));
   }
   void send(BrokerId to, MessagePtr m) { h().env.send(node(to), std::move(m)); }
-  JoinGroupRequest join(std::int32_t corr, std::string member) {
+  // The members' requests to group "g"; `instance` makes the member static.
+  JoinGroupRequest join(std::int32_t corr, std::string member, std::string instance = "") {
     JoinGroupRequest r;
     r.correlation_id = corr;
     r.group_id = "g";
@@ -274,7 +278,19 @@ struct CoordinatorCluster : BrokerCluster {
     r.client_id = "c";
     r.protocol = "range";
     r.subscription.topics = {"orders"};
+    r.group_instance_id = std::move(instance);
     return r;
+  }
+  static SyncGroupRequest sync(std::int32_t corr, std::string member, Generation generation,
+                               std::vector<MemberAssignment> assignments = {}, std::string instance = "") {
+    return SyncGroupRequest{corr, "g", generation, std::move(member), std::move(assignments), std::move(instance)};
+  }
+  static HeartbeatRequest heartbeat(std::int32_t corr, std::string member, Generation generation, std::string instance = "") {
+    return HeartbeatRequest{corr, "g", generation, std::move(member), std::move(instance)};
+  }
+  static OffsetCommitRequest commit(std::int32_t corr, std::string member, Generation generation, CommittedOffset offset,
+                                    std::string instance = "") {
+    return OffsetCommitRequest{corr, "g", generation, std::move(member), {offset}, std::move(instance)};
   }
   template <class Body>
   std::optional<Body> answer(std::int32_t corr) {
@@ -321,15 +337,15 @@ TEST_CASE("Group coordinator: commits are taken from the current generation only
   c.run_for(Duration::millis(20));
   REQUIRE(c.answer<JoinGroupResponse>(2)->generation == Generation{1});
   const TopicPartition orders0{"orders", 0};
-  c.send(BrokerId{1}, make_message(SyncGroupRequest{3, "g", Generation{1}, member, {MemberAssignment{member, {orders0}}}}));
+  c.send(BrokerId{1}, make_message(c.sync(3, member, Generation{1}, {MemberAssignment{member, {orders0}}})));
   c.run_for(Duration::millis(100));
   const auto synced = c.answer<SyncGroupResponse>(3);
   REQUIRE(synced);  // answered once the followers replicated the group's record (acks -1)
   CHECK(synced->error == Errors::NONE);
   CHECK(synced->assignment == std::vector<TopicPartition>{orders0});
 
-  c.send(BrokerId{1}, make_message(OffsetCommitRequest{4, "g", Generation{0}, member, {{orders0, Offset{5}, LeaderEpoch{1}}}}));
-  c.send(BrokerId{1}, make_message(OffsetCommitRequest{5, "g", Generation{1}, member, {{orders0, Offset{41}, LeaderEpoch{1}}}}));
+  c.send(BrokerId{1}, make_message(c.commit(4, member, Generation{0}, {orders0, Offset{5}, LeaderEpoch{1}})));
+  c.send(BrokerId{1}, make_message(c.commit(5, member, Generation{1}, {orders0, Offset{41}, LeaderEpoch{1}})));
   c.run_for(Duration::millis(100));
   CHECK(c.answer<OffsetCommitResponse>(4)->partitions.at(0).second == Errors::ILLEGAL_GENERATION);
   CHECK(c.answer<OffsetCommitResponse>(5)->partitions.at(0).second == Errors::NONE);
@@ -338,8 +354,8 @@ TEST_CASE("Group coordinator: commits are taken from the current generation only
   c.lead(c.offsets, BrokerId{2}, LeaderEpoch{2}, kAll, kAll);
   c.update_metadata();
   c.run_for(Duration::millis(50));
-  c.send(BrokerId{1}, make_message(HeartbeatRequest{6, "g", Generation{1}, member}));
-  c.send(BrokerId{2}, make_message(HeartbeatRequest{7, "g", Generation{1}, member}));
+  c.send(BrokerId{1}, make_message(c.heartbeat(6, member, Generation{1})));
+  c.send(BrokerId{2}, make_message(c.heartbeat(7, member, Generation{1})));
   c.send(BrokerId{2}, make_message(OffsetFetchRequest{8, "g", {orders0}}));
   c.send(BrokerId{3}, make_message(FindCoordinatorRequest{9, "g"}));
   c.run_for(Duration::millis(50));
@@ -351,6 +367,70 @@ TEST_CASE("Group coordinator: commits are taken from the current generation only
   CHECK(fetched->offsets[0].offset == Offset{41});
   CHECK(fetched->offsets[0].leader_epoch == LeaderEpoch{1});
   CHECK(c.answer<FindCoordinatorResponse>(9)->broker == BrokerId{2});
+}
+
+TEST_CASE("Group coordinator: a static member rejoining under a new id takes its place and assignment without a "
+          "rebalance, and the old id is fenced, also by the next coordinator", "[group]") {
+  CoordinatorCluster c;
+  const TopicPartition orders0{"orders", 0}, orders1{"orders", 1};
+  c.send(BrokerId{1}, make_message(c.join(1, "", "i1")));  // static: no MEMBER_ID_REQUIRED first
+  c.run_for(Duration::millis(20));
+  const auto a = c.answer<JoinGroupResponse>(1);
+  REQUIRE(a);
+  REQUIRE(a->error == Errors::NONE);
+  CHECK(a->generation == Generation{1});
+  CHECK(a->member_id.starts_with("i1-"));  // Kafka names a static member after its instance
+  c.send(BrokerId{1}, make_message(c.join(2, "", "i2")));  // a second member: generation 2
+  c.send(BrokerId{1}, make_message(c.join(3, a->member_id, "i1")));
+  c.run_for(Duration::millis(20));
+  const auto b = c.answer<JoinGroupResponse>(2);
+  REQUIRE(b);
+  REQUIRE(b->error == Errors::NONE);
+  REQUIRE(b->generation == Generation{2});
+  REQUIRE(b->leader == a->member_id);
+  const std::string old_id = a->member_id, other = b->member_id;
+  c.send(BrokerId{1}, make_message(c.sync(4, old_id, Generation{2},
+                                          {MemberAssignment{old_id, {orders0}}, MemberAssignment{other, {orders1}}}, "i1")));
+  c.send(BrokerId{1}, make_message(c.sync(5, other, Generation{2}, {}, "i2")));
+  c.run_for(Duration::millis(100));
+  REQUIRE(c.answer<SyncGroupResponse>(4)->error == Errors::NONE);
+  REQUIRE(c.answer<SyncGroupResponse>(5)->error == Errors::NONE);
+
+  // i1's process (the leader's) restarts: it joins again without its member id.
+  c.send(BrokerId{1}, make_message(c.join(6, "", "i1")));
+  c.run_for(Duration::millis(100));
+  const auto back = c.answer<JoinGroupResponse>(6);
+  REQUIRE(back);
+  REQUIRE(back->error == Errors::NONE);
+  const std::string new_id = back->member_id;
+  CHECK(new_id != old_id);
+  CHECK(back->generation == Generation{2});  // no rebalance
+  CHECK(back->leader == old_id);             // the leader as it was: the rejoined leader assigns nothing
+  CHECK(back->members.empty());
+  c.send(BrokerId{1}, make_message(c.sync(7, new_id, Generation{2}, {}, "i1")));
+  c.send(BrokerId{1}, make_message(c.heartbeat(8, old_id, Generation{2}, "i1")));
+  c.send(BrokerId{1}, make_message(c.commit(9, old_id, Generation{2}, {orders0, Offset{3}, LeaderEpoch{1}}, "i1")));
+  c.send(BrokerId{1}, make_message(c.heartbeat(10, other, Generation{2}, "i2")));
+  c.run_for(Duration::millis(100));
+  const auto synced = c.answer<SyncGroupResponse>(7);
+  REQUIRE(synced);
+  CHECK(synced->error == Errors::NONE);
+  CHECK(synced->assignment == std::vector<TopicPartition>{orders0});  // the old id's part
+  CHECK(c.answer<HeartbeatResponse>(8)->error == Errors::FENCED_INSTANCE_ID);
+  CHECK(c.answer<OffsetCommitResponse>(9)->partitions.at(0).second == Errors::FENCED_INSTANCE_ID);
+  CHECK(c.answer<HeartbeatResponse>(10)->error == Errors::NONE);  // the other member saw no rebalance
+
+  // The new id was written: broker-2, taking the group over, fences the old one too.
+  c.lead(c.offsets, BrokerId{2}, LeaderEpoch{2}, kAll, kAll);
+  c.update_metadata();
+  c.run_for(Duration::millis(50));
+  c.send(BrokerId{2}, make_message(c.heartbeat(11, old_id, Generation{2}, "i1")));
+  c.send(BrokerId{2}, make_message(c.heartbeat(12, new_id, Generation{2}, "i1")));
+  c.send(BrokerId{2}, make_message(c.join(13, old_id, "i1")));
+  c.run_for(Duration::millis(50));
+  CHECK(c.answer<HeartbeatResponse>(11)->error == Errors::FENCED_INSTANCE_ID);
+  CHECK(c.answer<HeartbeatResponse>(12)->error == Errors::NONE);
+  CHECK(c.answer<JoinGroupResponse>(13)->error == Errors::FENCED_INSTANCE_ID);
 }
 
 TEST_CASE("Consumer group: a fetch unanswered in time on the coordinator's broker closes the connection the member's coordinator client uses too",
@@ -622,4 +702,95 @@ TEST_CASE("Consumer group: eager sticky members keep their partitions across reb
     last[e["client"]] = now;
   }
   CHECK(kept_through >= 3);  // c1 and c2 when c3 joined, c1 and c3 when c2 left
+}
+
+namespace {
+
+// consumer-group-static.json, its members static as the file says or, with `dynamic`, without
+// their group.instance.id.
+TracedRun run_static_file(bool dynamic, const std::vector<std::string>& kinds) {
+  auto loaded = sim::scenario::load_scenario_file(std::string(KAFKASIM_TESTS_DIR) + "/../scenarios/consumer-group-static.json");
+  REQUIRE(loaded.scenario);
+  for (auto& consumer : loaded.scenario->consumers) {
+    REQUIRE_FALSE(consumer.config.group_instance_id.empty());
+    if (dynamic) consumer.config.group_instance_id.clear();
+  }
+  return run_traced(loaded, 1, kinds);
+}
+
+// Records `client` was handed between the two times.
+std::int64_t consumed_between(const TracedRun& run, const std::string& client, std::int64_t from_ms, std::int64_t to_ms) {
+  std::int64_t records = 0;
+  for (const auto& e : run.of("consumed")) {
+    const std::int64_t ms = e["timeUs"].get<std::int64_t>() / 1000;
+    if (e["client"] == client && ms >= from_ms && ms < to_ms) {
+      records += e["lastOffset"].get<std::int64_t>() - e["firstOffset"].get<std::int64_t>() + 1;
+    }
+  }
+  return records;
+}
+
+}  // namespace
+
+TEST_CASE("Consumer group: a static member restarted within its session gets its partitions back without a "
+          "rebalance, where a dynamic one stops the whole group until its old session ends", "[group]") {
+  // c2 is killed at 20 s and restarted at 30 s; sessions last 30 s.
+  const TracedRun run = run_static_file(false, {"group_assignment", "consumed"});
+  CHECK(run.report.violations.empty());  // a dead member owns nothing: no double ownership
+  CHECK(run.report.stats.rebalances == 1);  // the first one only
+  std::vector<nlohmann::json> c2;
+  for (const auto& e : run.of("group_assignment")) {
+    if (e["client"] == "c2") c2.push_back(e);
+  }
+  REQUIRE(c2.size() == 2);
+  CHECK(c2[1]["generation"] == c2[0]["generation"]);
+  CHECK(c2[1]["partitions"] == c2[0]["partitions"]);
+  CHECK(c2[1]["member"] != c2[0]["member"]);  // a new member id in the old one's place
+  CHECK(c2[1]["timeUs"].get<std::int64_t>() / 1000 >= 30000);
+  CHECK(c2[1]["timeUs"].get<std::int64_t>() / 1000 < 31000);
+  CHECK(run.report.probes[static_cast<std::size_t>(Probe::group_static_member_replaced)] == 1);
+  CHECK(consumed_between(run, "c1", 30000, 45000) > 0);
+  CHECK(consumed_between(run, "c2", 31000, 45000) > 0);
+
+  // Without instance ids the restarted c2 joins as a new member: the eager group gives up
+  // everything (c1 at its next heartbeat, by 33 s) and waits for the dead member until its
+  // session ends (48 s).
+  const TracedRun dynamic = run_static_file(true, {"consumed"});
+  CHECK(dynamic.report.violations.empty());
+  CHECK(dynamic.report.stats.rebalances == 2);
+  CHECK(consumed_between(dynamic, "c1", 34000, 47000) == 0);
+  CHECK(consumed_between(dynamic, "c1", 49000, 60000) > 0);
+}
+
+TEST_CASE("Checkers: two live consumers sharing a group.instance.id own the same partitions in one generation until "
+          "the older is fenced, which stops it", "[group][invariants]") {
+  const TracedRun run = run_file("group-static-duplicate-instance.json", 1, {"group_member_fenced", "consumed"});
+  CHECK(run.report.pass);  // expects group_double_ownership, and nothing else
+  REQUIRE(invariants_of(run.report) == std::set<std::string>{"group_double_ownership"});
+  const auto fenced = run.of("group_member_fenced");
+  REQUIRE(fenced.size() == 1);
+  CHECK(fenced[0]["client"] == "c1");
+  CHECK(fenced[0]["instance"] == "worker-1");
+  const std::int64_t fenced_ms = fenced[0]["timeUs"].get<std::int64_t>() / 1000;
+  CHECK(fenced_ms > 20000);
+  CHECK(fenced_ms < 23100);  // its next heartbeat, within heartbeat.interval.ms of c2's takeover
+  CHECK(consumed_between(run, "c1", 20100, fenced_ms) > 0);  // both consumed until then
+  CHECK(consumed_between(run, "c2", 20100, fenced_ms) > 0);
+  CHECK(consumed_between(run, "c1", fenced_ms + 1, 40000) == 0);  // stopped for good
+}
+
+TEST_CASE("Checkers: a static member fenced by its own old member id after a coordinator failover is caught", "[group][invariants]") {
+  const TracedRun run = run_file("group-static-fenced-by-failover.json", 1, {"group_member_fenced", "group_loaded", "consumed"});
+  CHECK(run.report.pass);
+  REQUIRE(invariants_of(run.report) == std::set<std::string>{"static_member_self_fenced"});
+  const auto fenced = run.of("group_member_fenced");
+  REQUIRE(fenced.size() == 1);
+  CHECK(fenced[0]["client"] == "c2");
+  const std::int64_t fenced_ms = fenced[0]["timeUs"].get<std::int64_t>() / 1000;
+  // by a coordinator that loaded the group from __consumer_offsets during the pause
+  bool loaded_before = false;
+  for (const auto& e : run.of("group_loaded")) loaded_before = loaded_before || e["timeUs"].get<std::int64_t>() / 1000 < fenced_ms;
+  CHECK(loaded_before);
+  CHECK(consumed_between(run, "c2", fenced_ms + 1, 30000) == 0);
+  CHECK(consumed_between(run, "c1", fenced_ms + 1, 30000) > 0);
 }

@@ -9,6 +9,7 @@
 #include "broker_support.h"
 #include "model/client/consumer_node.h"
 #include "model/client/producer_node.h"
+#include "sim/invariants/group_checkers.h"
 #include "sim/invariants/invariant_suite.h"
 #include "sim/invariants/leadership_checkers.h"
 #include "sim/invariants/timer_checker.h"
@@ -157,6 +158,34 @@ TEST_CASE("Checkers: a partition state older than one already seen is an old vie
   recorded(4, 11);  // a newer version with an older epoch: a real regression
   REQUIRE(checker.violations().size() == 1);
   CHECK(checker.violations()[0].invariant == "epoch_regression");
+}
+
+TEST_CASE("Checkers: group ownership belongs to consumer processes, not member ids", "[invariants][group]") {
+  sim::invariants::GroupDoubleOwnership checker;
+  std::uint64_t index = 0;
+  const auto at = [&](NodeId node, const sim::TraceEvent& e) {
+    checker.on_event(sim::TraceRecord{index++, SimTime::from_millis(static_cast<std::int64_t>(index)), node, e});
+  };
+  const NodeId c1{11}, c2{12};
+  const auto assigned = [](const char* client, const char* member, std::int32_t generation, const char* partitions) {
+    return GroupAssignmentReceived{client, "g1", member, "w", generation, partitions, ""};
+  };
+  at(c1, assigned("c1", "w1-a", 2, "orders-0,orders-1"));
+  // c1, told by a stale coordinator that its id is unknown, rejoins the new one as a static
+  // member: a new member id in the same generation, and orders-1 handed to c2 meanwhile.
+  at(c1, assigned("c1", "w1-b", 2, "orders-0"));
+  at(c2, assigned("c2", "w2-a", 2, "orders-1"));
+  CHECK(checker.violations().empty());
+  at(c2, assigned("c2", "w2-a", 2, "orders-0,orders-1"));  // two live processes: caught
+  REQUIRE(checker.violations().size() == 1);
+  CHECK(checker.violations()[0].tp == "orders-0");
+  // c1's process dies: a restarted c1 may take orders-0 back, in the same generation, once c2 gave it up.
+  at(c1, sim::NodeLifecycle{"kill", 0});
+  at(c2, assigned("c2", "w2-a", 3, "orders-1"));
+  at(c1, assigned("c1", "w1-c", 3, "orders-0"));
+  at(c1, sim::NodeLifecycle{"kill", 1});
+  at(c2, assigned("c2", "w2-a", 3, "orders-0,orders-1"));
+  CHECK(checker.violations().size() == 1);
 }
 
 namespace {

@@ -114,16 +114,22 @@ TEST_CASE("Scenario loader: each problem is one line naming its JSON path", "[sc
         "consumers": [{"id": "c1", "groupId": "g1", "topics": ["t"], "consumerConf": {"partition.assignment.strategy": "sticky"}},
                       {"id": "c2", "groupId": "", "topics": ["t"]},
                       {"id": "c3", "groupId": "g1", "topics": ["t"],
-                       "consumerConf": {"session.timeout.ms": 5000, "heartbeat.interval.ms": 5000}}]})");
+                       "consumerConf": {"session.timeout.ms": 5000, "heartbeat.interval.ms": 5000}},
+                      {"id": "c4", "groupId": "g1", "topics": ["t"], "consumerConf": {"group.instance.id": "worker 4"}},
+                      {"id": "c5", "groupId": "g1", "topics": ["t"], "consumerConf": {"group.instance.id": 5}}]})");
     CHECK(problems(r) == "/consumers/1/groupId: expected a group name or null, got \"\"\n"
                          "/consumers/2/consumerConf/session.timeout.ms: 5000 is outside the brokers' group.min.session.timeout.ms..group.max.session.timeout.ms (6000..1800000)\n"
-                         "/consumers/2/consumerConf/heartbeat.interval.ms: must be below session.timeout.ms (5000)\n");
+                         "/consumers/2/consumerConf/heartbeat.interval.ms: must be below session.timeout.ms (5000)\n"
+                         "/consumers/3/consumerConf/group.instance.id: expected 1 to 249 of the characters a-z, A-Z, 0-9, '.', '_' and '-', got \"worker 4\"\n"
+                         "/consumers/4/consumerConf/group.instance.id: expected a string, got an integer\n");
     const LoadResult ok = parse_scenario(R"({"name": "t", "durationMs": 1000,
         "cluster": {"brokers": 1, "configs": {"offsets.topic.replication.factor": 1, "offsets.topic.num.partitions": 5}},
         "topics": {"t": {"numPartitions": 1, "replicationFactor": 1}},
-        "consumers": [{"id": "c1", "groupId": "g1", "topics": ["t"], "consumerConf": {"partition.assignment.strategy": "sticky"}}]})");
+        "consumers": [{"id": "c1", "groupId": "g1", "topics": ["t"],
+                       "consumerConf": {"partition.assignment.strategy": "sticky", "group.instance.id": "host-1.a_b"}}]})");
     REQUIRE(ok.scenario);
     CHECK(ok.scenario->consumers[0].config.group_id == "g1");
+    CHECK(ok.scenario->consumers[0].config.group_instance_id == "host-1.a_b");
     CHECK(ok.scenario->consumers[0].config.assignment_strategy == kafkasim::client::AssignmentStrategy::sticky);
     REQUIRE(ok.scenario->topics.contains("__consumer_offsets"));
     CHECK(ok.scenario->topics.at("__consumer_offsets").partitions == 5);

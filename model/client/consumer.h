@@ -47,6 +47,9 @@ struct ConsumerConfig {
   int test_only_loses_every_nth_batch = 0;
   // Group membership (group.id); "" for a consumer that assigns itself partitions.
   std::string group_id;
+  // group.instance.id: a static member (KIP-345), which keeps its place (and partitions) when
+  // its process restarts within its session; "" for a dynamic member.
+  std::string group_instance_id;
   AssignmentStrategy assignment_strategy = AssignmentStrategy::range;  // partition.assignment.strategy
   // Tests only: a cooperative group's leader assigns as eager sticky does, handing a partition
   // to its new owner while its old one still consumes it (KIP-429's hold-back forgotten).

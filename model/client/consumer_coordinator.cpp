@@ -84,6 +84,7 @@ void ConsumerCoordinator::join() {
   r.client_id = config_.client_id;
   r.protocol = std::string(strategy_name(config_.assignment_strategy));
   r.subscription = GroupSubscription{topics_, owned_for_assignor()};
+  r.group_instance_id = config_.group_instance_id;
   send_to_coordinator(make_message(std::move(r)));
 }
 
@@ -102,6 +103,7 @@ void ConsumerCoordinator::sync(const JoinGroupResponse& joined) {
   r.group_id = config_.group_id;
   r.generation = generation_;
   r.member_id = member_id_;
+  r.group_instance_id = config_.group_instance_id;
   if (joined.leader == member_id_) {
     // The leader assigns every member's partitions, from the metadata it has.
     std::vector<MemberSubscription> members;
@@ -158,7 +160,8 @@ void ConsumerCoordinator::send_heartbeat() {
     return coordinator_lost("no heartbeat answered within the session timeout");
   }
   if (heartbeat_.correlation_id != 0) return;  // the last one is still out
-  send_to_coordinator(make_message(HeartbeatRequest{expect(heartbeat_), config_.group_id, generation_, member_id_}));
+  send_to_coordinator(make_message(
+      HeartbeatRequest{expect(heartbeat_), config_.group_id, generation_, member_id_, config_.group_instance_id}));
 }
 
 void ConsumerCoordinator::schedule_auto_commit() {
@@ -177,19 +180,36 @@ void ConsumerCoordinator::commit() {
   r.group_id = config_.group_id;
   r.generation = generation_;
   r.member_id = member_id_;
+  r.group_instance_id = config_.group_instance_id;
   send_to_coordinator(make_message(std::move(r)));
 }
 
 void ConsumerCoordinator::close() {
   if (state_ == State::closed) return;
   if (config_.enable_auto_commit) commit();
-  if (coordinator_ && !member_id_.empty()) {
+  // A static member does not leave: its place waits for it, for its session (KIP-345).
+  if (coordinator_ && !member_id_.empty() && config_.group_instance_id.empty()) {
     env_.send(*coordinator_, make_message(LeaveGroupRequest{++correlation_id_, config_.group_id, member_id_}));
   }
+  stop();
+}
+
+void ConsumerCoordinator::stop() {
   state_ = State::closed;
   retry_.cancel();
   heartbeat_timer_.cancel();
   auto_commit_timer_.cancel();
+}
+
+void ConsumerCoordinator::fenced(std::string_view request) {
+  // FencedInstanceIdException: fatal to the consumer, whose application stops. Another process
+  // holds its group.instance.id, and owns what it consumed.
+  env_.probe(Probe::group_static_member_fenced);
+  env_.trace(Note{config_.client_id + " stops: " + std::string(request) + " answered FENCED_INSTANCE_ID"});
+  env_.trace(GroupMemberFenced{config_.client_id, config_.group_id, member_id_, config_.group_instance_id});
+  for (InFlight* slot : {&step_, &heartbeat_, &commit_}) forget(*slot);
+  consumer_.assign_awaiting_positions({});
+  stop();
 }
 
 void ConsumerCoordinator::rejoin(std::string_view why) {
@@ -243,6 +263,7 @@ void ConsumerCoordinator::on_group_error(Errors error, std::string_view request)
       generation_ = Generation{-1};
       return rejoin(std::string(request) + ": illegal generation");
     case Errors::REBALANCE_IN_PROGRESS: return rejoin(std::string(request) + ": rebalance in progress");
+    case Errors::FENCED_INSTANCE_ID: return fenced(request);
     default:
       if (state_ != State::stable) state_ = State::unjoined;
       return retry_later();
@@ -296,7 +317,8 @@ bool ConsumerCoordinator::handle(NodeId, const Message& message) {
         if (std::find(synced->assignment.begin(), synced->assignment.end(), tp) == synced->assignment.end()) revoked.push_back(tp);
       }
     }
-    env_.trace(GroupAssignmentReceived{config_.client_id, config_.group_id, member_id_, generation_.value(),
+    env_.trace(GroupAssignmentReceived{config_.client_id, config_.group_id, member_id_, config_.group_instance_id,
+                                       generation_.value(),
                                        partition_list(synced->assignment), partition_list(revoked)});
     last_assignment_ = synced->assignment;
     consumer_.assign_awaiting_positions(synced->assignment);

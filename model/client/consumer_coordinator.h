@@ -12,7 +12,9 @@
 // before joining. A cooperative one consumes them on through the rebalance, gives up what its
 // new assignment leaves out, and then rejoins so that their new owners get them; it loses
 // them all only with its generation (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID);
-// NOT_COORDINATOR or silence sends it looking for the coordinator again. Offsets are committed
+// NOT_COORDINATOR or silence sends it looking for the coordinator again. A static member
+// (group.instance.id, KIP-345) joins under its instance id, does not leave when it closes, and
+// stops for good when told another process holds its instance id (FENCED_INSTANCE_ID). Offsets are committed
 // every auto.commit.interval.ms, or when the application calls commit().
 #pragma once
 
@@ -34,8 +36,11 @@ class ConsumerCoordinator {
   void poll();
   // Commits the consumer's positions (one commit in flight at a time).
   void commit();
-  // consumer.close(): commits with auto commit on, leaves the group, and does nothing more.
+  // consumer.close(): commits with auto commit on, leaves the group (a dynamic member), and
+  // does nothing more.
   void close();
+  // Closed, or stopped for good (fenced): the application polls no more.
+  bool closed() const { return state_ == State::closed; }
   bool handle(NodeId from, const Message& message);
   // The connection to `node` closed: a coordinator there is lost (Kafka's
   // markCoordinatorUnknown), a FindCoordinator sent there failed.
@@ -67,6 +72,10 @@ class ConsumerCoordinator {
   // The partitions its JoinGroup tells the assignor it owned.
   std::vector<TopicPartition> owned_for_assignor() const;
   void coordinator_lost(std::string_view why);
+  // Ends the membership: no more requests, timers or heartbeats.
+  void stop();
+  // Another member holds this static member's instance id: it stops for good, consuming nothing.
+  void fenced(std::string_view request);
   // What any group response's error asks of the member (rejoin, find the coordinator, retry).
   void on_group_error(Errors error, std::string_view request);
   void send_to_coordinator(MessagePtr message);

@@ -25,6 +25,7 @@ void ConsumerNode::poll_once() {
     if (group_) group_->close();
     return;
   }
+  if (group_ && group_->closed()) return;  // fenced: the application's poll threw
   if (group_) {
     group_->poll();
   } else if (consumer_->assignment().empty()) {

@@ -115,10 +115,10 @@ bool GroupCoordinator::handle(NodeId from, const Message& message) {
   return true;
 }
 
-std::string GroupCoordinator::new_member_id(const std::string& client_id) {
+std::string GroupCoordinator::new_member_id(const std::string& prefix) {
   char suffix[17];
   std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(env_.rng().next_u64()));
-  return client_id + "-" + suffix;
+  return prefix + "-" + suffix;
 }
 
 void GroupCoordinator::join(NodeId from, const JoinGroupRequest& request) {
@@ -143,7 +143,9 @@ void GroupCoordinator::join(NodeId from, const JoinGroupRequest& request) {
   for (const auto& [id, m] : g->members) {
     if (id != request.member_id && m.protocol != request.protocol) return reply(Errors::INCONSISTENT_GROUP_PROTOCOL, request.member_id);
   }
+  const std::string& instance = request.group_instance_id;
   if (request.member_id.empty()) {
+    if (!instance.empty()) return join_static_member(from, *g, request);
     // KIP-394: a new member is given its id first and joins with it.
     std::string id = new_member_id(request.client_id);
     g->pending_members.insert(id);
@@ -152,25 +154,127 @@ void GroupCoordinator::join(NodeId from, const JoinGroupRequest& request) {
         std::make_shared<DelayedHeartbeat>(*this, g->id, id, request.session_timeout_ms), {g->id + "/" + id});
     return reply(Errors::MEMBER_ID_REQUIRED, id);
   }
-  auto existing = g->members.find(request.member_id);
-  if (existing == g->members.end() && !g->pending_members.erase(request.member_id)) {
-    return reply(Errors::UNKNOWN_MEMBER_ID, request.member_id);
+  if (const auto error = membership_error(*g, request.member_id, instance)) {
+    // A dynamic member's id handed out by MEMBER_ID_REQUIRED joins for the first time.
+    if (*error != Errors::UNKNOWN_MEMBER_ID || !instance.empty() || !g->pending_members.erase(request.member_id)) {
+      return reply(*error, request.member_id);
+    }
   }
-  Member& m = g->members[request.member_id];
-  m.stored.member_id = request.member_id;
+  const bool known = g->members.contains(request.member_id);
+  add_to_rebalance(from, *g, request.member_id, request, known ? "a member rejoined" : "a member joined");
+}
+
+GroupCoordinator::Member& GroupCoordinator::update_member(NodeId from, Group& g, const std::string& member_id,
+                                                          const JoinGroupRequest& request) {
+  Member& m = g.members[member_id];
+  m.stored.member_id = member_id;
+  m.stored.group_instance_id = request.group_instance_id;
   m.stored.client_id = request.client_id;
   m.stored.session_timeout_ms = request.session_timeout_ms;
   m.stored.rebalance_timeout_ms = request.rebalance_timeout_ms;
   m.stored.subscription = request.subscription;
   m.protocol = request.protocol;
   m.awaiting_join = std::make_pair(from, request.correlation_id);
-  g->protocol = request.protocol;
-  schedule_heartbeat(*g, m);
-  if (g->state != State::preparing_rebalance) {
-    prepare_rebalance(*g, existing == g->members.end() ? "a member joined" : "a member rejoined");
+  g.protocol = request.protocol;
+  schedule_heartbeat(g, m);
+  return m;
+}
+
+void GroupCoordinator::add_to_rebalance(NodeId from, Group& g, const std::string& member_id,
+                                        const JoinGroupRequest& request, std::string_view reason) {
+  update_member(from, g, member_id, request);
+  if (g.state != State::preparing_rebalance) {
+    prepare_rebalance(g, reason);
   } else {
-    join_purgatory_.check_and_complete(join_key(g->id));
+    join_purgatory_.check_and_complete(join_key(g.id));
   }
+}
+
+void GroupCoordinator::join_static_member(NodeId from, Group& g, const JoinGroupRequest& request) {
+  const std::string member_id = new_member_id(request.group_instance_id);
+  const auto old_id = static_member_id(g, request.group_instance_id);
+  if (!old_id) return add_to_rebalance(from, g, member_id, request, "a static member joined");
+  // KIP-345: the new member id takes the old one's place and its assignment; the old id is fenced.
+  env_.probe(Probe::group_static_member_replaced);
+  env_.trace(Note{"group " + g.id + ": static member " + request.group_instance_id + " rejoined as " + member_id +
+                  ", fencing " + *old_id});
+  const std::string leader_before = g.leader;
+  rename_member(g, *old_id, member_id, Errors::FENCED_INSTANCE_ID);
+  // A stable group whose protocol stays the same hands the member its place without a
+  // rebalance, once the new id is written. Otherwise it rebalances, so that no assignment the
+  // leader is computing names the old id.
+  if (g.state != State::stable || request.protocol != g.protocol) {
+    return add_to_rebalance(from, g, member_id, request, "a static member rejoined");
+  }
+  update_member(from, g, member_id, request);
+  std::map<std::string, std::vector<TopicPartition>> assignment;
+  for (const auto& [id, m] : g.members) assignment[id] = m.stored.assignment;
+  write_group(g, std::move(assignment), [this, group_id = g.id, generation = g.generation, member_id, old_id = *old_id,
+                                         leader_before](Errors error) {
+    Group* stored = find(group_id);
+    if (!stored || stored->generation != generation || stored->state != State::stable) return;  // a rebalance answers it
+    auto it = stored->members.find(member_id);
+    if (it == stored->members.end() || !it->second.awaiting_join) return;
+    const auto [to, correlation_id] = *it->second.awaiting_join;
+    it->second.awaiting_join.reset();
+    JoinGroupResponse r;
+    r.correlation_id = correlation_id;
+    r.member_id = member_id;
+    if (error != Errors::NONE) {
+      // Kafka gives the old id its place back; the member joins again.
+      if (!stored->members.contains(old_id)) rename_member(*stored, member_id, old_id, Errors::UNKNOWN_MEMBER_ID);
+      r.error = Errors::UNKNOWN_MEMBER_ID;
+      env_.send(to, make_message(std::move(r)));
+      return;
+    }
+    r.generation = generation;
+    r.protocol = stored->protocol;
+    // The leader as it was: a rejoining leader sees an id not its own and assigns nothing,
+    // which a stable group would not pass on anyway.
+    r.leader = leader_before;
+    env_.send(to, make_message(std::move(r)));
+  });
+}
+
+std::optional<std::string> GroupCoordinator::static_member_id(const Group& g, const std::string& group_instance_id) const {
+  for (const auto& [id, m] : g.members) {
+    if (m.stored.group_instance_id == group_instance_id) return id;
+  }
+  return std::nullopt;
+}
+
+std::optional<Errors> GroupCoordinator::membership_error(const Group& g, const std::string& member_id,
+                                                         const std::string& group_instance_id) const {
+  if (!group_instance_id.empty()) {
+    const auto holder = static_member_id(g, group_instance_id);
+    if (holder && *holder != member_id) return Errors::FENCED_INSTANCE_ID;
+    if (!holder) return Errors::UNKNOWN_MEMBER_ID;
+  }
+  if (!g.members.contains(member_id)) return Errors::UNKNOWN_MEMBER_ID;
+  return std::nullopt;
+}
+
+void GroupCoordinator::rename_member(Group& g, const std::string& from_id, const std::string& to_id, Errors waiting_error) {
+  auto entry = g.members.extract(from_id);
+  Member& m = entry.mapped();
+  // Requests the old id left waiting are answered: it no longer holds the place.
+  if (m.awaiting_join) {
+    JoinGroupResponse r;
+    r.correlation_id = m.awaiting_join->second;
+    r.error = waiting_error;
+    r.member_id = from_id;
+    env_.send(m.awaiting_join->first, make_message(std::move(r)));
+    m.awaiting_join.reset();
+  }
+  if (m.awaiting_sync) {
+    env_.send(m.awaiting_sync->first, make_message(SyncGroupResponse{m.awaiting_sync->second, waiting_error, {}}));
+    m.awaiting_sync.reset();
+  }
+  entry.key() = to_id;
+  m.stored.member_id = to_id;
+  Member& renamed = g.members.insert(std::move(entry)).position->second;
+  if (g.leader == from_id) g.leader = to_id;
+  schedule_heartbeat(g, renamed);  // the old id's session ends without expiring
 }
 
 void GroupCoordinator::prepare_rebalance(Group& g, std::string_view reason) {
@@ -235,7 +339,8 @@ void GroupCoordinator::sync(NodeId from, const SyncGroupRequest& request) {
   };
   if (const auto error = coordinator_error(request.group_id)) return reply(*error);
   Group* g = find(request.group_id);
-  if (!g || !g->members.contains(request.member_id)) return reply(Errors::UNKNOWN_MEMBER_ID);
+  if (!g) return reply(Errors::UNKNOWN_MEMBER_ID);
+  if (const auto error = membership_error(*g, request.member_id, request.group_instance_id)) return reply(*error);
   if (request.generation != g->generation) return reply(Errors::ILLEGAL_GENERATION);
   Member& m = g->members.at(request.member_id);
   switch (g->state) {
@@ -265,31 +370,36 @@ ByteView GroupCoordinator::batch_of(const std::vector<EncodedRecord>& records) {
   return builder.build();
 }
 
-void GroupCoordinator::store_group(Group& g, std::map<std::string, std::vector<TopicPartition>> assignment) {
+void GroupCoordinator::write_group(const Group& g, const std::map<std::string, std::vector<TopicPartition>>& assignment,
+                                   std::function<void(Errors)> done) {
   GroupMetadataRecord record{g.id, g.generation, g.protocol, g.leader, {}};
   for (const auto& [id, m] : g.members) {
     StoredMember stored = m.stored;
-    stored.assignment = assignment[id];
+    const auto it = assignment.find(id);
+    stored.assignment = it == assignment.end() ? std::vector<TopicPartition>{} : it->second;
     record.members.push_back(std::move(stored));
   }
-  const Generation generation = g.generation;
   log_.append(g.partition, batch_of({encode(record)}), config_.offsets_commit_required_acks,
-              config_.offsets_commit_timeout_ms,
-              [this, group_id = g.id, generation, assignment = std::move(assignment)](Errors error) {
-                Group* stored = find(group_id);
-                if (!stored || stored->generation != generation) return;  // moved on, or no longer ours
-                if (stored->state != State::completing_rebalance) return;
-                if (error != Errors::NONE) {
-                  // Kafka: the members learn the error and the group rebalances again.
-                  answer_sync_waiters(*stored, coordinator_error_of(error));
-                  prepare_rebalance(*stored, "its assignment could not be written");
-                  return;
-                }
-                for (auto& [id, m] : stored->members) m.stored.assignment = assignment.at(id);
-                stored->state = State::stable;
-                env_.trace(GroupStable{group_id, generation.value(), static_cast<std::int32_t>(stored->members.size())});
-                answer_sync_waiters(*stored, Errors::NONE);
-              });
+              config_.offsets_commit_timeout_ms, std::move(done));
+}
+
+void GroupCoordinator::store_group(Group& g, std::map<std::string, std::vector<TopicPartition>> assignment) {
+  auto on_written = [this, group_id = g.id, generation = g.generation, assignment](Errors error) {
+    Group* stored = find(group_id);
+    if (!stored || stored->generation != generation) return;  // moved on, or no longer ours
+    if (stored->state != State::completing_rebalance) return;
+    if (error != Errors::NONE) {
+      // Kafka: the members learn the error and the group rebalances again.
+      answer_sync_waiters(*stored, coordinator_error_of(error));
+      prepare_rebalance(*stored, "its assignment could not be written");
+      return;
+    }
+    for (auto& [id, m] : stored->members) m.stored.assignment = assignment.at(id);
+    stored->state = State::stable;
+    env_.trace(GroupStable{group_id, generation.value(), static_cast<std::int32_t>(stored->members.size())});
+    answer_sync_waiters(*stored, Errors::NONE);
+  };
+  write_group(g, assignment, std::move(on_written));
 }
 
 void GroupCoordinator::answer_sync_waiters(Group& g, Errors error) {
@@ -306,7 +416,8 @@ void GroupCoordinator::heartbeat(NodeId from, const HeartbeatRequest& request) {
   auto reply = [&](Errors error) { env_.send(from, make_message(HeartbeatResponse{request.correlation_id, error})); };
   if (const auto error = coordinator_error(request.group_id)) return reply(*error);
   Group* g = find(request.group_id);
-  if (!g || g->state == State::empty || !g->members.contains(request.member_id)) return reply(Errors::UNKNOWN_MEMBER_ID);
+  if (!g || g->state == State::empty) return reply(Errors::UNKNOWN_MEMBER_ID);
+  if (const auto error = membership_error(*g, request.member_id, request.group_instance_id)) return reply(*error);
   if (request.generation != g->generation) return reply(Errors::ILLEGAL_GENERATION);
   Member& m = g->members.at(request.member_id);
   schedule_heartbeat(*g, m);
@@ -370,7 +481,8 @@ void GroupCoordinator::commit(NodeId from, const OffsetCommitRequest& request) {
   Group* g = find(request.group_id);
   const bool simple = request.generation.value() < 0 && request.member_id.empty();
   if (!simple) {
-    if (!g || !g->members.contains(request.member_id)) return reply(Errors::UNKNOWN_MEMBER_ID);
+    if (!g) return reply(Errors::UNKNOWN_MEMBER_ID);
+    if (const auto error = membership_error(*g, request.member_id, request.group_instance_id)) return reply(*error);
     if (request.generation != g->generation) return reply(Errors::ILLEGAL_GENERATION);
     if (g->state == State::completing_rebalance) return reply(Errors::REBALANCE_IN_PROGRESS);
     Member& m = g->members.at(request.member_id);

@@ -10,6 +10,11 @@
 // written to __consumer_offsets before any member is told its part (Stable). Session
 // timeouts are DelayedHeartbeats on the heartbeat purgatory's timing wheel.
 //
+// Static members (KIP-345, group.instance.id) join without MEMBER_ID_REQUIRED. One rejoining
+// under a new member id (a restarted process) takes the old id's place and assignment: in a
+// stable group without a rebalance, once the new id is written. The old id is fenced: its
+// requests are answered FENCED_INSTANCE_ID.
+//
 // Offset commits are accepted only from a member of the current generation (or from a
 // consumer outside any group, generation -1), and answered once written with
 // offsets.commit.required.acks. A broker elected leader of a __consumer_offsets partition
@@ -82,6 +87,20 @@ class GroupCoordinator {
   };
 
   void join(NodeId from, const JoinGroupRequest& request);
+  // Sets the member (adding it if new) from its JoinGroup, which waits for its answer.
+  Member& update_member(NodeId from, Group& g, const std::string& member_id, const JoinGroupRequest& request);
+  // The member joins the rebalance in progress, or starts one.
+  void add_to_rebalance(NodeId from, Group& g, const std::string& member_id, const JoinGroupRequest& request,
+                        std::string_view reason);
+  // A static member joining without a member id: new, or taking its instance's place.
+  void join_static_member(NodeId from, Group& g, const JoinGroupRequest& request);
+  std::optional<std::string> static_member_id(const Group& g, const std::string& group_instance_id) const;
+  // Kafka's validateCurrentMember: FENCED_INSTANCE_ID when another member id holds the static
+  // member's instance, UNKNOWN_MEMBER_ID when the member is not in the group.
+  std::optional<Errors> membership_error(const Group& g, const std::string& member_id,
+                                         const std::string& group_instance_id) const;
+  // Gives member `from_id`'s place to `to_id`; requests waiting on `from_id` get `waiting_error`.
+  void rename_member(Group& g, const std::string& from_id, const std::string& to_id, Errors waiting_error);
   void sync(NodeId from, const SyncGroupRequest& request);
   void heartbeat(NodeId from, const HeartbeatRequest& request);
   void leave(NodeId from, const LeaveGroupRequest& request);
@@ -98,6 +117,10 @@ class GroupCoordinator {
   void prepare_rebalance(Group& g, std::string_view reason);
   bool all_members_joined(const Group& g) const;
   void complete_join(const std::string& group_id);
+  // Appends the group's metadata record, each member with its part of `assignment`.
+  void write_group(const Group& g, const std::map<std::string, std::vector<TopicPartition>>& assignment,
+                   std::function<void(Errors)> done);
+  // Writes the leader's assignment; once written, the group is Stable and its members told.
   void store_group(Group& g, std::map<std::string, std::vector<TopicPartition>> assignment);
   void answer_sync_waiters(Group& g, Errors error);
   // Ends the member's session and starts the next, of its session.timeout.ms.
@@ -107,7 +130,8 @@ class GroupCoordinator {
   void remove_member(Group& g, const std::string& member_id, std::string_view reason);
   // Drops the member and ends its session without a rebalance.
   void erase_member(Group& g, const std::string& member_id);
-  std::string new_member_id(const std::string& client_id);
+  // "<prefix>-<random>", the prefix a static member's instance id or else its client id.
+  std::string new_member_id(const std::string& prefix);
   ByteView batch_of(const std::vector<EncodedRecord>& records);
   void load(std::int32_t partition, const std::vector<ByteView>& batches);
 

@@ -24,6 +24,8 @@ class Writer {
     out_.insert(out_.end(), s.begin(), s.end());
     return *this;
   }
+  // A nullable string: "" is written as null (length -1), as Kafka writes an absent one.
+  Writer& nullable_text(std::string_view s) { return s.empty() ? fixed(std::int16_t{-1}) : text(s); }
   Writer& partitions(const std::vector<TopicPartition>& tps) {
     fixed(static_cast<std::int32_t>(tps.size()));
     for (const auto& tp : tps) text(tp.topic.str()).fixed(tp.partition);
@@ -104,7 +106,8 @@ EncodedRecord encode(const GroupMetadataRecord& r) {
   value.fixed(kGroupValueVersion).text("consumer").fixed(r.generation.value()).text(r.protocol).text(r.leader);
   value.fixed(static_cast<std::int32_t>(r.members.size()));
   for (const StoredMember& m : r.members) {
-    value.text(m.member_id).text(m.client_id).fixed(m.rebalance_timeout_ms).fixed(m.session_timeout_ms);
+    value.text(m.member_id).nullable_text(m.group_instance_id).text(m.client_id);
+    value.fixed(m.rebalance_timeout_ms).fixed(m.session_timeout_ms);
     value.fixed(static_cast<std::int32_t>(m.subscription.topics.size()));
     for (const std::string& topic : m.subscription.topics) value.text(topic);
     value.partitions(m.subscription.owned).partitions(m.assignment);
@@ -140,6 +143,7 @@ std::optional<std::variant<OffsetCommitRecord, GroupMetadataRecord>> decode(stor
   for (std::int32_t i = 0, n = v.count(24); i < n; ++i) {
     StoredMember m;
     m.member_id = v.text();
+    m.group_instance_id = v.text();
     m.client_id = v.text();
     m.rebalance_timeout_ms = v.fixed<std::int32_t>();
     m.session_timeout_ms = v.fixed<std::int32_t>();

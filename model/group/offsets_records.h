@@ -31,6 +31,7 @@ struct OffsetCommitRecord {
 
 struct StoredMember {
   std::string member_id;
+  std::string group_instance_id;  // "" for a dynamic member
   std::string client_id;
   std::int32_t session_timeout_ms = 0;
   std::int32_t rebalance_timeout_ms = 0;

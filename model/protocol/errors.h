@@ -40,6 +40,7 @@ enum class Errors : std::int16_t {
   UNKNOWN_LEADER_EPOCH = 75,
   STALE_BROKER_EPOCH = 77,
   MEMBER_ID_REQUIRED = 79,
+  FENCED_INSTANCE_ID = 82,
   INVALID_PRODUCER_EPOCH = 90,
   INVALID_UPDATE_VERSION = 95,
   INELIGIBLE_REPLICA = 107,
@@ -83,6 +84,7 @@ constexpr std::string_view error_name(Errors e) {
     case Errors::INVALID_SESSION_TIMEOUT: return "INVALID_SESSION_TIMEOUT";
     case Errors::REBALANCE_IN_PROGRESS: return "REBALANCE_IN_PROGRESS";
     case Errors::MEMBER_ID_REQUIRED: return "MEMBER_ID_REQUIRED";
+    case Errors::FENCED_INSTANCE_ID: return "FENCED_INSTANCE_ID";
   }
   return "UNKNOWN_SERVER_ERROR";
 }

@@ -5,6 +5,10 @@ namespace {
 
 std::string generation_text(Generation g) { return " generation=" + std::to_string(g.value()); }
 
+std::string instance_text(const std::string& group_instance_id) {
+  return group_instance_id.empty() ? "" : " instance=" + group_instance_id;
+}
+
 }  // namespace
 
 std::string partition_list(const std::vector<TopicPartition>& partitions) {
@@ -18,7 +22,7 @@ std::string FindCoordinatorResponse::describe() const {
 }
 
 std::string JoinGroupRequest::describe() const {
-  return "group=" + group_id + " member=" + member_id + " protocol=" + protocol;
+  return "group=" + group_id + " member=" + member_id + instance_text(group_instance_id) + " protocol=" + protocol;
 }
 
 std::string JoinGroupResponse::describe() const {
@@ -26,7 +30,7 @@ std::string JoinGroupResponse::describe() const {
 }
 
 std::string SyncGroupRequest::describe() const {
-  return "group=" + group_id + generation_text(generation) + " member=" + member_id;
+  return "group=" + group_id + generation_text(generation) + " member=" + member_id + instance_text(group_instance_id);
 }
 
 std::string SyncGroupResponse::describe() const {
@@ -34,14 +38,14 @@ std::string SyncGroupResponse::describe() const {
 }
 
 std::string HeartbeatRequest::describe() const {
-  return "group=" + group_id + generation_text(generation) + " member=" + member_id;
+  return "group=" + group_id + generation_text(generation) + " member=" + member_id + instance_text(group_instance_id);
 }
 
 std::string HeartbeatResponse::describe() const { return std::string(error_name(error)); }
 std::string LeaveGroupResponse::describe() const { return std::string(error_name(error)); }
 
 std::string OffsetCommitRequest::describe() const {
-  std::string out = "group=" + group_id + generation_text(generation) + " member=" + member_id;
+  std::string out = "group=" + group_id + generation_text(generation) + " member=" + member_id + instance_text(group_instance_id);
   for (const auto& o : offsets) out.append(" ").append(o.tp.str()).append("@").append(std::to_string(o.offset.value()));
   return out;
 }

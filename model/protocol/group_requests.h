@@ -2,6 +2,8 @@
 // LeaveGroup, OffsetCommit and OffsetFetch, as plain structs. A member's subscription and
 // assignment travel as structs, not as the embedded protocol's bytes: the coordinator never
 // reads them, it keeps and forwards them (the assignment it also writes to __consumer_offsets).
+// A static member (KIP-345) names its group.instance.id in every request that names its
+// member id; "" is a dynamic member.
 #pragma once
 
 #include <cstdint>
@@ -55,7 +57,10 @@ struct JoinGroupRequest {
   std::string client_id;
   std::string protocol;  // the assignment strategy ("range", ...)
   GroupSubscription subscription;
-  std::size_t wire_bytes() const { return 64 + group_id.size() + member_id.size() + 16 * subscription.owned.size(); }
+  std::string group_instance_id;
+  std::size_t wire_bytes() const {
+    return 64 + group_id.size() + member_id.size() + group_instance_id.size() + 16 * subscription.owned.size();
+  }
   std::string describe() const;
 };
 
@@ -84,7 +89,8 @@ struct SyncGroupRequest {
   Generation generation{-1};
   std::string member_id;
   std::vector<MemberAssignment> assignments;  // from the leader only
-  std::size_t wire_bytes() const { return 48 + 48 * assignments.size(); }
+  std::string group_instance_id;
+  std::size_t wire_bytes() const { return 48 + group_instance_id.size() + 48 * assignments.size(); }
   std::string describe() const;
 };
 
@@ -103,7 +109,8 @@ struct HeartbeatRequest {
   std::string group_id;
   Generation generation{-1};
   std::string member_id;
-  std::size_t wire_bytes() const { return 40 + group_id.size() + member_id.size(); }
+  std::string group_instance_id;
+  std::size_t wire_bytes() const { return 40 + group_id.size() + member_id.size() + group_instance_id.size(); }
   std::string describe() const;
 };
 
@@ -145,7 +152,8 @@ struct OffsetCommitRequest {
   Generation generation{-1};
   std::string member_id;
   std::vector<CommittedOffset> offsets;
-  std::size_t wire_bytes() const { return 48 + 24 * offsets.size(); }
+  std::string group_instance_id;
+  std::size_t wire_bytes() const { return 48 + group_instance_id.size() + 24 * offsets.size(); }
   std::string describe() const;
 };
 

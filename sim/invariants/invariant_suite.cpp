@@ -34,6 +34,7 @@ const std::vector<std::pair<std::string, Factory>>& registry() {
       {"torn_record_visible", [](const ReplicaLogs& logs) { return std::make_unique<TornRecordVisible>(logs); }},
       {"duplicate_write", [](const ReplicaLogs& logs) { return std::make_unique<DuplicateWrite>(logs); }},
       {"consumer_skipped_record", [](const ReplicaLogs&) { return std::make_unique<ConsumerSkippedRecord>(); }},
+      {"static_member_self_fenced", [](const ReplicaLogs&) { return std::make_unique<StaticMemberSelfFenced>(); }},
   };
   return all;
 }
@@ -59,7 +60,8 @@ const std::vector<std::string>& InvariantSuite::contract() {
 }
 
 const std::vector<std::string>& InvariantSuite::extensions() {
-  static const std::vector<std::string> names{"duplicate_write", "consumer_skipped_record", "canary"};
+  static const std::vector<std::string> names{"duplicate_write", "consumer_skipped_record", "static_member_self_fenced",
+                                              "canary"};
   return names;
 }
 

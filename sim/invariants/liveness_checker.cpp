@@ -16,6 +16,8 @@ void Liveness::on_event(const TraceRecord& record) {
       consumers_fed_.insert(c->client);
     }
   }
+  // Fenced, a consumer stops for good, as its application would: it is not expected to resume.
+  if (const auto* fenced = std::get_if<GroupMemberFenced>(&record.event)) consumers_stopped_.insert(fenced->client);
 }
 
 void Liveness::finish(SimTime end) {
@@ -46,7 +48,7 @@ void Liveness::finish(SimTime end) {
     if (producers_acked_.count(p) == 0) report(end, kWorldNode, "", -1, "producer " + p + " had no batch acknowledged " + settled, {});
   }
   for (const auto& c : expected_.consumers) {
-    if (consumers_fed_.count(c) == 0) report(end, kWorldNode, "", -1, "consumer " + c + " received no record " + settled, {});
+    if (consumers_fed_.count(c) == 0 && consumers_stopped_.count(c) == 0) report(end, kWorldNode, "", -1, "consumer " + c + " received no record " + settled, {});
   }
 }
 

@@ -25,7 +25,9 @@ class Liveness final : public Checker {
  public:
   explicit Liveness(LivenessExpectations expected) : expected_(std::move(expected)) {}
   std::string_view name() const override { return "liveness"; }
-  EventKinds events() const override { return kinds_of<PartitionStateRecorded, ProducerBatchDone, RecordsConsumed>(); }
+  EventKinds events() const override {
+    return kinds_of<PartitionStateRecorded, ProducerBatchDone, RecordsConsumed, GroupMemberFenced>();
+  }
   void on_event(const TraceRecord& record) override;
   void finish(SimTime end) override;
 
@@ -40,6 +42,7 @@ class Liveness final : public Checker {
   std::map<std::string, Recorded> states_;  // tp -> the controller's latest record
   StateVersions versions_;
   std::set<std::string> producers_acked_, consumers_fed_;  // since the heal
+  std::set<std::string> consumers_stopped_;                // fenced (KIP-345), at any time
 };
 
 // canary: no Kafka invariant. It fails on every hundredth seed (0, 100, 200, ...), so that a

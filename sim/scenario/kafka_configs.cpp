@@ -1,5 +1,7 @@
 #include "sim/scenario/kafka_configs.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <limits>
@@ -44,6 +46,24 @@ std::optional<std::string> config_choice(const Json& v, const std::string& path,
   }
   problems.add(path, "expected a string, got " + json_kind(v));
   return std::nullopt;
+}
+
+// Kafka's rule for a group.instance.id (JoinGroupRequest.validateGroupInstanceId): 1 to 249 of
+// the characters a topic name may hold.
+std::optional<std::string> config_group_instance_id(const Json& v, const std::string& path, Problems& problems) {
+  if (!v.is_string()) {
+    problems.add(path, "expected a string, got " + json_kind(v));
+    return std::nullopt;
+  }
+  const std::string id = v.get<std::string>();
+  const bool legal = std::all_of(id.begin(), id.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+  });
+  if (id.empty() || id.size() > 249 || !legal) {
+    problems.add(path, "expected 1 to 249 of the characters a-z, A-Z, 0-9, '.', '_' and '-', got " + v.dump());
+    return std::nullopt;
+  }
+  return id;
 }
 
 // One config key: its name and how to apply a value at a path.
@@ -260,6 +280,9 @@ const std::vector<Key<client::ConsumerConfig>>& consumer_keys() {
                    if (auto s = config_choice(v, path, {"range", "roundrobin", "sticky", "cooperative-sticky"}, p)) {
                      c.assignment_strategy = *client::parse_assignment_strategy(*s);
                    }
+                 }});
+    k.push_back({"group.instance.id", [](const Json& v, const std::string& path, C& c, Problems& p) {
+                   if (auto id = config_group_instance_id(v, path, p)) c.group_instance_id = *id;
                  }});
     k.push_back(long_key<C>("session.timeout.ms", 1, kIntMax, [](C& c, std::int64_t v) { c.session_timeout_ms = static_cast<std::int32_t>(v); }));
     k.push_back(long_key<C>("heartbeat.interval.ms", 1, kIntMax, [](C& c, std::int64_t v) { c.heartbeat_interval_ms = static_cast<std::int32_t>(v); }));
