@@ -32,6 +32,8 @@ bool ConsumerCoordinator::topics_known() const {
 std::int32_t ConsumerCoordinator::expect(InFlight& slot) {
   const std::int32_t corr = ++correlation_id_;
   slot.correlation_id = corr;
+  slot.generation = generation_;
+  slot.member_id = member_id_;
   slot.timeout.cancel();
   // Unanswered in time: the coordinator is lost, and Kafka's NetworkClient closes the
   // connection, failing the consumer's fetches on it too.
@@ -53,6 +55,16 @@ bool ConsumerCoordinator::answered(InFlight& slot, std::int32_t correlation_id) 
 void ConsumerCoordinator::forget(InFlight& slot) {
   slot.correlation_id = 0;
   slot.timeout.cancel();
+}
+
+bool ConsumerCoordinator::stale_answer(const InFlight& slot, Errors error, std::string_view request) {
+  const bool membership_error =
+      error == Errors::ILLEGAL_GENERATION || error == Errors::UNKNOWN_MEMBER_ID || error == Errors::FENCED_INSTANCE_ID;
+  if (!membership_error || (slot.generation == generation_ && slot.member_id == member_id_)) return false;
+  env_.trace(Note{config_.client_id + " ignores " + std::string(request) + "'s " + std::string(error_name(error)) +
+                  ": sent by member " + slot.member_id + " of generation " + std::to_string(slot.generation.value()) +
+                  ", which it no longer is"});
+  return true;
 }
 
 void ConsumerCoordinator::retry_later() {
@@ -204,7 +216,6 @@ void ConsumerCoordinator::stop() {
 void ConsumerCoordinator::fenced(std::string_view request) {
   // FencedInstanceIdException: fatal to the consumer, whose application stops. Another process
   // holds its group.instance.id, and owns what it consumed.
-  env_.probe(Probe::group_static_member_fenced);
   env_.trace(Note{config_.client_id + " stops: " + std::string(request) + " answered FENCED_INSTANCE_ID"});
   env_.trace(GroupMemberFenced{config_.client_id, config_.group_id, member_id_, config_.group_instance_id});
   for (InFlight* slot : {&step_, &heartbeat_, &commit_}) forget(*slot);
@@ -263,7 +274,9 @@ void ConsumerCoordinator::on_group_error(Errors error, std::string_view request)
       generation_ = Generation{-1};
       return rejoin(std::string(request) + ": illegal generation");
     case Errors::REBALANCE_IN_PROGRESS: return rejoin(std::string(request) + ": rebalance in progress");
-    case Errors::FENCED_INSTANCE_ID: return fenced(request);
+    case Errors::FENCED_INSTANCE_ID:
+      env_.probe(Probe::group_static_member_fenced);
+      return fenced(request);
     default:
       if (state_ != State::stable) state_ = State::unjoined;
       return retry_later();
@@ -343,16 +356,24 @@ bool ConsumerCoordinator::handle(NodeId, const Message& message) {
     if (!answered(heartbeat_, beat->correlation_id)) return true;
     if (beat->error == Errors::NONE) {
       last_heartbeat_ok_ = env_.now();
+    } else if (stale_answer(heartbeat_, beat->error, "Heartbeat")) {
+      return true;
+    } else if (beat->error == Errors::FENCED_INSTANCE_ID) {
+      // Not fatal from a heartbeat: the member joins again as a new process of its instance.
+      env_.probe(Probe::group_static_member_fenced);
+      member_id_.clear();
+      generation_ = Generation{-1};
+      rejoin("Heartbeat: another member holds its instance id");
     } else {
       on_group_error(beat->error, "Heartbeat");
     }
   } else if (const auto* commit_answer = body_cast<OffsetCommitResponse>(message)) {
     if (!answered(commit_, commit_answer->correlation_id)) return true;
     for (const auto& [tp, error] : commit_answer->partitions) {
-      if (error != Errors::NONE) {
-        on_group_error(error, "OffsetCommit");
-        break;
-      }
+      if (error == Errors::NONE) continue;
+      // An answer about a membership it has left changes nothing (Kafka: CommitFailedException).
+      if (!stale_answer(commit_, error, "OffsetCommit")) on_group_error(error, "OffsetCommit");
+      break;
     }
   } else {
     return is_group_response(message);

@@ -12,9 +12,13 @@
 // before joining. A cooperative one consumes them on through the rebalance, gives up what its
 // new assignment leaves out, and then rejoins so that their new owners get them; it loses
 // them all only with its generation (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID);
-// NOT_COORDINATOR or silence sends it looking for the coordinator again. A static member
-// (group.instance.id, KIP-345) joins under its instance id, does not leave when it closes, and
-// stops for good when told another process holds its instance id (FENCED_INSTANCE_ID). Offsets are committed
+// NOT_COORDINATOR or silence sends it looking for the coordinator again. A heartbeat's or
+// commit's ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID about a membership the
+// member has since left is ignored. A static member (group.instance.id, KIP-345) joins under
+// its instance id and does not leave when it closes. Told another process holds its instance
+// id (FENCED_INSTANCE_ID), it joins again without its member id when a heartbeat says so, and
+// stops for good when a JoinGroup, a SyncGroup or a commit of its current generation does
+// (FencedInstanceIdException), as Kafka's consumer. Offsets are committed
 // every auto.commit.interval.ms, or when the application calls commit().
 #pragma once
 
@@ -48,10 +52,12 @@ class ConsumerCoordinator {
 
  private:
   enum class State { unjoined, joining, syncing, fetching_offsets, stable, closed };
-  // A request waiting for its answer, with its timeout.
+  // A request waiting for its answer, with its timeout and the membership it was sent under.
   struct InFlight {
     std::int32_t correlation_id = 0;
     TimerHandle timeout;
+    Generation generation{-1};
+    std::string member_id;
   };
 
   void find_coordinator();
@@ -85,6 +91,10 @@ class ConsumerCoordinator {
   bool answered(InFlight& slot, std::int32_t correlation_id);
   // Gives up the request awaited in `slot`: a late answer to it is ignored.
   void forget(InFlight& slot);
+  // True (and traced) when `error`, answering the request of `slot`, says the member's
+  // generation or member id is gone, but the member has left that one already (Kafka's
+  // generationUnchanged() false): the answer is ignored.
+  bool stale_answer(const InFlight& slot, Errors error, std::string_view request);
   void retry_later();
   bool topics_known() const;
 
