@@ -216,6 +216,7 @@ void ConsumerCoordinator::stop() {
 void ConsumerCoordinator::fenced(std::string_view request) {
   // FencedInstanceIdException: fatal to the consumer, whose application stops. Another process
   // holds its group.instance.id, and owns what it consumed.
+  env_.probe(Probe::group_static_member_fenced);
   env_.trace(Note{config_.client_id + " stops: " + std::string(request) + " answered FENCED_INSTANCE_ID"});
   env_.trace(GroupMemberFenced{config_.client_id, config_.group_id, member_id_, config_.group_instance_id});
   for (InFlight* slot : {&step_, &heartbeat_, &commit_}) forget(*slot);
@@ -274,9 +275,7 @@ void ConsumerCoordinator::on_group_error(Errors error, std::string_view request)
       generation_ = Generation{-1};
       return rejoin(std::string(request) + ": illegal generation");
     case Errors::REBALANCE_IN_PROGRESS: return rejoin(std::string(request) + ": rebalance in progress");
-    case Errors::FENCED_INSTANCE_ID:
-      env_.probe(Probe::group_static_member_fenced);
-      return fenced(request);
+    case Errors::FENCED_INSTANCE_ID: return fenced(request);
     default:
       if (state_ != State::stable) state_ = State::unjoined;
       return retry_later();

@@ -164,8 +164,7 @@ void GroupCoordinator::join(NodeId from, const JoinGroupRequest& request) {
   add_to_rebalance(from, *g, request.member_id, request, known ? "a member rejoined" : "a member joined");
 }
 
-GroupCoordinator::Member& GroupCoordinator::update_member(NodeId from, Group& g, const std::string& member_id,
-                                                          const JoinGroupRequest& request) {
+void GroupCoordinator::update_member(NodeId from, Group& g, const std::string& member_id, const JoinGroupRequest& request) {
   Member& m = g.members[member_id];
   m.stored.member_id = member_id;
   m.stored.group_instance_id = request.group_instance_id;
@@ -177,7 +176,6 @@ GroupCoordinator::Member& GroupCoordinator::update_member(NodeId from, Group& g,
   m.awaiting_join = std::make_pair(from, request.correlation_id);
   g.protocol = request.protocol;
   schedule_heartbeat(g, m);
-  return m;
 }
 
 void GroupCoordinator::add_to_rebalance(NodeId from, Group& g, const std::string& member_id,
@@ -209,8 +207,8 @@ void GroupCoordinator::join_static_member(NodeId from, Group& g, const JoinGroup
   update_member(from, g, member_id, request);
   std::map<std::string, std::vector<TopicPartition>> assignment;
   for (const auto& [id, m] : g.members) assignment[id] = m.stored.assignment;
-  write_group(g, std::move(assignment), [this, group_id = g.id, generation = g.generation, member_id, old_id = *old_id,
-                                         leader_before](Errors error) {
+  write_group(g, assignment, [this, group_id = g.id, generation = g.generation, member_id, old_id = *old_id,
+                              leader_before](Errors error) {
     Group* stored = find(group_id);
     if (!stored || stored->generation != generation || stored->state != State::stable) return;  // a rebalance answers it
     auto it = stored->members.find(member_id);

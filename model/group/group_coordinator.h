@@ -88,7 +88,7 @@ class GroupCoordinator {
 
   void join(NodeId from, const JoinGroupRequest& request);
   // Sets the member (adding it if new) from its JoinGroup, which waits for its answer.
-  Member& update_member(NodeId from, Group& g, const std::string& member_id, const JoinGroupRequest& request);
+  void update_member(NodeId from, Group& g, const std::string& member_id, const JoinGroupRequest& request);
   // The member joins the rebalance in progress, or starts one.
   void add_to_rebalance(NodeId from, Group& g, const std::string& member_id, const JoinGroupRequest& request,
                         std::string_view reason);
