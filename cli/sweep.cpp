@@ -192,6 +192,7 @@ int sweep_command(const SweepArgs& a) {
   std::uint64_t next_seed = first, next_print = first, done = 0, failed = 0, errors = 0;
   std::optional<std::uint64_t> first_failing;
   std::map<std::string, std::uint64_t> by_invariant;
+  std::map<std::string, std::uint64_t> found_passing;  // invariant -> passing seeds that found it (expected or allowed)
   std::map<std::string, std::uint64_t> seeds_taking;  // probe -> seeds that took that rare path
   bool stop = false;
   Progress progress(total);
@@ -203,6 +204,11 @@ int sweep_command(const SweepArgs& a) {
     const bool ok = r.exit_code == kExitOk;
     if (report.is_object() && report.contains("probes")) {
       for (const auto& [name, count] : report["probes"].items()) ++seeds_taking[name];
+    }
+    if (ok && report.is_object()) {
+      std::set<std::string> seen;
+      for (const auto& v : report["violations"]) seen.insert(v["invariant"].get<std::string>());
+      for (const auto& name : seen) ++found_passing[name];
     }
     if (!ok) {
       ++failed;
@@ -269,12 +275,19 @@ int sweep_command(const SweepArgs& a) {
     summary["errors"] = errors;
     summary["firstFailingSeed"] = first_failing ? nlohmann::ordered_json(*first_failing) : nlohmann::ordered_json(nullptr);
     summary["probes"] = probes_summary_json(seeds_taking);
+    summary["foundByPassingSeeds"] = found_passing;
     std::cout << summary.dump() << '\n';
   } else {
     std::cout << run << " seeds (" << first << ".." << (first + run - 1) << "), " << failed << " failed";
     for (const auto& [name, count] : by_invariant) std::cout << "; " << name << ": " << count;
     if (errors) std::cout << "; internal errors: " << errors;
-    std::cout << '\n' << probes_summary_text(seeds_taking);
+    std::cout << '\n';
+    if (!found_passing.empty()) {
+      std::cout << "found as the file expects or allows";
+      for (const auto& [name, count] : found_passing) std::cout << "; " << name << ": " << count << (count == 1 ? " seed" : " seeds");
+      std::cout << '\n';
+    }
+    std::cout << probes_summary_text(seeds_taking);
   }
   if (errors) return kExitInternal;
   return failed ? kExitMismatch : kExitOk;
