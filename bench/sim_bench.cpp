@@ -1,6 +1,8 @@
 #include "bench/sim_bench.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -102,6 +104,7 @@ ScenarioSpeed scenario_loop(const SimBenchOptions& o, bool checkers) {
   speed.wall_seconds = seconds_since(start);
   speed.events = report.events;
   speed.simulated_ms = report.sim_time_ms;
+  speed.mean_heap_size = report.mean_heap_size;
   return speed;
 }
 
@@ -111,9 +114,12 @@ SimBenchResult run_sim_bench(const SimBenchOptions& options) {
   SimBenchResult r;
   r.model = scenario_loop(options, false);
   r.scenario = scenario_loop(options, true);
-  r.bare_events_per_sec = bare_loop(options);
-  r.env_events_per_sec = env_loop(options);
-  r.echo_events_per_sec = echo_loop(options);
+  SimBenchOptions bare = options;
+  if (bare.pending == 0) bare.pending = std::max<std::uint64_t>(4, std::llround(r.scenario.mean_heap_size));
+  r.pending = bare.pending;
+  r.bare_events_per_sec = bare_loop(bare);
+  r.env_events_per_sec = env_loop(bare);
+  r.echo_events_per_sec = echo_loop(bare);
   return r;
 }
 

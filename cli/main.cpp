@@ -105,7 +105,8 @@ int run_demo(const DemoArgs& a) {
 }
 
 int run_bench_sim(const kafkasim::bench::SimBenchOptions& options, bool json) {
-  std::cerr << "bench sim: " << options.scenario << ", then " << options.events << " events with " << options.pending
+  std::cerr << "bench sim: " << options.scenario << ", then " << options.events << " events with "
+            << (options.pending ? std::to_string(options.pending) : std::string("the scenario's mean heap of"))
             << " pending, three loops...\n";
   kafkasim::bench::SimBenchResult r;
   try {
@@ -125,7 +126,8 @@ int run_bench_sim(const kafkasim::bench::SimBenchOptions& options, bool json) {
     out["modelEventsPerSec"] = r.model.events_per_sec();
     out["modelRatioToBare"] = r.model_ratio();
     out["modelSimulatedPerWall"] = r.model.simulated_per_wall();
-    out["pending"] = options.pending;
+    out["pending"] = r.pending;
+    out["scenarioMeanHeapSize"] = q.mean_heap_size;
     out["events"] = options.events;
     out["bareEventsPerSec"] = r.bare_events_per_sec;
     out["envEventsPerSec"] = r.env_events_per_sec;
@@ -134,7 +136,8 @@ int run_bench_sim(const kafkasim::bench::SimBenchOptions& options, bool json) {
     out["echoRatioToBare"] = r.echo_ratio();
     std::cout << out.dump() << '\n';
   } else {
-    std::printf("bare scheduler loop: %12.0f events/s  (1.00)\n", r.bare_events_per_sec);
+    std::printf("bare scheduler loop: %12.0f events/s  (1.00), %llu pending (the scenario's heap: %.0f on average)\n",
+                r.bare_events_per_sec, static_cast<unsigned long long>(r.pending), q.mean_heap_size);
     std::printf("through Env::after : %12.0f events/s  (%.2f of bare)\n", r.env_events_per_sec, r.env_ratio());
     std::printf("echo demo, faults  : %12.0f events/s  (%.2f of bare)\n", r.echo_events_per_sec, r.echo_ratio());
     std::printf("Kafka model alone  : %12.0f events/s  (%.2f of bare); %.0fx real time (the scenario without checkers)\n",
@@ -323,7 +326,7 @@ int main(int argc, char** argv) {
       "sim", "Simulator speed: the quickstart scenario (the full model) next to the bare scheduler loop");
   bench_sim->footer("Example: kafkasim bench sim --json\nExample: kafkasim bench sim --scenario scenarios/nemesis.json");
   bench_sim->add_option("--scenario", bench_options.scenario, "Scenario file to time (default: the quickstart)");
-  bench_sim->add_option("--pending", bench_options.pending, "Events kept pending")
+  bench_sim->add_option("--pending", bench_options.pending, "Events the bare loops keep pending (default: the scenario's mean heap size)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
   bench_sim->add_option("--events", bench_options.events, "Events timed")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));

@@ -156,6 +156,7 @@ bool Scheduler::step() {
   release_slot(slot);
   --live_events_;
   ++events_run_;
+  heap_size_sum_ += heap_.size();
   fn();
   return true;
 }

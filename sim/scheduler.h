@@ -85,6 +85,11 @@ class Scheduler {
   std::uint64_t events_run() const { return events_run_; }
   // Events scheduled and not yet run or cancelled (held ones included).
   std::size_t pending_count() const { return live_events_; }
+  // The heap's mean size (entries pending, cancelled ones not yet dropped) over the events run:
+  // what a bare loop must hold pending to be compared with this run (`kafkasim bench sim`).
+  double mean_heap_size() const {
+    return events_run_ == 0 ? 0.0 : static_cast<double>(heap_size_sum_) / static_cast<double>(events_run_);
+  }
 
  private:
   // 16 bytes, so that the 4 children of a heap node share a cache line or two: at a million
@@ -131,6 +136,7 @@ class Scheduler {
   std::size_t cancelled_in_heap_ = 0;  // an estimate: cancels of held events count too
   EventGate* gate_ = nullptr;
   std::uint64_t events_run_ = 0;
+  std::uint64_t heap_size_sum_ = 0;
   std::uint64_t event_budget_ = UINT64_MAX;
   std::uint64_t events_at_now_ = 0;  // run in a row without time moving
 };

@@ -107,6 +107,7 @@ RunReport run_scenario(const Scenario& s, std::uint64_t seed, const RunOptions& 
   r.seed = seed;
   r.sim_time_ms = world.now().as_millis();
   r.events = world.scheduler().events_run();
+  r.mean_heap_size = world.scheduler().mean_heap_size();
   r.trace_events = world.trace().count();
   r.trace_hash = world.trace().hash();
   const NodeNamer names = world.namer();

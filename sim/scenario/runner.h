@@ -38,6 +38,7 @@ struct RunReport {
   std::uint64_t seed = 0;
   std::int64_t sim_time_ms = 0;
   std::uint64_t events = 0;        // scheduler events run
+  double mean_heap_size = 0;       // the scheduler's heap over the run (Scheduler::mean_heap_size)
   std::uint64_t trace_events = 0;  // events traced (and hashed)
   std::uint64_t trace_hash = 0;
   bool pass = false;
