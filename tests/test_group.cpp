@@ -433,6 +433,38 @@ TEST_CASE("Group coordinator: a static member rejoining under a new id takes its
   CHECK(c.answer<JoinGroupResponse>(13)->error == Errors::FENCED_INSTANCE_ID);
 }
 
+TEST_CASE("Group coordinator: a static member replaced during a rebalance has its waiting JoinGroup answered "
+          "FENCED_INSTANCE_ID, and the rebalance completes with the new id", "[group]") {
+  CoordinatorCluster c;
+  c.send(BrokerId{1}, make_message(c.join(1, "", "i1")));
+  c.run_for(Duration::millis(20));
+  const std::string old_id = c.answer<JoinGroupResponse>(1)->member_id;
+  c.send(BrokerId{1}, make_message(c.join(2, "", "i2")));  // a rebalance: i1 must rejoin
+  c.send(BrokerId{1}, make_message(c.join(3, old_id, "i1")));
+  c.run_for(Duration::millis(20));
+  const auto first = c.answer<JoinGroupResponse>(2);
+  REQUIRE(first);
+  REQUIRE(first->generation == Generation{2});
+  c.send(BrokerId{1}, make_message(c.join(4, "", "i3")));  // generation 3 begins
+  c.send(BrokerId{1}, make_message(c.join(5, old_id, "i1")));  // i1 waits in it
+  c.run_for(Duration::millis(20));
+  CHECK_FALSE(c.answer<JoinGroupResponse>(5));
+  c.send(BrokerId{1}, make_message(c.join(6, "", "i1")));  // i1's process restarted meanwhile
+  c.send(BrokerId{1}, make_message(c.join(7, first->member_id, "i2")));
+  c.run_for(Duration::millis(20));
+  const auto fenced = c.answer<JoinGroupResponse>(5);
+  REQUIRE(fenced);
+  CHECK(fenced->error == Errors::FENCED_INSTANCE_ID);
+  const auto renewed = c.answer<JoinGroupResponse>(6);
+  REQUIRE(renewed);  // every member joined: generation 3, with the new id in the old one's place
+  CHECK(renewed->error == Errors::NONE);
+  CHECK(renewed->generation == Generation{3});
+  CHECK(renewed->member_id != old_id);
+  const auto joined_three = c.answer<JoinGroupResponse>(4);
+  REQUIRE(joined_three);
+  CHECK(joined_three->generation == Generation{3});
+}
+
 TEST_CASE("Consumer group: a fetch unanswered in time on the coordinator's broker closes the connection the member's coordinator client uses too",
           "[group]") {
   // One broker leads the topic and coordinates the group. The member is cut off from it at 5 s:
