@@ -142,6 +142,13 @@ std::string probes_summary_text(const std::map<std::string, std::uint64_t>& seed
   return text;
 }
 
+// The invariants a seed's JSON report found, each once.
+std::set<std::string> invariants_found(const nlohmann::json& report) {
+  std::set<std::string> names;
+  for (const auto& v : report["violations"]) names.insert(v["invariant"].get<std::string>());
+  return names;
+}
+
 }  // namespace
 
 std::pair<std::uint64_t, std::uint64_t> parse_seed_range(const std::string& text) {
@@ -206,9 +213,7 @@ int sweep_command(const SweepArgs& a) {
       for (const auto& [name, count] : report["probes"].items()) ++seeds_taking[name];
     }
     if (ok && report.is_object()) {
-      std::set<std::string> seen;
-      for (const auto& v : report["violations"]) seen.insert(v["invariant"].get<std::string>());
-      for (const auto& name : seen) ++found_passing[name];
+      for (const auto& name : invariants_found(report)) ++found_passing[name];
     }
     if (!ok) {
       ++failed;
@@ -216,8 +221,7 @@ int sweep_command(const SweepArgs& a) {
       if (r.exit_code == kExitInternal || report.is_discarded()) {
         ++errors;
       } else {
-        std::set<std::string> seen;
-        for (const auto& v : report["violations"]) seen.insert(v["invariant"].get<std::string>());
+        std::set<std::string> seen = invariants_found(report);
         for (const auto& m : report["missing"]) seen.insert(m.get<std::string>());
         for (const auto& name : seen) ++by_invariant[name];
       }

@@ -243,6 +243,12 @@ void ConsumerCoordinator::rejoin(std::string_view why) {
   poll();
 }
 
+void ConsumerCoordinator::rejoin_as_new_member(std::string_view why) {
+  member_id_.clear();
+  generation_ = Generation{-1};
+  rejoin(why);
+}
+
 void ConsumerCoordinator::on_disconnect(NodeId node) {
   if (coordinator_ == node) return coordinator_lost("the connection to it closed");
   if (!coordinator_ && step_.correlation_id != 0 && finding_from_ == node) {
@@ -267,10 +273,7 @@ void ConsumerCoordinator::on_group_error(Errors error, std::string_view request)
     case Errors::COORDINATOR_NOT_AVAILABLE:
     case Errors::COORDINATOR_LOAD_IN_PROGRESS:
       return coordinator_lost(std::string(request) + " answered " + std::string(error_name(error)));
-    case Errors::UNKNOWN_MEMBER_ID:
-      member_id_.clear();
-      generation_ = Generation{-1};
-      return rejoin(std::string(request) + ": unknown member");
+    case Errors::UNKNOWN_MEMBER_ID: return rejoin_as_new_member(std::string(request) + ": unknown member");
     case Errors::ILLEGAL_GENERATION:
       generation_ = Generation{-1};
       return rejoin(std::string(request) + ": illegal generation");
@@ -360,9 +363,7 @@ bool ConsumerCoordinator::handle(NodeId, const Message& message) {
     } else if (beat->error == Errors::FENCED_INSTANCE_ID) {
       // Not fatal from a heartbeat: the member joins again as a new process of its instance.
       env_.probe(Probe::group_static_member_fenced);
-      member_id_.clear();
-      generation_ = Generation{-1};
-      rejoin("Heartbeat: another member holds its instance id");
+      rejoin_as_new_member("Heartbeat: another member holds its instance id");
     } else {
       on_group_error(beat->error, "Heartbeat");
     }

@@ -74,6 +74,8 @@ class ConsumerCoordinator {
   // with auto commit on; an eager member gives up its partitions, a cooperative one only with
   // its generation.
   void rejoin(std::string_view why);
+  // Rejoins without a member id or generation: the coordinator no longer knows this one.
+  void rejoin_as_new_member(std::string_view why);
   bool cooperative() const { return is_cooperative(config_.assignment_strategy); }
   // The partitions its JoinGroup tells the assignor it owned.
   std::vector<TopicPartition> owned_for_assignor() const;

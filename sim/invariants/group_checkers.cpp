@@ -4,12 +4,19 @@
 #include <string_view>
 
 namespace kafkasim::sim::invariants {
+namespace {
+
+// Drops what the consumer on `node` claimed in one generation.
+template <class Owners>
+void drop_claims(Owners& owners, NodeId node) {
+  std::erase_if(owners, [&](const auto& owned) { return owned.second.node == node; });
+}
+
+}  // namespace
 
 void GroupDoubleOwnership::on_event(const TraceRecord& record) {
   if (const auto* life = std::get_if<NodeLifecycle>(&record.event); life && life->ends_process()) {
-    for (auto& [generation, owners] : owners_) {
-      std::erase_if(owners, [&](const auto& owned) { return owned.second.node == record.node; });
-    }
+    for (auto& [generation, owners] : owners_) drop_claims(owners, record.node);
     return;
   }
   const auto* assigned = std::get_if<GroupAssignmentReceived>(&record.event);
@@ -17,7 +24,7 @@ void GroupDoubleOwnership::on_event(const TraceRecord& record) {
   auto& owners = owners_[{assigned->group, assigned->generation}];
   // A consumer holds one member id at a time: what it learns now replaces what it held in this
   // generation under an earlier one (a static member that rejoined into the same generation).
-  std::erase_if(owners, [&](const auto& owned) { return owned.second.node == record.node; });
+  drop_claims(owners, record.node);
   const auto claim = [&](std::string_view list, bool revoked) {
     for (std::string_view rest = list; !rest.empty();) {
       const auto comma = rest.find(',');
